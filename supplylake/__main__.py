@@ -1,0 +1,5 @@
+import sys
+
+from supplylake.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,71 @@
+"""Which Kafka to talk to: the configured one, a detached embedded one, or a fresh embedded one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from confluent_kafka.admin import AdminClient
+
+from supplylake.broker.embedded import BrokerError, EmbeddedBroker, read_detached, wait_ready
+from supplylake.settings import Settings
+
+
+@dataclass(frozen=True)
+class BrokerConnection:
+    """Everything a client needs: where the broker is, who it is, how to authenticate."""
+
+    bootstrap: str
+    cluster_id: str
+    embedded: bool
+    client_config: dict[str, str] = field(default_factory=dict)
+
+    def config(self, **extra: str | int | float | bool) -> dict[str, object]:
+        """librdkafka config for a client of this broker."""
+        return {"bootstrap.servers": self.bootstrap, **self.client_config, **extra}
+
+    def admin(self) -> AdminClient:
+        return AdminClient(self.config())
+
+
+def cluster_id_of(bootstrap: str, client_config: dict[str, str], timeout_s: float = 10.0) -> str:
+    """The broker's cluster id: the lake's offset ledger is keyed by it."""
+    admin = AdminClient({"bootstrap.servers": bootstrap, **client_config})
+    try:
+        metadata = admin.list_topics(timeout=timeout_s)
+    except Exception as exc:
+        raise BrokerError(
+            f"cannot reach Kafka at {bootstrap} ({exc})",
+            hint="check SUPPLYLAKE_KAFKA_BROKERS and the security settings, "
+            "or unset it to use the embedded broker",
+        ) from None
+    if not metadata.cluster_id:
+        raise BrokerError(
+            f"Kafka at {bootstrap} reports no cluster id",
+            hint="exactly-once into the lake keys offsets by cluster id; use a broker that reports one",
+        )
+    return str(metadata.cluster_id)
+
+
+@contextmanager
+def connect(settings: Settings, *, start_embedded: bool = True) -> Iterator[BrokerConnection]:
+    """Yield a connection; an embedded broker started here is stopped on exit."""
+    if settings.brokers:
+        client_config = settings.kafka.client_config()
+        yield BrokerConnection(
+            settings.brokers, cluster_id_of(settings.brokers, client_config), False, client_config
+        )
+        return
+    detached = read_detached(settings.data_dir)
+    if detached is not None:
+        wait_ready(detached.bootstrap, timeout_s=5.0)
+        yield BrokerConnection(detached.bootstrap, detached.cluster_id, True)
+        return
+    if not start_embedded:
+        raise BrokerError(
+            "no broker is running for this data dir",
+            hint="run `supplylake broker start`, or set SUPPLYLAKE_KAFKA_BROKERS=host:9092",
+        )
+    with EmbeddedBroker(settings.data_dir) as broker:
+        yield BrokerConnection(broker.bootstrap, broker.cluster_id, True)

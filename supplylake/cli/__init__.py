@@ -1,0 +1,1 @@
+"""The `supplylake` command line."""

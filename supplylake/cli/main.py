@@ -1,0 +1,55 @@
+"""Entry point: wires the command groups and turns errors into one clear line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from supplylake.cli import broker, config, contracts, lake, pipeline, simulate, sql
+from supplylake.errors import SupplylakeError
+
+app = typer.Typer(
+    name="supplylake",
+    help="Real-time supply-chain visibility: Kafka events -> Iceberg lake -> SQL and dashboard.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(broker.app, name="broker")
+app.add_typer(config.app, name="config")
+app.add_typer(contracts.app, name="contracts")
+app.add_typer(lake.app, name="lake")
+app.command("simulate")(simulate.simulate)
+app.command("run")(pipeline.run)
+app.command("demo")(pipeline.demo)
+app.command("sql")(sql.sql)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; bad arguments and known errors print one line and exit non-zero."""
+    try:
+        result = app(args=argv, standalone_mode=False, prog_name="supplylake")
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+        return 0
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "supplylake"
+        click.echo(f"error: {exc.format_message()} (see `{command} --help`)", err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except SupplylakeError as exc:
+        click.echo(f"error: {exc.one_line()}", err=True)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Getting events onto the topics: file replay (and the simulator's live producer)."""

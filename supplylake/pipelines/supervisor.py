@@ -1,0 +1,151 @@
+"""Runs each pipeline as a child process and restarts it when it exits unexpectedly.
+
+A Quix app exits on some commit errors (e.g. ``CheckpointConsumerCommitError`` during a
+rebalance) by design; the lake sink is idempotent, so restarting from the last committed
+offsets is always safe. Children die with their parent (``PR_SET_PDEATHSIG``), so an interrupted
+`demo` or `run` leaves no pipeline behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from supplylake.errors import FatalError
+from supplylake.logs import get_logger
+
+log = get_logger(__name__)
+
+PIPELINES = ("inventory",)
+
+
+class PipelineCrashLoop(FatalError):
+    """A pipeline keeps failing; restarting it again will not help."""
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
+@dataclass
+class PipelineProcess:
+    name: str
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    exit_codes: list[int] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log_file:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "supplylake.pipelines", self.name],
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                preexec_fn=_die_with_parent,
+            )
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)  # Quix finishes the checkpoint and exits
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout_s)
+
+    def kill(self) -> None:
+        """SIGKILL, no goodbyes (used by the exactly-once tests)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+class Supervisor:
+    """Keeps a set of pipeline processes alive until stopped."""
+
+    def __init__(
+        self,
+        names: Iterable[str],
+        *,
+        bootstrap: str,
+        data_dir: Path,
+        extra_env: dict[str, str] | None = None,
+        max_restarts: int = 20,
+    ) -> None:
+        env = {
+            **os.environ,
+            "SUPPLYLAKE_KAFKA_BROKERS": bootstrap,
+            "SUPPLYLAKE_DATA_DIR": str(data_dir),
+            **(extra_env or {}),
+        }
+        self.data_dir = data_dir
+        self.max_restarts = max_restarts
+        self.processes = {
+            name: PipelineProcess(name, env, data_dir / "logs" / f"pipeline-{name}.log") for name in names
+        }
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self.failure: PipelineCrashLoop | None = None
+
+    def start(self) -> Supervisor:
+        for process in self.processes.values():
+            process.start()
+        self._watcher = threading.Thread(target=self._watch, name="supervisor", daemon=True)
+        self._watcher.start()
+        return self
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(0.2):
+            for process in self.processes.values():
+                if process.process is None or process.process.poll() is None:
+                    continue
+                code = process.process.returncode
+                process.exit_codes.append(code)
+                if self._stopping.is_set():
+                    return
+                if process.restarts >= self.max_restarts:
+                    self.failure = PipelineCrashLoop(
+                        f"pipeline {process.name} exited {process.restarts + 1} times (last code {code})",
+                        hint=f"see {process.log_path}",
+                    )
+                    self._stopping.set()
+                    return
+                log.warning("pipeline exited, restarting", pipeline=process.name, code=code)
+                process.restarts += 1
+                # Back off a little so a pipeline failing at start does not spin.
+                time.sleep(min(0.2 * process.restarts, 2.0))
+                process.start()
+
+    def check(self) -> None:
+        """Raise if a pipeline is in a crash loop."""
+        if self.failure is not None:
+            raise self.failure
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+        for process in self.processes.values():
+            process.stop()
+
+    def __enter__(self) -> Supervisor:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,212 @@
+"""Configuration: one typed settings object read from ``SUPPLYLAKE_*`` environment variables.
+
+Nested groups use ``__`` (``SUPPLYLAKE_TOPICS__INVENTORY=inv``). Anything wrong — an unknown
+``SUPPLYLAKE_`` variable, a value of the wrong type — fails at start with one line naming the
+variable and the fix, instead of surfacing as a confusing error deep inside a pipeline.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from supplylake.errors import FatalError
+
+ENV_PREFIX = "SUPPLYLAKE_"
+
+
+class ConfigError(FatalError):
+    """The configuration cannot be used as given."""
+
+
+class TopicSettings(BaseModel):
+    """Topic names, one per source, plus the derived topics the pipelines write."""
+
+    inventory: str = "inventory-events"
+    orders: str = "order-events"
+    shipments: str = "shipment-events"
+    suppliers: str = "supplier-events"
+    sales: str = "sales-events"
+    signals: str = "external-signals"
+    alerts: str = "alerts"
+    dead_letters: str = "dead-letters"
+    partitions: int = Field(default=2, ge=1, le=256)
+    replication_factor: int = Field(default=1, ge=1)
+    retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=-1)
+
+    def for_family(self, family: str) -> str:
+        try:
+            return str(getattr(self, family))
+        except AttributeError as exc:
+            raise ConfigError(f"no topic is configured for event family {family!r}") from exc
+
+    def source_topics(self) -> dict[str, str]:
+        """Family name -> topic, for every source family producers write to."""
+        families = ("inventory", "orders", "shipments", "suppliers", "sales", "signals")
+        return {family: self.for_family(family) for family in families}
+
+
+class KafkaSettings(BaseModel):
+    """How to reach a real Kafka. Leave ``brokers`` empty to use the embedded broker."""
+
+    brokers: str | None = None
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_ca_location: str | None = None
+    consumer_group_prefix: str = "supplylake"
+
+    def client_config(self) -> dict[str, str]:
+        """librdkafka settings for security (brokers are passed separately)."""
+        config: dict[str, str] = {"security.protocol": self.security_protocol}
+        if self.sasl_mechanism:
+            config["sasl.mechanism"] = self.sasl_mechanism
+        if self.sasl_username:
+            config["sasl.username"] = self.sasl_username
+        if self.sasl_password:
+            config["sasl.password"] = self.sasl_password.get_secret_value()
+        if self.ssl_ca_location:
+            config["ssl.ca.location"] = self.ssl_ca_location
+        return config
+
+
+class CatalogSettings(BaseModel):
+    """The Iceberg catalog. Empty ``properties`` = SqlCatalog on SQLite under the data dir."""
+
+    name: str = "supplylake"
+    namespace: str = "supplylake"
+    # Passed to pyiceberg's load_catalog as-is, e.g. {"type": "rest", "uri": "http://..."}
+    properties: dict[str, str] = Field(default_factory=dict)
+
+
+class InventorySettings(BaseModel):
+    """Thresholds of the inventory pipeline."""
+
+    default_reorder_point: int = Field(default=100, ge=0)
+    # Per-SKU overrides: SUPPLYLAKE_INVENTORY__REORDER_POINTS='{"SKU-1": 40}'
+    reorder_points: dict[str, int] = Field(default_factory=dict)
+    # Or a CSV reference table with columns sku,reorder_point (the simulator writes one).
+    reorder_points_file: Path | None = None
+    resolve_margin: int = Field(default=10, ge=0)
+    allowed_lateness_s: int = Field(default=600, ge=0)
+    dedupe_horizon_s: int = Field(default=24 * 3600, ge=60)
+
+
+class ShipmentSettings(BaseModel):
+    """Thresholds of the order and shipment pipelines."""
+
+    delivery_grace_s: int = Field(default=1800, ge=0)
+    no_tracking_update_s: int = Field(default=6 * 3600, ge=60)
+    temperature_breach_min_s: int = Field(default=0, ge=0)
+    route_deviation_km: float = Field(default=50.0, gt=0)
+    allowed_skew_s: int = Field(default=300, ge=0)
+
+
+class LakeSettings(BaseModel):
+    """How often the sink commits and how the lake keeps itself healthy."""
+
+    commit_interval_s: float = Field(default=1.0, gt=0)
+    maintain_every_commits: int = Field(default=100, ge=1)
+    keep_last_snapshots: int = Field(default=100, ge=1)
+
+
+class Settings(BaseSettings):
+    """Everything supplylake reads from the environment (prefix ``SUPPLYLAKE_``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    data_dir: Path = Path("data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    # Shorthand most people want: SUPPLYLAKE_KAFKA_BROKERS=host:9092
+    kafka_brokers: str | None = None
+    topics: TopicSettings = Field(default_factory=TopicSettings)
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    inventory: InventorySettings = Field(default_factory=InventorySettings)
+    shipments: ShipmentSettings = Field(default_factory=ShipmentSettings)
+    lake: LakeSettings = Field(default_factory=LakeSettings)
+
+    @field_validator("kafka_brokers")
+    @classmethod
+    def _brokers_look_like_hosts(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        for broker in value.split(","):
+            host, _, port = broker.strip().rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"expected host:port[,host:port...], got {broker.strip()!r}")
+        return value
+
+    @property
+    def brokers(self) -> str | None:
+        """The configured external brokers, or None when the embedded broker should run."""
+        return self.kafka_brokers or self.kafka.brokers
+
+    def with_data_dir(self, data_dir: Path | None) -> Settings:
+        return self if data_dir is None else self.model_copy(update={"data_dir": data_dir})
+
+    def masked(self) -> dict[str, Any]:
+        """The effective configuration as plain data, secrets replaced by ``***``."""
+        data = self.model_dump(mode="json")
+        if self.kafka.sasl_password is not None:
+            data["kafka"]["sasl_password"] = "***"
+        data["catalog"]["properties"] = {
+            key: ("***" if _looks_secret(key) else value)
+            for key, value in self.catalog.properties.items()
+        }
+        return data
+
+
+def _looks_secret(key: str) -> bool:
+    key = key.lower()
+    return any(word in key for word in ("secret", "password", "token", "credential", "key-id"))
+
+
+def _known_env_names() -> set[str]:
+    names: set[str] = set()
+    for name, field in Settings.model_fields.items():
+        names.add(f"{ENV_PREFIX}{name.upper()}")
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            for sub in annotation.model_fields:
+                names.add(f"{ENV_PREFIX}{name.upper()}__{sub.upper()}")
+    return names
+
+
+def _check_unknown_env(environ: dict[str, str]) -> None:
+    known = _known_env_names()
+    for key in sorted(environ):
+        upper = key.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known:
+            continue
+        # Catalog properties are free-form: SUPPLYLAKE_CATALOG__PROPERTIES__URI is fine.
+        if upper.startswith(f"{ENV_PREFIX}CATALOG__PROPERTIES__"):
+            continue
+        close = difflib.get_close_matches(upper, known, n=1)
+        hint = f"did you mean {close[0]}?" if close else "see `supplylake config show` for the names"
+        raise ConfigError(f"unknown setting {key}", hint=hint)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment; raise ConfigError with one clear line on a problem."""
+    _check_unknown_env(dict(os.environ))
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = "__".join(str(part) for part in error["loc"]).upper()
+        raise ConfigError(
+            f"invalid setting {ENV_PREFIX}{loc}: {error['msg']} (got {error.get('input')!r})",
+            hint="fix or unset the variable; `supplylake config show` prints the effective config",
+        ) from None
