@@ -1,0 +1,81 @@
+"""Which model, family, default topic and Kafka key belong to each event type."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import get_args
+
+from supplylake.contracts import cdc, inventory, orders, sales, shipments, signals, suppliers
+from supplylake.contracts.base import Event
+from supplylake.contracts.errors import UnknownEventType
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """One event source: its topic (one per source) and the event types it carries."""
+
+    name: str
+    default_topic: str
+    key: str
+    event_types: tuple[str, ...]
+
+
+def _event_type(model: type[Event]) -> str:
+    (value,) = get_args(model.model_fields["event_type"].annotation)
+    return value
+
+
+# (family, default topic, key as documented, models). Order follows docs/wire-format.md.
+_FAMILY_TABLE: tuple[tuple[str, str, str, tuple[type[Event], ...]], ...] = (
+    ("inventory", "inventory-events", "warehouseId:sku", inventory.MODELS),
+    ("orders", "order-events", "orderId", orders.MODELS),
+    ("shipments", "shipment-events", "shipmentId", shipments.MODELS),
+    ("suppliers", "supplier-events", "supplierId", suppliers.MODELS),
+    ("sales", "sales-events", "sku", sales.MODELS),
+    ("signals", "external-signals", "region", signals.MODELS),
+    # Real ERP topics are erp.<schema>.<table>; this is the documented example.
+    ("erp", "erp.public.inventory", "primary key", cdc.MODELS),
+)
+
+EVENT_TYPES: Mapping[str, type[Event]] = MappingProxyType(
+    {_event_type(model): model for *_, models in _FAMILY_TABLE for model in models}
+)
+FAMILIES: Mapping[str, Family] = MappingProxyType(
+    {
+        name: Family(name, topic, key, tuple(_event_type(model) for model in models))
+        for name, topic, key, models in _FAMILY_TABLE
+    }
+)
+_FAMILY_BY_TYPE: Mapping[str, str] = MappingProxyType(
+    {event_type: family.name for family in FAMILIES.values() for event_type in family.event_types}
+)
+
+
+def _unknown(event_type: object) -> UnknownEventType:
+    return UnknownEventType(
+        f"field 'eventType': unknown event type {event_type!r}; see docs/wire-format.md for the known types",
+        code="unknown_event_type",
+    )
+
+
+def model_for(event_type: str) -> type[Event]:
+    """The model class of ``event_type``; raises :class:`UnknownEventType`."""
+    try:
+        return EVENT_TYPES[event_type]
+    except (KeyError, TypeError):
+        raise _unknown(event_type) from None
+
+
+def family_of(event_type: str) -> str:
+    """The family name (``inventory``, ``orders``…) of ``event_type``; raises :class:`UnknownEventType`."""
+    try:
+        return _FAMILY_BY_TYPE[event_type]
+    except (KeyError, TypeError):
+        raise _unknown(event_type) from None
+
+
+def message_key(event: Event) -> str:
+    """The Kafka message key of ``event``, per its family (``warehouseId:sku``, ``orderId``…)."""
+    return event.message_key()

@@ -1,0 +1,122 @@
+"""Shipment tracking and telemetry (topic ``shipment-events``, key ``shipmentId``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal, Self
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from supplylake.contracts.base import Event
+from supplylake.contracts.fields import (
+    GeoPoint,
+    Latitude,
+    Longitude,
+    NonBlank,
+    Percent,
+    UtcDatetime,
+    WireModel,
+)
+
+Category = Literal["GENERAL", "PHARMA", "FROZEN", "FRESH"]
+
+
+class TemperatureRange(WireModel):
+    """Allowed cargo temperature in °C, bounds inclusive."""
+
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        # JSON Schema cannot compare two fields, so this rule lives only here.
+        if self.min >= self.max:
+            raise PydanticCustomError("temperature_range", "min must be below max")
+        return self
+
+
+PHARMA_TEMPERATURE_RANGE = TemperatureRange(min=2.0, max=8.0)
+"""Cold chain for medicines (GDP 2–8 °C): applies to PHARMA shipments that state no range."""
+
+
+class ShipmentEvent(Event):
+    family: ClassVar[str] = "shipments"
+
+    shipment_id: NonBlank
+    order_id: NonBlank | None = None
+
+    def message_key(self) -> str:
+        return self.shipment_id
+
+
+class ShipmentCreated(ShipmentEvent):
+    """Closes the order lifecycle and opens tracking, so it carries both ids."""
+
+    event_type: Literal["shipment.created"]
+    order_id: NonBlank
+    carrier: NonBlank
+    warehouse_id: NonBlank
+    expected_delivery: UtcDatetime
+    category: Category
+    temperature_range: TemperatureRange | None = None
+    origin: GeoPoint
+    destination: GeoPoint
+    planned_route: Annotated[list[GeoPoint], Field(min_length=2)] | None = Field(
+        default=None, description="Waypoints, origin first and destination last."
+    )
+
+    @property
+    def effective_temperature_range(self) -> TemperatureRange | None:
+        """The stated range, else the PHARMA default; ``None`` means no cold-chain constraint."""
+        if self.temperature_range is not None:
+            return self.temperature_range
+        return PHARMA_TEMPERATURE_RANGE if self.category == "PHARMA" else None
+
+
+class TrackingEvent(ShipmentEvent):
+    """A carrier scan along the way; everything beyond the ids is optional."""
+
+    carrier: NonBlank | None = None
+    location: GeoPoint | None = None
+    note: str | None = None
+
+
+class CarrierPickedUp(TrackingEvent):
+    event_type: Literal["carrier.picked_up"]
+
+
+class InTransit(TrackingEvent):
+    event_type: Literal["in.transit"]
+
+
+class OutForDelivery(TrackingEvent):
+    event_type: Literal["out.for.delivery"]
+
+
+class DeliveryAttempted(TrackingEvent):
+    event_type: Literal["delivery.attempted"]
+
+
+class Delivered(TrackingEvent):
+    event_type: Literal["delivered"]
+
+
+class ShipmentTelemetry(ShipmentEvent):
+    """IoT reading from the cargo: position, and temperature/humidity when the sensor has them."""
+
+    event_type: Literal["shipment.telemetry"]
+    lat: Latitude
+    lon: Longitude
+    temperature: float | None = None
+    humidity: Percent | None = None
+
+
+MODELS: tuple[type[ShipmentEvent], ...] = (
+    ShipmentCreated,
+    CarrierPickedUp,
+    InTransit,
+    OutForDelivery,
+    DeliveryAttempted,
+    Delivered,
+    ShipmentTelemetry,
+)

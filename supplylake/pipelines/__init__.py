@@ -1,0 +1,1 @@
+"""Streaming pipelines: Quix Streams apps and the pure per-key domain logic they run."""
