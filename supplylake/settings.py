@@ -61,6 +61,8 @@ class KafkaSettings(BaseModel):
     sasl_password: SecretStr | None = None
     ssl_ca_location: str | None = None
     consumer_group_prefix: str = "supplylake"
+    # None = librdkafka's default. The embedded broker sets a short one (see pipelines/runtime.py).
+    session_timeout_ms: int | None = Field(default=None, ge=500)
 
     def client_config(self) -> dict[str, str]:
         """librdkafka settings for security (brokers are passed separately)."""

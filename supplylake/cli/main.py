@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
+
+# Typer 0.29 vendors its own copy of click; its exceptions live here (not in `click`).
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from supplylake.cli import broker, config, contracts, lake, pipeline, simulate, sql
 from supplylake.errors import SupplylakeError
@@ -32,21 +34,22 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; bad arguments and known errors print one line and exit non-zero."""
     try:
         result = app(args=argv, standalone_mode=False, prog_name="supplylake")
-    except click.exceptions.NoArgsIsHelpError as exc:
-        click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+    except NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
         return 0
-    except click.UsageError as exc:
+    except UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "supplylake"
-        click.echo(f"error: {exc.format_message()} (see `{command} --help`)", err=True)
+        message = " ".join(exc.format_message().split())
+        typer.echo(f"error: {message} (see `{command} --help`)", err=True)
         return 2
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        return 130
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+    except ClickException as exc:
+        typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+        return 1
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("interrupted", err=True)
         return 130
     except SupplylakeError as exc:
-        click.echo(f"error: {exc.one_line()}", err=True)
+        typer.echo(f"error: {exc.one_line()}", err=True)
         return 1
     return result if isinstance(result, int) else 0
 

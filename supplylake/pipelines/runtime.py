@@ -49,7 +49,10 @@ def connection_config(settings: Settings, connection: BrokerConnection) -> Conne
     )
 
 
-def consumer_tuning(connection: BrokerConnection) -> dict[str, object]:
+EMBEDDED_SESSION_TIMEOUT_MS = 3000
+
+
+def consumer_tuning(settings: Settings, connection: BrokerConnection) -> dict[str, object]:
     """Consumer settings; on the embedded broker, a short session timeout.
 
     Tansu holds a JoinGroup for about half the session timeout, so librdkafka's default 45 s
@@ -57,8 +60,9 @@ def consumer_tuning(connection: BrokerConnection) -> dict[str, object]:
     refuses session timeouts under 6 s).
     """
     config: dict[str, object] = {"log_level": 3}
-    if connection.embedded:
-        config.update({"session.timeout.ms": 3000, "heartbeat.interval.ms": 500})
+    timeout = settings.kafka.session_timeout_ms or (EMBEDDED_SESSION_TIMEOUT_MS if connection.embedded else None)
+    if timeout:
+        config.update({"session.timeout.ms": timeout, "heartbeat.interval.ms": max(timeout // 6, 100)})
     return config
 
 
@@ -70,8 +74,8 @@ def build_application(name: str, settings: Settings, connection: BrokerConnectio
         commit_interval=settings.lake.commit_interval_s,
         state_dir=state_dir(settings, connection.cluster_id) / name,
         processing_guarantee="at-least-once",
-        loglevel="INFO",
-        consumer_extra_config=consumer_tuning(connection),
+        loglevel=None,
+        consumer_extra_config=consumer_tuning(settings, connection),
         producer_extra_config={"log_level": 3, "linger.ms": 20},
     )
 

@@ -25,7 +25,7 @@ from supplylake.logs import get_logger
 
 log = get_logger(__name__)
 
-PIPELINES = ("inventory",)
+
 
 
 class PipelineCrashLoop(FatalError):
@@ -44,9 +44,13 @@ class PipelineProcess:
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
+    # Exits that came soon after a start, in a row: a pipeline that cannot even start.
+    quick_exits: int = 0
+    started_at: float = 0.0
     exit_codes: list[int] = field(default_factory=list)
 
     def start(self) -> None:
+        self.started_at = time.monotonic()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log_file:
             self.process = subprocess.Popen(
@@ -76,6 +80,15 @@ class PipelineProcess:
             self.process.wait()
 
 
+def _last_error(log_path: Path) -> str:
+    """The last non-empty line of a pipeline's log: usually the exception that stopped it."""
+    try:
+        lines = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return "no log"
+    return lines[-1].strip()[:300] if lines else "empty log"
+
+
 class Supervisor:
     """Keeps a set of pipeline processes alive until stopped."""
 
@@ -86,16 +99,19 @@ class Supervisor:
         bootstrap: str,
         data_dir: Path,
         extra_env: dict[str, str] | None = None,
-        max_restarts: int = 20,
+        max_quick_exits: int = 4,
+        min_uptime_s: float = 20.0,
     ) -> None:
         env = {
             **os.environ,
             "SUPPLYLAKE_KAFKA_BROKERS": bootstrap,
             "SUPPLYLAKE_DATA_DIR": str(data_dir),
+            "PYTHONWARNINGS": "ignore",
             **(extra_env or {}),
         }
         self.data_dir = data_dir
-        self.max_restarts = max_restarts
+        self.max_quick_exits = max_quick_exits
+        self.min_uptime_s = min_uptime_s
         self.processes = {
             name: PipelineProcess(name, env, data_dir / "logs" / f"pipeline-{name}.log") for name in names
         }
@@ -119,9 +135,12 @@ class Supervisor:
                 process.exit_codes.append(code)
                 if self._stopping.is_set():
                     return
-                if process.restarts >= self.max_restarts:
+                quick = time.monotonic() - process.started_at < self.min_uptime_s
+                process.quick_exits = process.quick_exits + 1 if quick else 0
+                if process.quick_exits > self.max_quick_exits:
                     self.failure = PipelineCrashLoop(
-                        f"pipeline {process.name} exited {process.restarts + 1} times (last code {code})",
+                        f"pipeline {process.name} failed {process.quick_exits} times in a row right after "
+                        f"starting (last exit code {code}): {_last_error(process.log_path)}",
                         hint=f"see {process.log_path}",
                     )
                     self._stopping.set()

@@ -1,0 +1,69 @@
+"""supplylake dashboard: what is happening now, and how fresh it is.
+
+A first page for managers: current stock per warehouse×SKU, open stock alerts and dead letters,
+each with the age of the data behind it. Reads the lake through the same DuckDB views as
+`supplylake sql`; the page refreshes itself every few seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from supplylake.lake.sink import catalog_for
+from supplylake.query.lake_views import LakeReader
+from supplylake.query.runner import run_query_on
+from supplylake.settings import load_settings
+
+st.set_page_config(page_title="supplylake", layout="wide")
+
+
+@st.cache_resource
+def reader() -> LakeReader:
+    settings = load_settings()
+    return LakeReader(catalog_for(settings), namespace=settings.catalog.namespace)
+
+
+@st.cache_resource
+def connection():  # one pinned DuckDB connection, refreshed on every run
+    return reader().connect()
+
+
+def query(sql: str):
+    con = connection()
+    reader().refresh(con)
+    return run_query_on(reader(), con, sql)
+
+
+def age(pins, table: str) -> str:
+    pin = pins.get(table)
+    moment = pin and (pin.committed_at or pin.snapshot_at)
+    if not moment:
+        return "no data yet"
+    seconds = (datetime.now(UTC) - moment).total_seconds()
+    return f"updated {seconds:.0f}s ago"
+
+
+st.title("supplylake — supply chain, now")
+
+
+@st.fragment(run_every=5)
+def live() -> None:
+    stock = query("SELECT warehouse_id, sku, on_hand, reserved, available, updated_at FROM inventory_current ORDER BY available")
+    alerts = query("SELECT alert_type, entity_id, raised_at, details FROM alerts ORDER BY raised_at DESC LIMIT 50")
+    dead = query("SELECT count(*) FROM dead_letters")
+    cols = st.columns(3)
+    cols[0].metric("stock positions", stock.row_count, help=age(stock.freshness, "inventory_levels"))
+    cols[0].caption(age(stock.freshness, "inventory_levels"))
+    cols[1].metric("alerts (latest 50)", alerts.row_count)
+    cols[1].caption(age(alerts.freshness, "alerts"))
+    cols[2].metric("dead letters", dead.rows[0][0] if dead.rows else 0)
+    cols[2].caption(age(dead.freshness, "dead_letters"))
+    st.subheader("Stock, lowest available first")
+    st.dataframe([dict(zip(stock.columns, row)) for row in stock.rows], use_container_width=True)
+    st.subheader("Latest alerts")
+    st.dataframe([dict(zip(alerts.columns, row)) for row in alerts.rows], use_container_width=True)
+
+
+live()

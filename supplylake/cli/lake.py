@@ -1,0 +1,26 @@
+"""`supplylake lake`: keep the lake healthy (also done automatically by the pipelines)."""
+
+from __future__ import annotations
+
+import typer
+
+from supplylake.cli.options import DataDirOption, settings_for
+
+app = typer.Typer(help="Lake housekeeping.", no_args_is_help=True)
+
+
+@app.command("maintain")
+def maintain_lake(data_dir: DataDirOption = None) -> None:
+    """Expire old snapshots, compact small files and manifests of every lake table."""
+    from supplylake.lake.maintenance import MaintenancePolicy, maintain
+    from supplylake.lake.sink import catalog_for
+    from supplylake.lake.tables import TABLES
+
+    settings = settings_for(data_dir)
+    catalog = catalog_for(settings)
+    policy = MaintenancePolicy(keep_last_snapshots=settings.lake.keep_last_snapshots)
+    for spec in TABLES:
+        if not catalog.table_exists(spec.identifier(settings.catalog.namespace)):
+            continue
+        report = maintain(catalog, spec, policy, namespace=settings.catalog.namespace)
+        typer.echo(f"{spec.name}: {report}")

@@ -1,0 +1,157 @@
+"""Simulated supply chains into files or live onto the topics (`simulate` and `demo`)."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import typer
+from confluent_kafka import Producer
+
+from supplylake.broker.connection import BrokerConnection, connect
+from supplylake.broker.topics import all_topics, ensure_topics
+from supplylake.errors import FatalError
+from supplylake.settings import Settings, TopicSettings
+from supplylake.simulator import (
+    DEFAULT_START,
+    FAULT_KINDS,
+    FaultConfig,
+    SimEvent,
+    Simulation,
+    SimulationConfig,
+    write_erp_snapshots,
+    write_jsonl,
+)
+
+
+class FaultSpecError(FatalError):
+    """A --faults value cannot be understood."""
+
+
+def parse_faults(text: str | None) -> FaultConfig:
+    """'duplicate=0.02,late=0.01' -> FaultConfig (unnamed kinds keep their defaults); 'none' -> no faults."""
+    if text is None:
+        return FaultConfig()
+    if text.strip().lower() == "none":
+        return FaultConfig.none()
+    ratios: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        kind, _, value = part.partition("=")
+        kind = kind.strip()
+        if kind not in FAULT_KINDS:
+            raise FaultSpecError(f"unknown fault kind {kind!r} in --faults", hint=f"kinds are {', '.join(FAULT_KINDS)}")
+        try:
+            ratios[kind] = float(value)
+        except ValueError:
+            raise FaultSpecError(f"--faults {kind}={value!r} is not a number", hint="write ratios like duplicate=0.02") from None
+    return FaultConfig(**ratios)
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    produced: int
+    end_offsets: dict[tuple[str, int], int]
+
+
+def live_simulation(seed: int, rate: float, faults: FaultConfig) -> Simulation:
+    """A simulation whose event time tracks the wall clock at `rate` events per second."""
+    start = datetime.now(UTC).replace(microsecond=0)
+    return Simulation(SimulationConfig(seed=seed, start=start, events_per_hour=rate * 3600, faults=faults, seasonality=0.0))
+
+
+def produce_paced(
+    events: Iterable[SimEvent],
+    connection: BrokerConnection,
+    topics: TopicSettings,
+    *,
+    rate: float,
+    stop: threading.Event | None = None,
+) -> LiveResult:
+    """Produce events to their family topics at `rate` per second until exhausted or stopped."""
+    end_offsets: dict[tuple[str, int], int] = {}
+
+    def delivered(err: object, msg: object) -> None:
+        if err is None:
+            tp = (msg.topic(), msg.partition())  # type: ignore[attr-defined]
+            end_offsets[tp] = max(end_offsets.get(tp, -1), msg.offset())  # type: ignore[attr-defined]
+
+    producer = Producer(connection.config(**{"linger.ms": 5, "acks": "all", "log_level": 3}))
+    started = time.monotonic()
+    produced = 0
+    for produced, event in enumerate(events, start=1):
+        if stop is not None and stop.is_set():
+            produced -= 1
+            break
+        ahead = started + produced / rate - time.monotonic()
+        if ahead > 0:
+            producer.poll(0)
+            if stop is not None:
+                if stop.wait(ahead):
+                    produced -= 1
+                    break
+            else:
+                time.sleep(ahead)
+        while True:
+            try:
+                producer.produce(topics.for_family(event.family), value=event.value,
+                                 key=event.key.encode(), on_delivery=delivered)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        if produced % 500 == 0:
+            producer.poll(0)
+    producer.flush(30)
+    return LiveResult(produced, end_offsets)
+
+
+def bounded(events: Iterator[SimEvent], count: int | None) -> Iterator[SimEvent]:
+    return events if count is None else itertools.islice(events, count)
+
+
+def write_side_files(sim: Simulation, directory: Path) -> None:
+    """Reference master data and ERP snapshots, for the pipelines and the reconciliation."""
+    sim.world.write_reference(directory / "reference")
+    write_erp_snapshots(sim.erp_snapshots, directory / "erp" / "erp_snapshots.csv")
+
+
+def run_simulation(
+    settings: Settings,
+    *,
+    events: int | None,
+    duration: float | None,
+    seed: int,
+    out: Path | None,
+    rate: float | None,
+    faults: str | None,
+) -> None:
+    fault_config = parse_faults(faults)
+    if out is not None:
+        sim = Simulation(SimulationConfig(seed=seed, faults=fault_config))
+        until = DEFAULT_START + timedelta(seconds=duration) if duration is not None else None
+        summary = write_jsonl(bounded(sim.events(until=until), events), out,
+                              manifest_path=out.with_name(out.name + ".faults.json"))
+        write_side_files(sim, out.parent)
+        faults_line = ", ".join(f"{k} {v}" for k, v in sorted(summary.by_fault.items())) or "none"
+        typer.echo(f"wrote {summary.events} events to {out}; faults: {faults_line} "
+                   f"(manifest {out.name}.faults.json; reference/ and erp/ beside it)")
+        return
+    assert rate is not None
+    with connect(settings, start_embedded=False) as connection:
+        ensure_topics(connection, all_topics(settings.topics), settings.topics)
+        sim = live_simulation(seed, rate, fault_config)
+        stop = threading.Event()
+        if duration is not None:
+            timer = threading.Timer(duration, stop.set)
+            timer.daemon = True
+            timer.start()
+        try:
+            result = produce_paced(bounded(sim.events(), events), connection, settings.topics, rate=rate, stop=stop)
+        finally:
+            stop.set()
+        write_side_files(sim, settings.data_dir)
+    typer.echo(f"produced {result.produced} events to {connection.bootstrap}")

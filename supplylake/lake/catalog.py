@@ -1,0 +1,39 @@
+"""Open the Iceberg catalog the lake lives in.
+
+Any pyiceberg catalog type works (``sql``, ``rest``, ``glue``…): the properties come from
+configuration and go to :func:`pyiceberg.catalog.load_catalog` unchanged. The embedded default is
+a SQLite ``SqlCatalog`` with a local ``file://`` warehouse, so one machine needs no services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from pyiceberg.catalog import Catalog, load_catalog
+
+NAMESPACE = "supplylake"
+
+
+def default_catalog_properties(data_dir: Path) -> dict[str, str]:
+    """Catalog properties for the embedded lake under ``<data_dir>/lake`` (directories are created).
+
+    - ``<data_dir>/lake/catalog.db``: the SQLite catalog (table name → current metadata file).
+    - ``<data_dir>/lake/warehouse``: metadata and data files.
+    """
+    lake = data_dir.expanduser().resolve() / "lake"
+    warehouse = lake / "warehouse"
+    warehouse.mkdir(parents=True, exist_ok=True)
+    # Plain "file://" + path, not Path.as_uri(): pyiceberg does not percent-decode warehouse URIs.
+    return {
+        "type": "sql",
+        "uri": f"sqlite:///{lake / 'catalog.db'}",
+        "warehouse": f"file://{warehouse}",
+    }
+
+
+def open_catalog(name: str, properties: Mapping[str, str], *, namespace: str = NAMESPACE) -> Catalog:
+    """Load the catalog ``name`` from ``properties`` and make sure ``namespace`` exists."""
+    catalog = load_catalog(name, **dict(properties))
+    catalog.create_namespace_if_not_exists(namespace)
+    return catalog

@@ -1,0 +1,1 @@
+"""Test helpers shared by the integration tests (reference models, process helpers)."""

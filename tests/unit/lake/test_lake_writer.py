@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+import pytest
+from pyiceberg.catalog import Catalog
+from pyiceberg.exceptions import CommitStateUnknownException
+from pyiceberg.table import TableProperties
+
+from supplylake.lake import (
+    INVENTORY_EVENTS,
+    LEDGER_PROPERTY,
+    CommitConflict,
+    CommitHooks,
+    ExactlyOnceWriter,
+    InvalidBatch,
+    TableReplaced,
+    read_ledger,
+)
+from supplylake.lake.datafiles import write_data_files
+from supplylake.lake.ledger import Ledger
+from supplylake.lake.writer import MAX_EVENT_TIME_PROPERTY, CommitAttempt
+
+TP0 = ("inventory-events", 0)
+TP1 = ("inventory-events", 1)
+
+
+def writer(catalog: Catalog, cluster_id: str = "cluster-a", **kwargs) -> ExactlyOnceWriter:
+    return ExactlyOnceWriter(catalog, INVENTORY_EVENTS, cluster_id=cluster_id, backoff_initial_s=0, **kwargs)
+
+
+def snapshot_count(catalog: Catalog) -> int:
+    return len(catalog.load_table(INVENTORY_EVENTS.identifier()).metadata.snapshots)
+
+
+def test_replay_after_crash_before_the_kafka_offset_commit_writes_nothing_twice(
+    catalog, events, read, dup_count
+) -> None:
+    w = writer(catalog)
+    first = w.commit(events(range(0, 10)), {TP0: 9}, max_event_time_ms=None)
+    assert (first.rows_written, first.rows_skipped_as_replayed, first.attempts) == (10, 0, 1)
+
+    # The process died before committing the Kafka offsets: a new writer gets the same batch again.
+    replay = writer(catalog).commit(events(range(0, 10)), {TP0: 9}, max_event_time_ms=None)
+    assert (replay.rows_written, replay.rows_skipped_as_replayed, replay.snapshot_id) == (0, 10, None)
+    assert snapshot_count(catalog) == 1
+
+    overlap = writer(catalog).commit(events(range(5, 15)), {TP0: 14}, max_event_time_ms=None)
+    assert (overlap.rows_written, overlap.rows_skipped_as_replayed) == (5, 5)
+    rows = read(catalog)
+    assert dup_count(rows) == 0
+    assert sorted(rows["_src_offset"].to_pylist()) == list(range(15))
+    assert w.committed_offsets() == {TP0: 14}
+
+
+def test_one_commit_covers_all_partitions_and_advances_offsets_without_rows(catalog, events, read) -> None:
+    w = writer(catalog)
+    result = w.commit(events(range(0, 3)) + events(range(0, 2), partition=1), {TP0: 2, TP1: 1}, max_event_time_ms=None)
+    assert result.rows_written == 5 and snapshot_count(catalog) == 1
+
+    # Partition 1 moved on (e.g. only filtered-out records): no rows, but the ledger must advance.
+    empty = w.commit([], {TP1: 7}, max_event_time_ms=None)
+    assert empty.committed and empty.rows_written == 0
+    table = catalog.load_table(INVENTORY_EVENTS.identifier())
+    assert table.current_snapshot().snapshot_id == empty.snapshot_id
+    assert read_ledger(table).offsets("cluster-a") == {TP0: 2, TP1: 7}
+    assert w.commit([], {TP1: 7}, max_event_time_ms=None).snapshot_id is None
+    assert read(catalog).num_rows == 5
+
+
+def test_zombie_commits_the_same_offsets_between_read_and_commit(catalog, events, read, dup_count) -> None:
+    zombie = writer(catalog, "cluster-a")
+    batch = events(range(0, 20))
+
+    def zombie_flushes_first(attempt: CommitAttempt) -> None:
+        if attempt.attempt == 1:
+            assert zombie.commit(batch, {TP0: 19}, max_event_time_ms=None).rows_written == 20
+
+    live = writer(catalog, "cluster-a", hooks=CommitHooks(before_commit=zombie_flushes_first))
+    result = live.commit(batch, {TP0: 19}, max_event_time_ms=None)
+
+    assert (result.rows_written, result.rows_skipped_as_replayed, result.snapshot_id) == (0, 20, None)
+    assert result.attempts == 2
+    rows = read(catalog)
+    assert rows.num_rows == 20 and dup_count(rows) == 0
+
+
+def test_zombie_with_a_partial_overlap_leaves_only_the_new_offsets(catalog, events, read, dup_count) -> None:
+    zombie = writer(catalog)
+
+    def zombie_flushes_first(attempt: CommitAttempt) -> None:
+        if attempt.attempt == 1:
+            zombie.commit(events(range(0, 10)), {TP0: 9}, max_event_time_ms=None)
+
+    live = writer(catalog, hooks=CommitHooks(before_commit=zombie_flushes_first))
+    result = live.commit(events(range(0, 15)), {TP0: 14}, max_event_time_ms=None)
+    assert (result.rows_written, result.rows_skipped_as_replayed, result.attempts) == (5, 10, 2)
+    rows = read(catalog)
+    assert dup_count(rows) == 0 and sorted(rows["_src_offset"].to_pylist()) == list(range(15))
+
+
+def test_commit_landed_but_the_call_failed(catalog, events, read, dup_count) -> None:
+    seen: list[int] = []
+
+    def lose_the_response(attempt: CommitAttempt) -> None:
+        seen.append(attempt.snapshot_id)
+        if attempt.attempt == 1:
+            raise CommitStateUnknownException("connection reset after the request was sent")
+
+    w = writer(catalog, hooks=CommitHooks(after_commit=lose_the_response))
+    result = w.commit(events(range(0, 8)), {TP0: 7}, max_event_time_ms=None)
+
+    assert result.attempts == 2
+    assert (result.rows_written, result.snapshot_id) == (8, seen[0])  # recognised as its own landed commit
+    assert len(seen) == 1 and snapshot_count(catalog) == 1
+    rows = read(catalog)
+    assert rows.num_rows == 8 and dup_count(rows) == 0
+
+
+def test_request_failed_before_reaching_the_catalog_is_retried(catalog, events, read) -> None:
+    def fail_once(attempt: CommitAttempt) -> None:
+        if attempt.attempt == 1:
+            raise ConnectionError("catalog unreachable")
+
+    result = writer(catalog, hooks=CommitHooks(before_commit=fail_once)).commit(
+        events(range(0, 4)), {TP0: 3}, max_event_time_ms=None
+    )
+    assert (result.rows_written, result.attempts) == (4, 2)
+    assert read(catalog).num_rows == 4 and snapshot_count(catalog) == 1
+
+
+def test_conflicts_are_retried_then_raised_as_retryable_never_dropped(catalog, events, read, dup_count) -> None:
+    other = writer(catalog, "cluster-b")
+    next_offset = iter(range(1000))
+
+    def someone_else_always_wins(attempt: CommitAttempt) -> None:
+        offset = next(next_offset)
+        other.commit(events([offset], partition=5), {("inventory-events", 5): offset}, max_event_time_ms=None)
+
+    loser = writer(catalog, max_attempts=3, hooks=CommitHooks(before_commit=someone_else_always_wins))
+    with pytest.raises(CommitConflict) as info:
+        loser.commit(events(range(0, 6)), {TP0: 5}, max_event_time_ms=None)
+    assert info.value.retryable and info.value.hint
+    assert read(catalog).num_rows == 3  # only the other writer's rows
+    assert writer(catalog).committed_offsets() == {}
+
+    retried = writer(catalog).commit(events(range(0, 6)), {TP0: 5}, max_event_time_ms=None)
+    assert retried.rows_written == 6
+    assert dup_count(read(catalog)) == 0
+
+
+def test_naive_read_filter_append_with_pyiceberg_retries_duplicates(catalog, events, read, dup_count) -> None:
+    """Negative control: the danger the writer exists for is real with pyiceberg's default retries."""
+    zombie = writer(catalog)  # also creates the table
+    naive = catalog.load_table(INVENTORY_EVENTS.identifier())
+    naive.transaction().set_properties({TableProperties.COMMIT_NUM_RETRIES: "4",
+                                        TableProperties.COMMIT_MIN_RETRY_WAIT_MS: "0"}).commit_transaction()
+    naive = catalog.load_table(INVENTORY_EVENTS.identifier())
+    batch = INVENTORY_EVENTS.to_arrow(events(range(0, 50)))
+
+    # The naive sink reads the ledger and filters (nothing committed yet: keeps all 50 rows)...
+    ledger = read_ledger(naive)
+    assert ledger.offset("cluster-a", *TP0) is None
+    # ...a zombie commits the same offsets...
+    assert zombie.commit(batch, {TP0: 49}, max_event_time_ms=None).rows_written == 50
+    # ...and the naive append conflicts, gets rebased by pyiceberg's retry and lands anyway.
+    merged = ledger.merge("cluster-a", {TP0: 49})
+    with naive.transaction() as tx:
+        with tx.update_snapshot(snapshot_properties={LEDGER_PROPERTY: merged.encode()}).fast_append() as append:
+            for data_file in write_data_files(tx.table_metadata, naive.io, batch):
+                append.append_data_file(data_file)
+
+    assert dup_count(read(catalog)) == 50
+
+
+def test_replaced_table_is_fatal(catalog, events) -> None:
+    w = writer(catalog)
+    w.commit(events(range(0, 3)), {TP0: 2}, max_event_time_ms=None)
+    catalog.drop_table(INVENTORY_EVENTS.identifier())
+    with pytest.raises(TableReplaced, match="no longer exists"):
+        w.commit(events(range(3, 6)), {TP0: 5}, max_event_time_ms=None)
+    writer(catalog, "someone-else")  # recreates the table: same name, new uuid, empty ledger
+    with pytest.raises(TableReplaced, match="replaced") as info:
+        w.commit(events(range(3, 6)), {TP0: 5}, max_event_time_ms=None)
+    assert not info.value.retryable
+
+
+def test_a_new_cluster_id_starts_from_nothing_and_old_ones_are_pruned(catalog, events, read) -> None:
+    writer(catalog, "broker-life-1").commit(events(range(0, 5)), {TP0: 4}, max_event_time_ms=None)
+    # The embedded broker restarted empty: offsets start at 0 again and mean new events.
+    second = writer(catalog, "broker-life-2", max_clusters=3)
+    assert second.committed_offsets() == {}
+    fresh = [dict(r, event_id=f"life2-{r['_src_offset']}") for r in events(range(0, 3))]
+    assert second.commit(fresh, {TP0: 2}, max_event_time_ms=None).rows_written == 3
+    for life in range(3, 6):
+        writer(catalog, f"broker-life-{life}", max_clusters=3).commit([], {TP0: 0}, max_event_time_ms=None)
+    ledger = read_ledger(catalog.load_table(INVENTORY_EVENTS.identifier()))
+    assert ledger.cluster_ids == ("broker-life-5", "broker-life-4", "broker-life-3")
+    assert read(catalog).num_rows == 8
+
+
+def test_rows_beyond_the_declared_offsets_are_refused(catalog, events) -> None:
+    w = writer(catalog)
+    with pytest.raises(InvalidBatch, match="reach offset 9"):
+        w.commit(events(range(0, 10)), {TP0: 8}, max_event_time_ms=None)
+    with pytest.raises(InvalidBatch):
+        w.commit(events(range(0, 2), partition=3), {TP0: 8}, max_event_time_ms=None)
+    assert snapshot_count(catalog) == 0
+
+
+def test_reenabled_pyiceberg_retries_are_switched_off_before_writing(catalog, events) -> None:
+    w = writer(catalog)
+    table = catalog.load_table(INVENTORY_EVENTS.identifier())
+    table.transaction().set_properties({TableProperties.COMMIT_NUM_RETRIES: "4"}).commit_transaction()
+    w.commit(events(range(0, 2)), {TP0: 1}, max_event_time_ms=None)
+    assert catalog.load_table(INVENTORY_EVENTS.identifier()).properties[TableProperties.COMMIT_NUM_RETRIES] == "0"
+
+
+def test_freshness_properties_never_go_back(catalog, events) -> None:
+    w = writer(catalog)
+    w.commit(events(range(0, 2)), {TP0: 1}, max_event_time_ms=2_000_000)
+    w.commit(events(range(2, 4)), {TP0: 3}, max_event_time_ms=1_000_000)
+    summary = catalog.load_table(INVENTORY_EVENTS.identifier()).current_snapshot().summary
+    assert summary[MAX_EVENT_TIME_PROPERTY] == "2000000"
+    w.commit(events(range(4, 6)), {TP0: 5}, max_event_time_ms=None)  # derived from the rows' event_time
+    summary = catalog.load_table(INVENTORY_EVENTS.identifier()).current_snapshot().summary
+    assert int(summary[MAX_EVENT_TIME_PROPERTY]) == events([5])[0]["event_time"]
+    assert int(summary["supplylake.committed-at-ms"]) > 1_700_000_000_000
+    assert Ledger.decode(summary[LEDGER_PROPERTY]).offset("cluster-a", *TP0) == 5
+
+
+def test_memo_transaction_sees_the_same_metadata_as_pyiceberg(catalog, events) -> None:
+    from pyiceberg.table import Transaction
+
+    from supplylake.lake.transaction import MemoTransaction
+
+    writer(catalog).commit(events(range(0, 3)), {TP0: 2}, max_event_time_ms=None)
+    table = catalog.load_table(INVENTORY_EVENTS.identifier())
+    memo, plain = MemoTransaction(table), Transaction(table)
+    assert memo.table_metadata == plain.table_metadata
+    for tx in (memo, plain):
+        tx.set_properties({"a": "1"})
+    assert memo.table_metadata.properties["a"] == "1"
+    assert memo.table_metadata.model_dump(exclude={"last_updated_ms"}) == plain.table_metadata.model_dump(
+        exclude={"last_updated_ms"}
+    )
+    assert memo.table_metadata is memo.table_metadata  # computed once per staged state
+    memo.remove_properties("a")
+    assert "a" not in memo.table_metadata.properties
+
+
+def test_last_attempt_landing_with_a_lost_response_still_counts(catalog, events, read) -> None:
+    def always_lose_the_response(attempt: CommitAttempt) -> None:
+        raise CommitStateUnknownException("timeout reading the response")
+
+    w = writer(catalog, max_attempts=1, hooks=CommitHooks(after_commit=always_lose_the_response))
+    result = w.commit(events(range(0, 3)), {TP0: 2}, max_event_time_ms=None)
+    assert result.committed and result.rows_written == 3 and result.attempts == 1
+    assert read(catalog).num_rows == 3
+
+
+def test_unknown_outcomes_that_never_land_end_in_a_retryable_conflict(catalog, events, read) -> None:
+    def never_arrives(attempt: CommitAttempt) -> None:
+        raise ConnectionError("catalog unreachable")
+
+    w = writer(catalog, max_attempts=3, hooks=CommitHooks(before_commit=never_arrives))
+    with pytest.raises(CommitConflict, match="ConnectionError") as info:
+        w.commit(events(range(0, 3)), {TP0: 2}, max_event_time_ms=None)
+    assert info.value.retryable
+    assert read(catalog).num_rows == 0 and snapshot_count(catalog) == 0

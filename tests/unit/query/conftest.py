@@ -1,0 +1,13 @@
+"""Fixtures of the query layer tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from query_lake import Lake
+
+
+@pytest.fixture
+def lake(tmp_path: Path) -> Lake:
+    return Lake(tmp_path)
