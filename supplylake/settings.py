@@ -61,8 +61,11 @@ class KafkaSettings(BaseModel):
     sasl_password: SecretStr | None = None
     ssl_ca_location: str | None = None
     consumer_group_prefix: str = "supplylake"
-    # None = librdkafka's default. The embedded broker sets a short one (see pipelines/runtime.py).
+    # None = librdkafka's default (or a short one on the embedded broker, see pipelines/runtime.py).
     session_timeout_ms: int | None = Field(default=None, ge=500)
+    # Set by supplylake for the processes it starts against its own embedded broker, so they
+    # apply the Tansu workarounds; leave it false for a real Kafka.
+    embedded: bool = False
 
     def client_config(self) -> dict[str, str]:
         """librdkafka settings for security (brokers are passed separately)."""

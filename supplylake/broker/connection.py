@@ -54,7 +54,7 @@ def connect(settings: Settings, *, start_embedded: bool = True) -> Iterator[Brok
     if settings.brokers:
         client_config = settings.kafka.client_config()
         yield BrokerConnection(
-            settings.brokers, cluster_id_of(settings.brokers, client_config), False, client_config
+            settings.brokers, cluster_id_of(settings.brokers, client_config), settings.kafka.embedded, client_config
         )
         return
     detached = read_detached(settings.data_dir)

@@ -12,7 +12,7 @@ import typer
 
 from supplylake.broker.connection import connect
 from supplylake.cli.pipeline import progress_bar, running_pipelines
-from supplylake.ingest.simulated import bounded, live_simulation, produce_paced, write_side_files
+from supplylake.ingest.simulated import live_simulation, produce_paced, write_side_files
 from supplylake.pipelines.progress import wait_until_committed
 from supplylake.pipelines.registry import group_of_topic
 from supplylake.pipelines.supervisor import _die_with_parent
@@ -49,7 +49,7 @@ def run_demo(settings: Settings, *, events: int | None, rate: float, seed: int, 
             where = "embedded broker (memory only)" if connection.embedded else "Kafka"
             typer.echo(f"{where} at {connection.bootstrap}; simulating {events or 'unbounded'} events at {rate:g}/s; "
                        "Ctrl-C stops")
-            result = produce_paced(bounded(sim.events(), events), connection, settings.topics, rate=rate, stop=stop)
+            result = produce_paced(sim.events(max_events=events), connection, settings.topics, rate=rate, stop=stop)
             write_side_files(sim, settings.data_dir)
             if events is not None:
                 with progress_bar("pipelines") as progress:

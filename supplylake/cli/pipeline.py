@@ -18,7 +18,6 @@ from supplylake.ingest.intake import record_rejects
 from supplylake.ingest.replay import replay_file
 from supplylake.pipelines.progress import wait_until_committed
 from supplylake.pipelines.registry import PIPELINES, group_of_topic
-from supplylake.pipelines.runtime import EMBEDDED_SESSION_TIMEOUT_MS
 from supplylake.pipelines.supervisor import Supervisor
 from supplylake.reports import lake_summary
 from supplylake.settings import Settings
@@ -37,8 +36,8 @@ def progress_bar(label: str) -> Iterator[Progress]:
 
 def pipeline_env(settings: Settings, connection: BrokerConnection, reorder_points: Path | None) -> dict[str, str]:
     env: dict[str, str] = {}
-    if connection.embedded and settings.kafka.session_timeout_ms is None:
-        env["SUPPLYLAKE_KAFKA__SESSION_TIMEOUT_MS"] = str(EMBEDDED_SESSION_TIMEOUT_MS)
+    if connection.embedded:
+        env["SUPPLYLAKE_KAFKA__EMBEDDED"] = "true"
     if reorder_points is not None:
         env["SUPPLYLAKE_INVENTORY__REORDER_POINTS_FILE"] = str(reorder_points.resolve())
     return env

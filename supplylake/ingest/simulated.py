@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -109,10 +108,6 @@ def produce_paced(
     return LiveResult(produced, end_offsets)
 
 
-def bounded(events: Iterator[SimEvent], count: int | None) -> Iterator[SimEvent]:
-    return events if count is None else itertools.islice(events, count)
-
-
 def write_side_files(sim: Simulation, directory: Path) -> None:
     """Reference master data and ERP snapshots, for the pipelines and the reconciliation."""
     sim.world.write_reference(directory / "reference")
@@ -133,7 +128,7 @@ def run_simulation(
     if out is not None:
         sim = Simulation(SimulationConfig(seed=seed, faults=fault_config))
         until = DEFAULT_START + timedelta(seconds=duration) if duration is not None else None
-        summary = write_jsonl(bounded(sim.events(until=until), events), out,
+        summary = write_jsonl(sim.events(until=until, max_events=events), out,
                               manifest_path=out.with_name(out.name + ".faults.json"))
         write_side_files(sim, out.parent)
         faults_line = ", ".join(f"{k} {v}" for k, v in sorted(summary.by_fault.items())) or "none"
@@ -150,7 +145,7 @@ def run_simulation(
             timer.daemon = True
             timer.start()
         try:
-            result = produce_paced(bounded(sim.events(), events), connection, settings.topics, rate=rate, stop=stop)
+            result = produce_paced(sim.events(max_events=events), connection, settings.topics, rate=rate, stop=stop)
         finally:
             stop.set()
         write_side_files(sim, settings.data_dir)

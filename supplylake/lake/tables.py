@@ -368,7 +368,7 @@ INVENTORY_LEVELS = define_table(
     "inventory_levels",
     "Stock level per warehouse and SKU after each change, in event-time order (one row per revision).",
     time_column="event_time",
-    key=("warehouse_id", "sku", "revision"),
+    key=("event_id", "revision"),
     sort_by=("warehouse_id", "sku", "revision"),
     columns=(
         Column("warehouse_id", _S, "Warehouse.", True),

@@ -66,6 +66,20 @@ def consumer_tuning(settings: Settings, connection: BrokerConnection) -> dict[st
     return config
 
 
+def producer_tuning(connection: BrokerConnection) -> dict[str, object]:
+    """Producer settings; on the embedded broker, one record per batch.
+
+    Tansu reports a partition's high watermark from the start of its last batch, so a
+    multi-record batch at the end of a changelog makes Quix believe its local state is ahead of
+    the changelog (InvalidStoreChangelogOffset) and stops recovery short. Single-record batches
+    keep the watermark exact; the pipelines produce few records (changelog, alerts, DLQ).
+    """
+    config: dict[str, object] = {"log_level": 3, "linger.ms": 20}
+    if connection.embedded:
+        config.update({"batch.num.messages": 1, "linger.ms": 0})
+    return config
+
+
 def build_application(name: str, settings: Settings, connection: BrokerConnection) -> Application:
     return Application(
         broker_address=connection_config(settings, connection),
@@ -76,7 +90,7 @@ def build_application(name: str, settings: Settings, connection: BrokerConnectio
         processing_guarantee="at-least-once",
         loglevel=None,
         consumer_extra_config=consumer_tuning(settings, connection),
-        producer_extra_config={"log_level": 3, "linger.ms": 20},
+        producer_extra_config=producer_tuning(connection),
     )
 
 

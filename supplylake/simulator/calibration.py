@@ -102,7 +102,8 @@ def calibrate(world: World, events_per_hour: float) -> Calibration:
     po_line_events = 1 + 0.03 + 2 / _LINES_PER_PO
     replenishment = pairs / params.COVER_DAYS * po_line_events / 24.0
     signals = (params.SIGNALS_PER_DAY + params.LEADTIME_CHANGES_PER_DAY) / 24.0
-    fixed = counts + replenishment + signals
+    adjustments = params.ADJUSTMENTS_PER_WAREHOUSE_DAY * len(world.warehouses) / 24.0
+    fixed = counts + replenishment + signals + adjustments
 
     orders = max(events_per_hour - fixed, 0.1 * events_per_hour) / per_order
     return Calibration(
@@ -112,7 +113,7 @@ def calibrate(world: World, events_per_hour: float) -> Calibration:
             business_orders=orders * (1 - params.WEB_ORDER_SHARE),
             store_sales=orders * params.POS_SALES_PER_ORDER,
         ),
-        adjustments_per_hour=orders * params.ADJUSTMENTS_PER_ORDER,
+        adjustments_per_hour=orders * params.ADJUSTMENTS_PER_ORDER + adjustments,
         events_per_order=per_order,
         fixed_per_hour=fixed,
         tracked_hours=ship_hours,

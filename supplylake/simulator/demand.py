@@ -8,10 +8,10 @@ one SKU for a few hours, at a discount.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 from random import Random
-from collections.abc import Callable
 from typing import Any
 
 from supplylake.simulator import params, seasonality

@@ -67,6 +67,7 @@ LEADTIME_JUMP = (1.5, 2.5)
 
 # --- inventory noise and signals --------------------------------------------------------------
 ADJUSTMENTS_PER_ORDER = 0.02
+ADJUSTMENTS_PER_WAREHOUSE_DAY = 2.0  # damage and shrinkage happen even in a quiet warehouse
 CYCLE_COUNT_SHARE = 0.10  # of a warehouse's SKUs counted each night
 COUNT_DISCREPANCY = 0.15
 SIGNALS_PER_DAY = 2.0

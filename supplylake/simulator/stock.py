@@ -7,7 +7,7 @@ events imply.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from supplylake.simulator.world import Pair, Sku
 
@@ -59,5 +59,5 @@ class StockBook:
     def get(self, warehouse_id: str, sku: str) -> PairState | None:
         return self.pairs.get((warehouse_id, sku))
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[PairState]:
         return iter(self.pairs.values())

@@ -79,15 +79,16 @@ class InventoryProcessor:
 
         alerts: tuple[Alert, ...] = ()
         if outcome.current is not None:
-            alert_state, alerts = evaluate_alerts(
+            new_alert_state, alerts = evaluate_alerts(
                 alert_state,
                 level=outcome.current,
                 reorder_point=self.reorder_points.for_sku(event.sku),
                 resolve_margin=self.settings.inventory.resolve_margin,
                 source_event_id=event.event_id,
             )
-            if alerts:
-                state.set(ALERTS_KEY, alert_state.to_dict())
+            # Episodes can also end silently (negative stock back to zero): store every change.
+            if new_alert_state != alert_state:
+                state.set(ALERTS_KEY, new_alert_state.to_dict())
 
         rows = LakeRows(max_event_time_ms=event.event_time_ms, counters={"late": int(outcome.late)})
         rows.add(INVENTORY_EVENTS.name, _event_row(event, value or b"", outcome.late, now_ms))
@@ -124,6 +125,7 @@ class InventoryProcessor:
             resolve_margin=self.settings.inventory.resolve_margin,
             source_event_id=f"seed:{entity}",
         )
+        state.set(ALERTS_KEY, alert_state.to_dict())
         return stock, alert_state
 
     def _dead_letter(
