@@ -27,6 +27,7 @@ from supplylake.pipelines.inventory.alerts import Alert, AlertState, evaluate_al
 from supplylake.pipelines.inventory.reference import ReorderPoints
 from supplylake.pipelines.inventory.seeding import EpochSeed, load_epoch_seed
 from supplylake.pipelines.inventory.stock import LevelChange, StockEvent, StockState, apply_event
+from supplylake.pipelines.ledger_guard import guard_ledgers
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.settings import Settings
 
@@ -215,6 +216,7 @@ def build(settings: Settings, connection: BrokerConnection) -> Application:
         cluster_id=connection.cluster_id,
         tables=(DEAD_LETTERS, INVENTORY_EVENTS, INVENTORY_LEVELS, ALERTS),
     )
+    guard_ledgers(connection, sink)
     processor = InventoryProcessor(
         cluster_id=connection.cluster_id,
         settings=settings,
