@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from supplylake.lake.sink import catalog_for
+from supplylake.query.errors import UnknownTable
 from supplylake.query.lake_views import LakeReader
 from supplylake.query.runner import run_query_on
 from supplylake.settings import load_settings
@@ -31,9 +32,13 @@ def connection():  # one pinned DuckDB connection, refreshed on every run
 
 
 def query(sql: str):
+    """The result, or None while a table the query needs has not been created yet."""
     con = connection()
     reader().refresh(con)
-    return run_query_on(reader(), con, sql)
+    try:
+        return run_query_on(reader(), con, sql)
+    except UnknownTable:
+        return None
 
 
 def age(pins, table: str) -> str:
@@ -50,20 +55,23 @@ st.title("supplylake — supply chain, now")
 
 @st.fragment(run_every=5)
 def live() -> None:
-    stock = query("SELECT warehouse_id, sku, on_hand, reserved, available, updated_at FROM inventory_current ORDER BY available")
+    stock = query("SELECT warehouse_id, sku, on_hand, reserved, available, updated_at FROM inventory_current ORDER BY available, sku")
     alerts = query("SELECT alert_type, entity_id, raised_at, details FROM alerts ORDER BY raised_at DESC LIMIT 50")
     dead = query("SELECT count(*) FROM dead_letters")
     cols = st.columns(3)
-    cols[0].metric("stock positions", stock.row_count, help=age(stock.freshness, "inventory_levels"))
-    cols[0].caption(age(stock.freshness, "inventory_levels"))
-    cols[1].metric("alerts (latest 50)", alerts.row_count)
-    cols[1].caption(age(alerts.freshness, "alerts"))
-    cols[2].metric("dead letters", dead.rows[0][0] if dead.rows else 0)
-    cols[2].caption(age(dead.freshness, "dead_letters"))
+    for col, label, result, table, value in (
+        (cols[0], "stock positions", stock, "inventory_levels", stock and stock.row_count),
+        (cols[1], "alerts (latest 50)", alerts, "alerts", alerts and alerts.row_count),
+        (cols[2], "dead letters", dead, "dead_letters", dead and dead.rows[0][0]),
+    ):
+        col.metric(label, value or 0)
+        col.caption(age(result.freshness, table) if result else "no data yet")
     st.subheader("Stock, lowest available first")
-    st.dataframe([dict(zip(stock.columns, row)) for row in stock.rows], use_container_width=True)
+    if stock:
+        st.dataframe([dict(zip(stock.columns, row)) for row in stock.rows], use_container_width=True)
     st.subheader("Latest alerts")
-    st.dataframe([dict(zip(alerts.columns, row)) for row in alerts.rows], use_container_width=True)
+    if alerts:
+        st.dataframe([dict(zip(alerts.columns, row)) for row in alerts.rows], use_container_width=True)
 
 
 live()
