@@ -14,7 +14,6 @@ accepted (slower); naive ones are refused because their instant is ambiguous.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -326,15 +325,6 @@ def _reconcile(table: Table, spec: TableSpec, properties: Mapping[str, str]) -> 
     return table
 
 
-def dead_letter_id(source_topic: str, source_partition: int, source_offset: int, *, cluster_id: str = "") -> str:
-    """Deterministic id of a dead letter: a replay of the same source record gets the same id.
-
-    Pass the broker's ``cluster_id`` when offsets can repeat (the embedded broker starts empty).
-    """
-    name = f"supplylake-dlq:{cluster_id}:{source_topic}:{source_partition}:{source_offset}"
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
-
-
 # --- the tables -----------------------------------------------------------------------------------
 
 _S, _L, _I, _D, _B, _TS = StringType(), LongType(), IntegerType(), DoubleType(), BooleanType(), TimestamptzType()
@@ -410,7 +400,7 @@ DEAD_LETTERS = define_table(
     key=("dead_letter_id",),
     sort_by=("source_topic", "source_partition", "source_offset"),
     columns=(
-        Column("dead_letter_id", _S, "Deterministic id from source topic/partition/offset (dead_letter_id()).", True),
+        Column("dead_letter_id", _S, "Deterministic id from the source cluster/topic/partition/offset (supplylake.dead_letters).", True),
         Column("reason", _S, "Human-readable reason the record was rejected.", True),
         Column("error_code", _S, "Stable machine-readable error code.", True),
         Column("event_type", _S, "Event type, when it could be read."),

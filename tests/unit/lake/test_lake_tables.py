@@ -35,7 +35,6 @@ from supplylake.lake import (
     ExactlyOnceWriter,
     InvalidBatch,
     SchemaConflict,
-    dead_letter_id,
     define_table,
     ensure_table,
     rows_to_arrow,
@@ -153,12 +152,6 @@ def test_rows_to_arrow_builds_typed_columns() -> None:
         rows_to_arrow(ALERTS, [{**rows[0], "alert_type": None}])
     with pytest.raises(InvalidBatch, match="_src_offset"):
         rows_to_arrow(ALERTS, [{**rows[0], "_src_offset": "nine"}])
-
-
-def test_dead_letter_id_is_deterministic_per_source_record() -> None:
-    assert dead_letter_id("t", 0, 5) == dead_letter_id("t", 0, 5)
-    assert len({dead_letter_id("t", 0, 5), dead_letter_id("t", 0, 6), dead_letter_id("t", 1, 5),
-                dead_letter_id("t", 0, 5, cluster_id="c2")}) == 4
 
 
 def test_define_table_validates_the_spec() -> None:

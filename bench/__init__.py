@@ -1,0 +1,1 @@
+"""Benchmarks of supplylake (not part of the installed package); see bench/REPORT.md."""
