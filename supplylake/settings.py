@@ -111,6 +111,17 @@ class ShipmentSettings(BaseModel):
     temperature_breach_min_s: int = Field(default=0, ge=0)
     route_deviation_km: float = Field(default=50.0, gt=0)
     allowed_skew_s: int = Field(default=300, ge=0)
+    at_risk_window_s: int = Field(default=4 * 3600, ge=0)
+    # Deadlines fire once the partition's max event time minus this has passed them, so an event
+    # up to this much out of order is still applied before a deadline it would have met.
+    allowed_lateness_s: int = Field(default=600, ge=0)
+    # Live mode: wall-clock ticks into every shipments partition so deadlines fire on idle
+    # partitions (0 = event time only; `supplylake run` always replays on event time only).
+    tick_interval_s: float = Field(default=5.0, ge=0)
+    # A tick fires deadlines up to its wall-clock time minus this (events still in flight).
+    tick_holdback_s: float = Field(default=5.0, ge=0)
+    # Recent eventIds remembered per shipment / order: a repeat among them is a duplicate.
+    dedupe_window: int = Field(default=64, ge=1)
 
 
 class LakeSettings(BaseModel):

@@ -171,9 +171,10 @@ class EmbeddedBroker:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 # A detached broker must outlive `supplylake broker start`; an owned one must not
-                # outlive its owner.
+                # outlive its owner. Either way it gets its own session, so a Ctrl-C meant for the
+                # owner does not kill the broker while pipelines are still committing to it.
                 preexec_fn=None if detached else _die_with_parent,
-                start_new_session=detached,
+                start_new_session=True,
                 env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
             )
         finally:

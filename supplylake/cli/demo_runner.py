@@ -30,6 +30,7 @@ def start_dashboard(settings: Settings, port: int) -> subprocess.Popen[bytes]:
         [sys.executable, "-m", "streamlit", "run", str(DASHBOARD), "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent,
+        start_new_session=True,
     )
 
 

@@ -23,4 +23,9 @@ def maintain_lake(data_dir: DataDirOption = None) -> None:
         if not catalog.table_exists(spec.identifier(settings.catalog.namespace)):
             continue
         report = maintain(catalog, spec, policy, namespace=settings.catalog.namespace)
-        typer.echo(f"{spec.name}: {report}")
+        typer.echo(
+            f"{spec.name}: snapshots {report.snapshots_before} -> {report.snapshots_after}, "
+            f"{report.partitions_compacted} partition(s) compacted ({report.files_rewritten} -> {report.files_written} files), "
+            f"manifests {report.manifests_before} -> {report.manifests_after}, {report.duration_ms:.0f} ms"
+            + (f"; {'; '.join(report.notes)}" if report.notes else "")
+        )

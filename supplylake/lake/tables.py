@@ -415,4 +415,152 @@ DEAD_LETTERS = define_table(
     ),
 )
 
-TABLES: tuple[TableSpec, ...] = (INVENTORY_EVENTS, INVENTORY_LEVELS, ALERTS, DEAD_LETTERS)
+# --- orders and shipments (pipelines/orders, pipelines/shipments; docs/shipments.md) -------------
+
+ORDER_EVENTS = define_table(
+    "order_events",
+    "Every valid order lifecycle event as received (order.placed, warehouse.picking.*; topic order-events), once per eventId.",
+    time_column="event_time",
+    key=("event_id",),
+    sort_by=("order_id", "event_time"),
+    columns=(
+        Column("event_id", _S, "Idempotency key (eventId; a hash of the payload when the producer sent none).", True),
+        Column("event_type", _S, "order.placed, warehouse.picking.started or warehouse.picking.completed.", True),
+        Column("event_time", _TS, "Event time (timestamp field of the event), UTC.", True),
+        Column("order_id", _S, "Customer order.", True),
+        Column("customer_id", _S, "Customer (order.placed)."),
+        Column("region", _S, "Delivery region (order.placed)."),
+        Column("warehouse_id", _S, "Fulfilling warehouse."),
+        Column("promised_delivery", _TS, "Delivery promised to the customer (order.placed), UTC."),
+        Column("line_count", _I, "Number of order lines (order.placed)."),
+        Column("units", _L, "Units over all lines (order.placed)."),
+        Column("order_value", _D, "Sum of quantity × unit price over the lines (order.placed)."),
+        Column("lines", _S, "Order lines as JSON text: [{sku, quantity, unitPrice}] (order.placed)."),
+        Column("payload", _S, "The event exactly as received on the wire (JSON text)."),
+        Column("ingested_at", _TS, "When the pipeline processed the event, UTC."),
+    ),
+)
+
+SHIPMENT_EVENTS = define_table(
+    "shipment_events",
+    "Every valid shipment status event as received (shipment.created and the carrier scans up to delivered; "
+    "topic shipment-events), once per eventId. Telemetry is in shipment_telemetry.",
+    time_column="event_time",
+    key=("event_id",),
+    sort_by=("shipment_id", "event_time"),
+    columns=(
+        Column("event_id", _S, "Idempotency key (eventId; a hash of the payload when the producer sent none).", True),
+        Column("event_type", _S, "shipment.created, carrier.picked_up, in.transit, out.for.delivery, delivery.attempted or delivered.", True),
+        Column("event_time", _TS, "Event time (timestamp field of the event), UTC.", True),
+        Column("shipment_id", _S, "Shipment.", True),
+        Column("order_id", _S, "Order the shipment delivers (always on shipment.created, optional on scans)."),
+        Column("carrier", _S, "Carrier."),
+        Column("warehouse_id", _S, "Shipping warehouse (shipment.created)."),
+        Column("category", _S, "GENERAL, PHARMA, FROZEN or FRESH (shipment.created)."),
+        Column("expected_delivery", _TS, "Carrier's expected delivery (shipment.created), UTC."),
+        Column("temperature_min", _D, "Lowest allowed cargo temperature in °C (explicit, or the PHARMA default 2)."),
+        Column("temperature_max", _D, "Highest allowed cargo temperature in °C (explicit, or the PHARMA default 8)."),
+        Column("lat", _D, "Latitude of the scan (location), or of the origin for shipment.created."),
+        Column("lon", _D, "Longitude of the scan (location), or of the origin for shipment.created."),
+        Column("note", _S, "Carrier note (e.g. why a delivery attempt failed)."),
+        Column("payload", _S, "The event exactly as received on the wire (JSON text)."),
+        Column("ingested_at", _TS, "When the pipeline processed the event, UTC."),
+    ),
+)
+
+SHIPMENT_TELEMETRY = define_table(
+    "shipment_telemetry",
+    "Every valid shipment.telemetry reading (position, temperature, humidity), once per eventId, with what the "
+    "pipeline made of it (in range, distance to the planned route).",
+    time_column="event_time",
+    key=("event_id",),
+    sort_by=("shipment_id", "event_time"),
+    columns=(
+        Column("event_id", _S, "Idempotency key (eventId; a hash of the payload when the producer sent none).", True),
+        Column("event_time", _TS, "Event time of the reading, UTC.", True),
+        Column("shipment_id", _S, "Shipment.", True),
+        Column("lat", _D, "Latitude.", True),
+        Column("lon", _D, "Longitude.", True),
+        Column("temperature", _D, "Cargo temperature in °C, when the sensor has one."),
+        Column("humidity", _D, "Relative humidity in %, when the sensor has one."),
+        Column("temperature_in_range", _B, "False when outside the shipment's allowed range; null when there is no range (yet) or no temperature."),
+        Column("route_distance_km", _D, "Great-circle distance to the planned route in km; null without a planned route (yet) or for readings older than the last one."),
+        Column("payload", _S, "The event exactly as received on the wire (JSON text)."),
+        Column("ingested_at", _TS, "When the pipeline processed the reading, UTC."),
+    ),
+)
+
+SHIPMENT_STATUS = define_table(
+    "shipment_status",
+    "Shipment state after each change (status, SLA, ETA, position, cold chain, route), one row per cause: a status "
+    "event, a reading that changed something, or a deadline firing. shipment_current is the latest row per shipment.",
+    time_column="event_time",
+    key=("shipment_id", "cause_id"),
+    sort_by=("shipment_id", "revision"),
+    columns=(
+        Column("shipment_id", _S, "Shipment.", True),
+        Column("order_id", _S, "Order the shipment delivers."),
+        Column("carrier", _S, "Carrier."),
+        Column("category", _S, "Cargo category (GENERAL, PHARMA, FROZEN, FRESH)."),
+        Column("status", _S, "created, picked_up, in_transit, out_for_delivery, delivery_attempted or delivered: the status event with the latest event time (delivered is terminal)."),
+        Column("status_time", _TS, "Event time of that status, UTC."),
+        Column("sla_state", _S, "ON_TRACK, AT_RISK, LATE, DELIVERED_ON_TIME or DELIVERED_LATE, judged on event time."),
+        Column("expected_delivery", _TS, "Carrier's expected delivery, UTC."),
+        Column("eta", _TS, "Estimated delivery: from progress along the planned route, else the expected delivery (or the shipment's clock once overdue), UTC."),
+        Column("delivered_at", _TS, "Earliest delivered event time, UTC."),
+        Column("late_by_ms", _L, "delivered_at - expected_delivery in ms once delivered (negative = early)."),
+        Column("last_lat", _D, "Last known latitude (scan or telemetry, by event time)."),
+        Column("last_lon", _D, "Last known longitude."),
+        Column("position_at", _TS, "Event time of the last known position, UTC."),
+        Column("last_scan_at", _TS, "Event time of the last carrier scan (picked up … delivery attempted), UTC."),
+        Column("dwell_ms", _S, "Time spent per status up to delivery, JSON text {status: ms} (the current status's open dwell is not included)."),
+        Column("temperature_breach", _B, "True while a cold-chain breach is open (TEMPERATURE_BREACH raised, not recovered)."),
+        Column("off_route", _B, "True while the shipment is farther than the threshold from its planned route."),
+        Column("cause", _S, "What produced this row: an event type, or deadline:<KIND> when a deadline fired.", True),
+        Column("cause_id", _S, "The causing event's eventId, or the deadline firing's id (<timer id>@<due ms>).", True),
+        Column("event_time", _TS, "Event time of the cause (the event's time, or the deadline), UTC.", True),
+        Column("revision", _L, "Per-shipment counter of rows within one broker epoch (orders rows with equal ingested_at).", True),
+        Column("ingested_at", _TS, "When the pipeline wrote this row, UTC; orders rows across broker epochs."),
+    ),
+)
+
+ORDER_STATUS = define_table(
+    "order_status",
+    "Order state after each lifecycle event (order events joined with the shipment's tracking): stage, stage "
+    "times, promised vs actual delivery, sequence anomalies. order_current is the latest row per order.",
+    time_column="event_time",
+    key=("order_id", "event_id"),
+    sort_by=("order_id", "revision"),
+    columns=(
+        Column("order_id", _S, "Customer order.", True),
+        Column("stage", _S, "placed, picking_started, picking_completed, shipment_created, picked_up, in_transit, out_for_delivery, delivery_attempted or delivered: the stage of the event with the latest event time (delivered is terminal)."),
+        Column("stage_time", _TS, "Event time of that stage, UTC."),
+        Column("customer_id", _S, "Customer."),
+        Column("region", _S, "Delivery region."),
+        Column("warehouse_id", _S, "Fulfilling warehouse."),
+        Column("shipment_id", _S, "The order's shipment (the first, when split)."),
+        Column("shipment_ids", _S, "All shipments seen for the order, comma separated."),
+        Column("promised_delivery", _TS, "Delivery promised to the customer, UTC."),
+        Column("placed_at", _TS, "order.placed, UTC."),
+        Column("picking_started_at", _TS, "warehouse.picking.started (earliest), UTC."),
+        Column("picking_completed_at", _TS, "warehouse.picking.completed (earliest), UTC."),
+        Column("shipped_at", _TS, "shipment.created (earliest), UTC."),
+        Column("picked_up_at", _TS, "carrier.picked_up (earliest), UTC."),
+        Column("out_for_delivery_at", _TS, "out.for.delivery (earliest), UTC."),
+        Column("delivered_at", _TS, "Actual delivery: earliest delivered event time, UTC."),
+        Column("delivery_delta_ms", _L, "delivered_at - promised_delivery in ms (negative = early, positive = late)."),
+        Column("is_late", _B, "True when delivered after the promise; null while not delivered."),
+        Column("anomalies", _I, "Stages stamped later than delivery + the allowed skew (SEQUENCE_ANOMALY)."),
+        Column("anomaly_stages", _S, "Those stages, comma separated."),
+        Column("event_id", _S, "Event that produced this row.", True),
+        Column("event_type", _S, "Its type.", True),
+        Column("event_time", _TS, "Its event time, UTC.", True),
+        Column("revision", _L, "Per-order counter of rows within one broker epoch.", True),
+        Column("ingested_at", _TS, "When the pipeline wrote this row, UTC; orders rows across broker epochs."),
+    ),
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    INVENTORY_EVENTS, INVENTORY_LEVELS, ALERTS, DEAD_LETTERS,
+    ORDER_EVENTS, ORDER_STATUS, SHIPMENT_EVENTS, SHIPMENT_TELEMETRY, SHIPMENT_STATUS,
+)

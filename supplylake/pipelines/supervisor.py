@@ -60,6 +60,9 @@ class PipelineProcess:
                 stderr=subprocess.STDOUT,
                 env=self.env,
                 preexec_fn=_die_with_parent,
+                # Own session: a terminal Ctrl-C reaches only the supervisor, which stops the
+                # pipelines in order (a pipeline stopping by itself would be restarted).
+                start_new_session=True,
             )
 
     def stop(self, timeout_s: float = 15.0) -> None:

@@ -53,9 +53,14 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
     assert types["payload"] == StringType()
     assert {f.name: f.field_type for f in INVENTORY_LEVELS.schema.fields}["revision"] == IntegerType()
     assert {f.name: f.field_type for f in DEAD_LETTERS.schema.fields}["source_offset"] == LongType()
-    assert [t.name for t in TABLES] == ["inventory_events", "inventory_levels", "alerts", "dead_letters"]
+    assert [t.name for t in TABLES] == [
+        "inventory_events", "inventory_levels", "alerts", "dead_letters",
+        "order_events", "order_status", "shipment_events", "shipment_telemetry", "shipment_status",
+    ]
     time_columns = {"inventory_events": "event_time", "inventory_levels": "event_time", "alerts": "raised_at"}
     time_columns["dead_letters"] = "failed_at"
+    time_columns.update(dict.fromkeys(
+        ("order_events", "order_status", "shipment_events", "shipment_telemetry", "shipment_status"), "event_time"))
     for spec in TABLES:
         fields = {f.name: f for f in spec.schema.fields}
         assert {f.field_type for f in fields.values()} != {StringType()}

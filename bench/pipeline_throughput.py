@@ -1,0 +1,930 @@
+"""Pipeline benchmark (issue 3): throughput, freshness, commit latency, validation cost.
+
+    .venv/bin/python -m bench.pipeline_throughput [--events N] [--rate R] [--repeats K]
+
+In one run, on one embedded Tansu broker (each variant run gets its own topics, consumer group
+and data dir, so they do not interfere; variants run one after another, repeats interleaved
+with the order rotated, because timings on a shared 2-core machine are noisy):
+
+(a) the product: ``python -m supplylake.pipelines inventory`` (validation, per-key stock state,
+    alerts, DLQ, exactly-once ``LakeSink`` into four Iceberg tables);
+(b) the same processing feeding Quix Streams' community ``IcebergSink`` on a SqlCatalog
+    (``python -m bench.apps quix-iceberg``, see bench/apps.py for the adaptations);
+(c) a bare Quix stateful app, per-key sum, no sink (``python -m bench.apps bare``): the ceiling.
+
+Figures:
+
+1. throughput — the input (``--events`` inventory events from ``tests.support.inventory_stream``,
+   with its duplicates and out-of-order/late arrivals) is produced before the pipeline starts;
+   the pipeline's consumer-group commits are polled (every 0.2 s). "Steady" events/s counts from
+   the group's first commit to the commit covering the last record (startup — interpreter,
+   imports, group join — excluded, since all input is available from the start); "incl. start"
+   counts from process start. Peak RSS (VmHWM) and CPU seconds come from /proc just before stop.
+2. freshness of (a) at ``--rate`` events/s for ``--fresh-seconds``: every record's produce time
+   is its Kafka CreateTime; a reader thread loops ``LakeReader.refresh`` + a DuckDB query of the
+   highest visible source offset per partition, so an event is "visible" at the first query that
+   returns an offset at or beyond its own. Also reported: produce → lake commit (from each
+   snapshot's ``supplylake.committed-at-ms`` and offsets ledger). If (a) cannot keep up with
+   ``--rate``, a second run at a rate it can sustain is added (``--fallback-rate``).
+3. lake commit latency: in the pipeline runs (from the sink's debug log), and with
+   ``ExactlyOnceWriter`` alone for ``--commits`` commits with maintenance as the sink runs it,
+   p50/p99 over the first and the last 100 commits; snapshots/files per table at the end.
+4. validation cost: ``InventoryProcessor`` in-process over the same input (dict-backed state),
+   timed without and with cProfile; ``parse_event``'s share of it, and of (a)'s process CPU.
+
+Results are printed and written to bench/REPORT.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import contextlib
+import cProfile
+import ctypes
+import os
+import platform
+import pstats
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from supplylake.broker.connection import BrokerConnection
+from supplylake.broker.embedded import EmbeddedBroker
+from supplylake.broker.topics import ensure_topics
+from supplylake.ingest.replay import replay_file
+from supplylake.ingest.routing import route
+from supplylake.settings import Settings, TopicSettings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = Path(__file__).resolve().parent / "REPORT.md"
+PY = sys.executable
+TICKS = os.sysconf("SC_CLK_TCK")
+
+VARIANTS: dict[str, tuple[str, list[str], str, str]] = {
+    # key: (description, command, Quix app name -> consumer group "<prefix>-<name>", lake)
+    "a": ("supplylake inventory pipeline + exactly-once LakeSink",
+          [PY, "-m", "supplylake.pipelines", "inventory"], "inventory", "supplylake"),
+    "b": ("same processing + Quix community IcebergSink (SqlCatalog, identity(_key))",
+          [PY, "-m", "bench.apps", "quix-iceberg"], "quix-iceberg", "quix"),
+    "c": ("bare Quix stateful app (JSON + per-key sum in state, no sink)",
+          [PY, "-m", "bench.apps", "bare"], "bare", ""),
+}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+# --- child processes --------------------------------------------------------------------------------
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
+@dataclass
+class RunNames:
+    """Topics, group prefix and data dir of one variant run: nothing is shared between runs."""
+
+    tag: str
+    data_dir: Path
+
+    @property
+    def topics(self) -> TopicSettings:
+        return TopicSettings(inventory=f"inv-{self.tag}", alerts=f"alerts-{self.tag}", dead_letters=f"dlq-{self.tag}")
+
+    @property
+    def prefix(self) -> str:
+        return f"bench-{self.tag}"
+
+    def group(self, app_name: str) -> str:
+        return f"{self.prefix}-{app_name}"
+
+    def settings(self) -> Settings:
+        return load_settings(data_dir=self.data_dir, topics=self.topics)
+
+
+class Child:
+    """A pipeline process with the same environment the supervisor gives it."""
+
+    def __init__(self, command: list[str], names: RunNames, bootstrap: str, *, debug: bool) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
+        topics = names.topics
+        env.update({
+            "SUPPLYLAKE_KAFKA_BROKERS": bootstrap,
+            "SUPPLYLAKE_KAFKA__EMBEDDED": "true",
+            "SUPPLYLAKE_DATA_DIR": str(names.data_dir),
+            "SUPPLYLAKE_TOPICS__INVENTORY": topics.inventory,
+            "SUPPLYLAKE_TOPICS__ALERTS": topics.alerts,
+            "SUPPLYLAKE_TOPICS__DEAD_LETTERS": topics.dead_letters,
+            "SUPPLYLAKE_KAFKA__CONSUMER_GROUP_PREFIX": names.prefix,
+            # DEBUG only adds supplylake's per-commit log lines (Quix/pyiceberg stay at WARNING).
+            "SUPPLYLAKE_LOG_LEVEL": "DEBUG" if debug else "WARNING",
+            "PYTHONWARNINGS": "ignore",
+        })
+        names.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = names.data_dir / "pipeline.log"
+        with self.log_path.open("ab") as out:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                            stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        self.started = time.monotonic()
+        self.peak_rss_kb = 0
+        self.cpu_s = 0.0
+
+    def sample(self) -> None:
+        """Peak RSS and CPU so far (call just before stopping: /proc is gone afterwards)."""
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+            if match := re.search(r"VmHWM:\s+(\d+) kB", status):
+                self.peak_rss_kb = int(match.group(1))
+            stat = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            self.cpu_s = (int(stat[11]) + int(stat[12])) / TICKS  # utime, stime
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            self.sample()
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def log_tail(self) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-15:])
+        return ""
+
+
+class GroupProgress:
+    """The consumer group's committed offsets, read with one long-lived client."""
+
+    def __init__(self, connection: BrokerConnection, group: str, partitions: list[tuple[str, int]]) -> None:
+        self.consumer = Consumer(connection.config(**{"group.id": group, "enable.auto.commit": False, "log_level": 0}))
+        self.partitions = [TopicPartition(t, p) for t, p in partitions]
+
+    def committed(self) -> dict[tuple[str, int], int]:
+        try:
+            answer = self.consumer.committed(self.partitions, timeout=5)
+        except Exception:  # noqa: BLE001 - the coordinator may be busy rebalancing; ask again
+            return {}
+        return {(tp.topic, tp.partition): tp.offset for tp in answer}
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+# --- 1. throughput -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ThroughputRun:
+    variant: str
+    repeat: int
+    events: int
+    first_commit_s: float = float("nan")  # since process start
+    first_commit_events: int = 0
+    done_s: float = float("nan")
+    cpu_s: float = 0.0
+    cpu_at_first_commit_s: float = 0.0
+    peak_rss_mb: float = 0.0
+    commit_ms: dict[str, list[float]] = field(default_factory=dict)
+    lake: dict[str, dict[str, int]] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def steady_rate(self) -> float:
+        span = self.done_s - self.first_commit_s
+        # Everything in the first commit (a tiny input): no steady phase to measure.
+        return (self.events - self.first_commit_events) / span if span > 0 else float("nan")
+
+    @property
+    def total_rate(self) -> float:
+        return self.events / self.done_s
+
+    @property
+    def steady_cpu_per_event_s(self) -> float:
+        """Process CPU per event after the first commit (startup excluded)."""
+        return (self.cpu_s - self.cpu_at_first_commit_s) / max(1, self.events - self.first_commit_events)
+
+
+def throughput_run(connection: BrokerConnection, root: Path, variant: str, repeat: int, input_path: Path,
+                   timeout_s: float) -> ThroughputRun:
+    _, command, app_name, lake = VARIANTS[variant]
+    names = RunNames(f"{variant}{repeat}", root / f"{variant}-{repeat}")
+    topics = names.topics
+    ensure_topics(connection, [topics.inventory, topics.alerts, topics.dead_letters], topics)
+    summary = replay_file(input_path, connection, topics)
+    ends = summary.end_offsets
+    total = sum(end + 1 for end in ends.values())
+    result = ThroughputRun(variant, repeat, total)
+    progress = GroupProgress(connection, names.group(app_name), sorted(ends))
+    child = Child(command, names, connection.bootstrap, debug=variant == "a")
+    try:
+        while True:
+            committed = progress.committed()
+            now = time.monotonic() - child.started
+            done = sum(max(offset, 0) for offset in committed.values())
+            if done and result.first_commit_events == 0:
+                result.first_commit_s, result.first_commit_events = now, done
+                child.sample()
+                result.cpu_at_first_commit_s = child.cpu_s
+            if committed and all(committed.get(tp, -1) > end for tp, end in ends.items()):
+                result.done_s = now
+                break
+            if not child.alive():
+                result.error = f"exited with {child.process.returncode}:\n{child.log_tail()}"
+                break
+            if now > timeout_s:
+                result.error = f"timed out after {timeout_s:.0f}s at {done}/{total} events"
+                break
+            child.sample()
+            time.sleep(0.2)
+    finally:
+        child.stop()
+        progress.close()
+    result.cpu_s, result.peak_rss_mb = child.cpu_s, child.peak_rss_kb / 1024
+    if variant == "a":
+        result.commit_ms = commit_times_from_log(child.log_path)
+    if lake:
+        result.lake = lake_files(names.settings(), lake)
+    return result
+
+
+COMMIT_LINE = re.compile(r"event='lake commit' table='(\w+)' rows=(\d+) skipped=(\d+) ms=([\d.]+)")
+
+
+def commit_times_from_log(path: Path) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = defaultdict(list)
+    with contextlib.suppress(OSError):
+        for match in COMMIT_LINE.finditer(path.read_text(errors="replace")):
+            times[match.group(1)].append(float(match.group(4)))
+    return dict(times)
+
+
+def lake_files(settings: Settings, lake: str) -> dict[str, dict[str, int]]:
+    """Per table: snapshots, live data files, rows, and files on disk (data, metadata JSON)."""
+    if lake == "supplylake":
+        from supplylake.lake.sink import catalog_for
+
+        catalog, namespace = catalog_for(settings), settings.catalog.namespace
+    else:
+        from bench.apps import NAMESPACE, sql_catalog
+
+        catalog, namespace = sql_catalog(settings.data_dir), NAMESPACE
+    out: dict[str, dict[str, int]] = {}
+    for identifier in sorted(catalog.list_tables(namespace)):
+        table = catalog.load_table(identifier)
+        tasks = list(table.scan().plan_files())
+        location = Path(table.location().removeprefix("file://"))
+        out[identifier[-1]] = {
+            "snapshots": len(table.metadata.snapshots),
+            "data_files": len(tasks),
+            "rows": sum(t.file.record_count for t in tasks),
+            "parquet_on_disk": sum(1 for _ in (location / "data").rglob("*.parquet")),
+            "metadata_json_on_disk": sum(1 for _ in (location / "metadata").glob("*.metadata.json")),
+        }
+    return out
+
+
+# --- 2. freshness ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class FreshnessRun:
+    rate: float
+    seconds: float
+    produced: int = 0
+    produce_s: float = 0.0
+    backlog_at_end: int = 0
+    drain_s: float = float("nan")
+    visible_ms: list[float] = field(default_factory=list)
+    committed_ms: list[float] = field(default_factory=list)
+    not_visible: int = 0
+    polls: int = 0
+    poll_ms: list[float] = field(default_factory=list)
+    thirds_p50_ms: list[float] = field(default_factory=list)
+    commit_ms: dict[str, list[float]] = field(default_factory=dict)
+    peak_rss_mb: float = 0.0
+    error: str | None = None
+
+    @property
+    def achieved_rate(self) -> float:
+        return self.produced / self.produce_s if self.produce_s else 0.0
+
+    @property
+    def sustained(self) -> bool:
+        # Kept up: no backlog worth a commit interval at the end, and no growing delay.
+        growing = len(self.thirds_p50_ms) == 3 and self.thirds_p50_ms[2] > 2 * max(self.thirds_p50_ms[0], 1000)
+        return self.error is None and self.backlog_at_end <= self.rate * 2 and not growing
+
+
+class LakeWatcher(threading.Thread):
+    """Polls the lake through LakeReader/DuckDB: highest visible source offset per partition."""
+
+    SQL = "SELECT _src_partition AS p, max(_src_offset) AS o FROM inventory_events GROUP BY 1"
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(name="lake-watcher", daemon=True)
+        self.settings = settings
+        self.stop_event = threading.Event()
+        self.seen: dict[int, list[tuple[float, int]]] = defaultdict(list)  # partition -> [(wall ms, max offset)]
+        self.poll_ms: list[float] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        from supplylake.lake.sink import catalog_for
+        from supplylake.query import LakeReader, run_query_on
+
+        try:
+            reader = LakeReader(catalog_for(self.settings), namespace=self.settings.catalog.namespace)
+            con = reader.connect()
+            while not self.stop_event.is_set():
+                started = time.monotonic()
+                reader.refresh(con)
+                try:
+                    result = run_query_on(reader, con, self.SQL)
+                except Exception:  # noqa: BLE001 - table not there yet
+                    time.sleep(0.05)
+                    continue
+                now_ms = time.time() * 1000
+                self.poll_ms.append((time.monotonic() - started) * 1000)
+                for partition, offset in result.rows:
+                    series = self.seen[int(partition)]
+                    if offset is not None and (not series or offset > series[-1][1]):
+                        series.append((now_ms, int(offset)))
+            con.close()
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            self.error = exc
+
+    def visible_at(self, partition: int, offset: int) -> float | None:
+        series = self.seen.get(partition, [])
+        index = bisect.bisect_left([o for _, o in series], offset)
+        return series[index][0] if index < len(series) else None
+
+    def max_offsets(self) -> dict[int, int]:
+        return {p: s[-1][1] for p, s in self.seen.items() if s}
+
+
+def keyed_lines(count: int, seed: int, topics: TopicSettings) -> list[tuple[bytes, bytes]]:
+    from tests.support.inventory_stream import inventory_lines
+
+    return [(line, route(line, topics).key) for line in inventory_lines(count, seed=seed)]
+
+
+def produce_paced(connection: BrokerConnection, topic: str, records: list[tuple[bytes, bytes]], rate: float,
+                  stamps: list[tuple[int, int, int]]) -> float:
+    """Produce at ``rate``/s; append (partition, offset, CreateTime ms) of each delivery to ``stamps``."""
+    def delivered(err: Any, msg: Any) -> None:
+        if err is None:
+            stamps.append((msg.partition(), msg.offset(), msg.timestamp()[1]))
+
+    producer = Producer(connection.config(**{"linger.ms": 5, "acks": "all", "log_level": 3}))
+    started = time.monotonic()
+    for i, (value, key) in enumerate(records):
+        ahead = started + i / rate - time.monotonic()
+        if ahead > 0:
+            producer.poll(0)
+            time.sleep(ahead)
+        while True:
+            try:
+                producer.produce(topic, value=value, key=key, on_delivery=delivered)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        if i % 200 == 0:
+            producer.poll(0)
+    producer.flush(30)
+    return time.monotonic() - started
+
+
+def freshness_run(connection: BrokerConnection, root: Path, tag: str, rate: float, seconds: float,
+                  seed: int) -> FreshnessRun:
+    result = FreshnessRun(rate, seconds)
+    names = RunNames(f"fresh{tag}", root / f"fresh-{tag}")
+    topics = names.topics
+    settings = names.settings()
+    ensure_topics(connection, [topics.inventory, topics.alerts, topics.dead_letters], topics)
+    records = keyed_lines(int(rate * seconds), seed, topics)
+    warmup = keyed_lines(200, seed + 1000, topics)
+    child = Child(VARIANTS["a"][1], names, connection.bootstrap, debug=True)
+    progress = GroupProgress(connection, names.group("inventory"), [(topics.inventory, p) for p in range(topics.partitions)])
+    watcher = LakeWatcher(settings)
+    stamps: list[tuple[int, int, int]] = []
+    try:
+        # Warm up: the group has joined and the tables exist before the clock starts.
+        warm_stamps: list[tuple[int, int, int]] = []
+        produce_paced(connection, topics.inventory, warmup, 1000, warm_stamps)
+        warm_end = {p: max(o for q, o, _ in warm_stamps if q == p) for p in {q for q, _, _ in warm_stamps}}
+        deadline = time.monotonic() + 60
+        while not all(progress.committed().get((topics.inventory, p), -1) > o for p, o in warm_end.items()):
+            if not child.alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"pipeline did not warm up:\n{child.log_tail()}")
+            time.sleep(0.2)
+        watcher.start()
+        result.produce_s = produce_paced(connection, topics.inventory, records, rate, stamps)
+        result.produced = len(stamps)
+        ends = {p: max(o for q, o, _ in stamps if q == p) for p in {q for q, _, _ in stamps}}
+        committed = progress.committed()
+        result.backlog_at_end = sum(end + 1 - max(committed.get((topics.inventory, p), 0), warm_end.get(p, -1) + 1)
+                                    for p, end in ends.items())
+        drain_started = time.monotonic()
+        deadline = drain_started + max(60.0, seconds * 3)
+        while True:
+            committed = progress.committed()
+            if all(committed.get((topics.inventory, p), -1) > o for p, o in ends.items()):
+                result.drain_s = time.monotonic() - drain_started
+                break
+            if not child.alive() or time.monotonic() > deadline:
+                result.error = f"pipeline did not catch up within {deadline - drain_started:.0f}s after production"
+                break
+            child.sample()
+            time.sleep(0.2)
+        # Let the reader see the last commit (the newest offsets may be rows-less duplicates).
+        settle = time.monotonic() + 5
+        while time.monotonic() < settle and any(watcher.max_offsets().get(p, -1) < o for p, o in ends.items()):
+            time.sleep(0.1)
+    finally:
+        watcher.stop_event.set()
+        if watcher.is_alive():
+            watcher.join(timeout=30)
+        child.stop()
+        progress.close()
+    if watcher.error is not None:
+        result.error = f"lake watcher failed: {watcher.error!r}"
+    result.peak_rss_mb = child.peak_rss_kb / 1024
+    result.commit_ms = commit_times_from_log(child.log_path)
+    result.polls, result.poll_ms = len(watcher.poll_ms), watcher.poll_ms
+
+    stamps.sort(key=lambda s: s[2])
+    committed_at = commit_times(settings, names.topics.inventory)
+    thirds: list[list[float]] = [[], [], []]
+    for i, (partition, offset, created_ms) in enumerate(stamps):
+        visible = watcher.visible_at(partition, offset)
+        if visible is None:
+            result.not_visible += 1
+        else:
+            result.visible_ms.append(visible - created_ms)
+            thirds[min(2, i * 3 // max(1, len(stamps)))].append(visible - created_ms)
+        if (commit_ms := _first_cover(committed_at.get(partition, []), offset)) is not None:
+            result.committed_ms.append(commit_ms - created_ms)
+    result.thirds_p50_ms = [statistics.median(t) if t else float("nan") for t in thirds]
+    return result
+
+
+def commit_times(settings: Settings, topic: str) -> dict[int, list[tuple[int, int]]]:
+    """partition -> [(ledger offset, committed-at ms)] over inventory_events' retained snapshots."""
+    from supplylake.lake.ledger import LEDGER_PROPERTY, Ledger
+    from supplylake.lake.sink import catalog_for
+    from supplylake.lake.tables import INVENTORY_EVENTS
+    from supplylake.lake.writer import COMMITTED_AT_PROPERTY
+
+    table = catalog_for(settings).load_table(INVENTORY_EVENTS.identifier(settings.catalog.namespace))
+    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for snapshot in sorted(table.metadata.snapshots, key=lambda s: s.sequence_number or 0):
+        summary = snapshot.summary
+        if summary is None or not summary[LEDGER_PROPERTY] or not summary[COMMITTED_AT_PROPERTY]:
+            continue
+        ledger = Ledger.decode(summary[LEDGER_PROPERTY])
+        at = int(summary[COMMITTED_AT_PROPERTY])
+        for cluster in ledger.cluster_ids:
+            for (t, p), offset in ledger.offsets(cluster).items():
+                if t == topic and (not out[p] or offset > out[p][-1][0]):
+                    out[p].append((offset, at))
+    return out
+
+
+def _first_cover(series: list[tuple[int, int]], offset: int) -> int | None:
+    index = bisect.bisect_left([o for o, _ in series], offset)
+    return series[index][1] if index < len(series) else None
+
+
+# --- 3. commit latency of the writer alone ----------------------------------------------------------------
+
+
+@dataclass
+class CommitLatency:
+    commits: int
+    rows: int
+    maintain_every: int
+    commit_ms: list[float] = field(default_factory=list)
+    maintain_ms: list[float] = field(default_factory=list)
+    snapshots: int = 0
+    data_files: int = 0
+    seconds: float = 0.0
+
+
+def commit_latency(root: Path, commits: int, rows: int, maintain_every: int) -> CommitLatency:
+    """ExactlyOnceWriter commits to inventory_events, maintained the way LakeSink maintains."""
+    from bench.lake_commit_latency import TOPIC, batch
+    from supplylake.lake import INVENTORY_EVENTS, ExactlyOnceWriter, MaintenancePolicy, default_catalog_properties, maintain, open_catalog
+    from supplylake.lake.maintenance import should_maintain
+
+    result = CommitLatency(commits, rows, maintain_every)
+    catalog = open_catalog("latency", default_catalog_properties(root / "commit-latency"))
+    writer = ExactlyOnceWriter(catalog, INVENTORY_EVENTS, cluster_id="bench")
+    policy = MaintenancePolicy()
+    started = time.monotonic()
+    for i in range(commits):
+        outcome = writer.commit(batch(i * rows, rows), {(TOPIC, 0): i * rows + rows - 1}, max_event_time_ms=None)
+        result.commit_ms.append(outcome.duration_ms)
+        if (i + 1) % maintain_every == 0:
+            table = catalog.load_table(INVENTORY_EVENTS.identifier())
+            if should_maintain(table, policy):
+                began = time.monotonic()
+                maintain(catalog, INVENTORY_EVENTS, policy)
+                result.maintain_ms.append((time.monotonic() - began) * 1000)
+        if (i + 1) % 250 == 0:
+            log(f"  commit latency: {i + 1}/{commits} commits")
+    result.seconds = time.monotonic() - started
+    table = catalog.load_table(INVENTORY_EVENTS.identifier())
+    result.snapshots = len(table.metadata.snapshots)
+    result.data_files = len(list(table.scan().plan_files()))
+    return result
+
+
+# --- 4. validation share ----------------------------------------------------------------------------------
+
+
+class DictState:
+    """Quix ``State`` stand-in for one key (values round-trip through JSON like the real store)."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        import orjson
+
+        raw = self.data.get(key)
+        return default if raw is None else orjson.loads(raw)
+
+    def set(self, key: str, value: Any) -> None:
+        import orjson
+
+        self.data[key] = orjson.dumps(value)
+
+
+@dataclass
+class ValidationShare:
+    events: int
+    processor_s: float = 0.0
+    parse_s: float = 0.0
+    profiled_total_s: float = 0.0
+    profiled_parse_s: float = 0.0
+    profiled_stock_state_s: float = 0.0
+    top: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def timed_share(self) -> float:
+        return self.parse_s / self.processor_s
+
+
+def validation_share(input_path: Path, profile_events: int) -> ValidationShare:
+    from quixstreams.context import set_message_context
+    from quixstreams.models.messagecontext import MessageContext
+
+    from supplylake.contracts import parse_event
+    from supplylake.pipelines.inventory.app import InventoryProcessor
+    from supplylake.pipelines.inventory.reference import ReorderPoints
+
+    settings = load_settings(data_dir=Path(tempfile.gettempdir()))
+    topics = settings.topics
+    lines = [line for line in input_path.read_bytes().splitlines() if line.strip()]
+    records = [(line, route(line, topics).key) for line in lines]
+    result = ValidationShare(len(records))
+
+    def run_processor(items: list[tuple[bytes, bytes]]) -> None:
+        processor = InventoryProcessor(cluster_id="bench", settings=settings,
+                                       reorder_points=ReorderPoints.from_settings(settings.inventory))
+        states: dict[bytes, DictState] = defaultdict(DictState)
+        for offset, (value, key) in enumerate(items):
+            set_message_context(MessageContext(topics.inventory, 0, offset, len(value)))
+            processor(value, key, 0, None, states[key])  # type: ignore[arg-type]
+
+    began = time.process_time()
+    run_processor(records)
+    result.processor_s = time.process_time() - began
+    began = time.process_time()
+    for value, _ in records:
+        parse_event(value, topic=topics.inventory)
+    result.parse_s = time.process_time() - began
+
+    subset = records[:profile_events]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_processor(subset)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    by_name: dict[str, float] = {}
+    for (filename, _, name), (_, _, _, cumtime, _) in stats.stats.items():  # type: ignore[attr-defined]
+        label = f"{Path(filename).parent.name}/{Path(filename).name}:{name}"
+        by_name[label] = max(by_name.get(label, 0.0), cumtime)
+    result.profiled_total_s = next(v for k, v in by_name.items() if k.endswith("pipeline_throughput.py:run_processor"))
+    result.profiled_parse_s = next((v for k, v in by_name.items() if k.endswith("contracts/parse.py:parse_event")), 0.0)
+    result.profiled_stock_state_s = sum(v for k, v in by_name.items()
+                                        if k.endswith(("inventory/stock.py:from_dict", "inventory/stock.py:to_dict")))
+    interesting = ("supplylake", "contracts", "inventory", "pipelines", "lake")
+    result.top = sorted(((k, v) for k, v in by_name.items()
+                         if Path(k.split(":")[0]).parts[0] in interesting and not k.endswith("run_processor")),
+                        key=lambda kv: -kv[1])[:8]
+    return result
+
+
+# --- report ------------------------------------------------------------------------------------------------
+
+
+def fmt_ms(value: float) -> str:
+    return f"{value:,.0f} ms" if value >= 100 else f"{value:.1f} ms"
+
+
+def render(args: argparse.Namespace, runs: list[ThroughputRun], fresh: list[FreshnessRun],
+           latency: CommitLatency | None, share: ValidationShare | None, wall_s: float, broker_cpu_s: float) -> str:
+    out: list[str] = []
+    w = out.append
+    command = ".venv/bin/python -m bench.pipeline_throughput " + " ".join(args.argv)
+    w("# supplylake pipeline benchmark (issue 3)\n")
+    w(f"Generated {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by `{command.strip()}` "
+      f"(whole run {wall_s / 60:.1f} min).\n")
+    w("Reproduce from the repository root: `" + command.strip() + "`\n")
+    w(f"Machine: {os.cpu_count()} cores (shared, noisy), {platform.python_implementation()} {platform.python_version()}, "
+      f"{platform.machine()}; one embedded Tansu broker (memory storage) for all runs "
+      f"(its CPU over the whole run: {broker_cpu_s:.0f} s). **Ratios within this one run matter more than "
+      "absolute numbers.** Pipelines run as child processes with the supervisor's environment; "
+      "Quix settings are supplylake's (`build_application`: at-least-once, commit every "
+      f"{load_settings().lake.commit_interval_s:g} s, 2 partitions).\n")
+
+    # 1. throughput
+    good = [r for r in runs if r.error is None]
+    w("## 1. Throughput (input pre-produced)\n")
+    w(f"Input: `tests.support.inventory_stream.inventory_lines({args.events}, seed={args.seed})` — "
+      f"{runs[0].events if runs else 0:,} records over 120 warehouse×SKU keys, with ~2 % duplicates and ~3.5 % "
+      "out-of-order/late arrivals. *Steady* = from the consumer group's first commit to the commit "
+      "covering the last record; *incl. start* = from process start (interpreter, imports, group join).\n")
+    w("| variant | run | steady events/s | incl. start events/s | to first commit | all committed | CPU s | peak RSS |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|")
+    for r in runs:
+        if r.error:
+            w(f"| ({r.variant}) | {r.repeat + 1} | failed | | | | | {r.error.splitlines()[0]} |")
+            continue
+        w(f"| ({r.variant}) | {r.repeat + 1} | {r.steady_rate:,.0f} | {r.total_rate:,.0f} | {r.first_commit_s:.1f} s | "
+          f"{r.done_s:.1f} s | {r.cpu_s:.0f} | {r.peak_rss_mb:,.0f} MB |")
+    w("")
+    med: dict[str, dict[str, float]] = {}
+    for v in VARIANTS:
+        vr = [r for r in good if r.variant == v]
+        if vr:
+            med[v] = {"steady": statistics.median(r.steady_rate for r in vr),
+                      "total": statistics.median(r.total_rate for r in vr),
+                      "rss": max(r.peak_rss_mb for r in vr),
+                      "cpu_per_1k": statistics.median(r.steady_cpu_per_event_s * 1000 for r in vr)}
+    w("| variant | what | median steady events/s | median incl. start | process CPU s per 1k events (steady) | peak RSS (max) |")
+    w("|---|---|---:|---:|---:|---:|")
+    for v, m in med.items():
+        w(f"| ({v}) | {VARIANTS[v][0]} | {m['steady']:,.0f} | {m['total']:,.0f} | {m['cpu_per_1k']:.2f} | {m['rss']:,.0f} MB |")
+    w("")
+    targets: list[tuple[str, str, str]] = []
+    if "a" in med and "b" in med and "c" in med:
+        ab, ac = med["a"]["steady"] / med["b"]["steady"], med["a"]["steady"] / med["c"]["steady"]
+        ab_t, ac_t = med["a"]["total"] / med["b"]["total"], med["a"]["total"] / med["c"]["total"]
+        w("| ratio | steady | incl. start | target | met |")
+        w("|---|---:|---:|---:|---|")
+        w(f"| (a)/(b) | {ab:.2f} | {ab_t:.2f} | ≥ 3 | {'yes' if ab >= 3 else 'no'} |")
+        w(f"| (a)/(c) | {ac:.2f} | {ac_t:.2f} | ≥ 0.5 | {'yes' if ac >= 0.5 else 'no'} |")
+        w("")
+        targets += [("(a)/(b) ≥ 3", f"{ab:.2f}", "yes" if ab >= 3 else "no"),
+                    ("(a)/(c) ≥ 0.5", f"{ac:.2f}", "yes" if ac >= 0.5 else "no")]
+
+    # lake files
+    w("### Lake at the end of each throughput run (last repeat)\n")
+    w("| variant | table | snapshots | live data files | rows | parquet files on disk | metadata JSON on disk |")
+    w("|---|---|---:|---:|---:|---:|---:|")
+    for v in ("a", "b"):
+        last = [r for r in good if r.variant == v]
+        if last:
+            for table, info in last[-1].lake.items():
+                w(f"| ({v}) | {table} | {info['snapshots']} | {info['data_files']} | {info['rows']:,} | "
+                  f"{info['parquet_on_disk']} | {info['metadata_json_on_disk']} |")
+    w("")
+
+    # 2. freshness
+    w("## 2. Freshness of (a) at a fixed input rate\n")
+    w("Produce time = the record's Kafka CreateTime; *visible* = first `LakeReader.refresh` + DuckDB query "
+      "(`max(_src_offset)` per partition of `inventory_events`) that covers the record's offset, so it "
+      "includes the reader's poll interval; *committed* = the `supplylake.committed-at-ms` of the first "
+      "snapshot whose offsets ledger covers it. The pipeline is warmed up (group joined, tables exist) "
+      "before the clock starts.\n")
+    w("| target rate | achieved produce rate | events | sustained | backlog at end | drain | visible p50 | visible p99 | "
+      "committed p50 | committed p99 | p50 by thirds | reader poll p50 | peak RSS |")
+    w("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|")
+    for f in fresh:
+        if f.error and not f.visible_ms:
+            w(f"| {f.rate:,.0f}/s | | | failed: {f.error.splitlines()[0]} | | | | | | | | | |")
+            continue
+        thirds = " / ".join(f"{t / 1000:.1f}" for t in f.thirds_p50_ms) + " s"
+        w(f"| {f.rate:,.0f}/s | {f.achieved_rate:,.0f}/s | {f.produced:,} | {'yes' if f.sustained else 'no'} | "
+          f"{f.backlog_at_end:,} | {f.drain_s:.1f} s | {pct(f.visible_ms, 50) / 1000:.2f} s | {pct(f.visible_ms, 99) / 1000:.2f} s | "
+          f"{pct(f.committed_ms, 50) / 1000:.2f} s | {pct(f.committed_ms, 99) / 1000:.2f} s | {thirds} | "
+          f"{fmt_ms(pct(f.poll_ms, 50))} | {f.peak_rss_mb:,.0f} MB |")
+    w("")
+    if fresh:
+        primary = fresh[0]
+        p99 = pct(primary.visible_ms, 99) / 1000
+        met = primary.sustained and p99 <= 3
+        note = "" if primary.sustained else " (rate not sustained)"
+        targets.append((f"freshness p99 ≤ 3 s at {primary.rate:,.0f}/s", f"{p99:.2f} s{note}", "yes" if met else "no"))
+        for f in fresh[1:]:
+            p = pct(f.visible_ms, 99) / 1000
+            targets.append((f"freshness p99 ≤ 3 s at {f.rate:,.0f}/s (fallback)", f"{p:.2f} s",
+                            "yes" if f.sustained and p <= 3 else "no"))
+        unseen = sum(f.not_visible for f in fresh)
+        if unseen:
+            w(f"{unseen} record(s) never became visible by offset (trailing duplicates produce no row).\n")
+
+    # 3. commit latency
+    w("## 3. Lake commit latency\n")
+    w("In the pipeline runs (the sink's `lake commit` log line: one `ExactlyOnceWriter.commit` per table per checkpoint):\n")
+    w("| run | table | commits | p50 | p99 | max |")
+    w("|---|---|---:|---:|---:|---:|")
+    for label, times in [(f"throughput (a) run {r.repeat + 1}", r.commit_ms) for r in good if r.variant == "a"] + \
+            [(f"freshness {f.rate:,.0f}/s", f.commit_ms) for f in fresh]:
+        for table, ms in sorted(times.items()):
+            w(f"| {label} | {table} | {len(ms)} | {fmt_ms(pct(ms, 50))} | {fmt_ms(pct(ms, 99))} | {fmt_ms(max(ms))} |")
+    w("")
+    if latency is not None:
+        first, last = latency.commit_ms[:100], latency.commit_ms[-100:]
+        w(f"`ExactlyOnceWriter` alone, {latency.commits:,} commits of {latency.rows:,} rows to `inventory_events` "
+          f"(day-partitioned), maintenance (`should_maintain` → `maintain`) every {latency.maintain_every} commits "
+          f"as `LakeSink` does; {latency.seconds:.0f} s in all:\n")
+        w("| window | p50 | p99 | max |")
+        w("|---|---:|---:|---:|")
+        w(f"| commits 1–100 | {fmt_ms(pct(first, 50))} | {fmt_ms(pct(first, 99))} | {fmt_ms(max(first))} |")
+        w(f"| commits {latency.commits - 99:,}–{latency.commits:,} | {fmt_ms(pct(last, 50))} | {fmt_ms(pct(last, 99))} | {fmt_ms(max(last))} |")
+        if latency.maintain_ms:
+            w(f"| maintenance runs ({len(latency.maintain_ms)}, not counted above) | {fmt_ms(pct(latency.maintain_ms, 50))} | "
+              f"{fmt_ms(pct(latency.maintain_ms, 99))} | {fmt_ms(max(latency.maintain_ms))} |")
+        w("")
+        ratio50 = pct(last, 50) / pct(first, 50)
+        ratio99 = pct(last, 99) / pct(first, 99)
+        w(f"Ratio last/first: p50 {ratio50:.2f}, p99 {ratio99:.2f}. At the end: {latency.snapshots} snapshots, "
+          f"{latency.data_files} live data files.\n")
+        flat = ratio50 <= 1.5 and ratio99 <= 2.0
+        targets.append(("commit latency flat (p50 ratio ≤ 1.5, p99 ≤ 2 after 1,000 commits)",
+                        f"p50 ×{ratio50:.2f}, p99 ×{ratio99:.2f}", "yes" if flat else "no"))
+
+    # 4. validation
+    if share is not None:
+        w("## 4. CPU share of per-event validation (`parse_event`) in (a)\n")
+        a_runs = [r for r in good if r.variant == "a"]
+        # (a)'s steady-phase CPU per event (startup excluded) against parse_event's CPU per event.
+        a_cpu_per_event = statistics.median(r.steady_cpu_per_event_s for r in a_runs) if a_runs else float("nan")
+        parse_per_event = share.parse_s / share.events
+        w(f"`InventoryProcessor` in-process over the same {share.events:,} records (dict-backed state "
+          "that round-trips values through JSON like Quix's store):\n")
+        w("| measure | seconds | parse_event share |")
+        w("|---|---:|---:|")
+        w(f"| processor, timed (CPU) | {share.processor_s:.1f} | {share.parse_s / share.processor_s:.1%} "
+          f"(parse_event alone: {share.parse_s:.2f} s) |")
+        w(f"| processor under cProfile (first {args.profile_events:,} records) | {share.profiled_total_s:.1f} | "
+          f"{share.profiled_parse_s / share.profiled_total_s:.1%} |")
+        if a_runs:
+            w(f"| whole (a) process, steady-phase CPU per 1k events (throughput runs, median) | "
+              f"{a_cpu_per_event * 1000:.2f} | {parse_per_event / a_cpu_per_event:.1%} |")
+        w("")
+        w(f"Under cProfile, stock-state (de)serialisation (`StockState.from_dict` + `to_dict`) takes "
+          f"{share.profiled_stock_state_s / share.profiled_total_s:.0%} of the processor. Largest cumulative entries:\n")
+        w("| function | cumulative s | share |")
+        w("|---|---:|---:|")
+        for name, seconds in share.top:
+            w(f"| `{name}` | {seconds:.2f} | {seconds / share.profiled_total_s:.0%} |")
+        w("")
+
+    w("## Targets\n")
+    w("| target | measured | met |")
+    w("|---|---|---|")
+    for name, value, met in targets:
+        w(f"| {name} | {value} | {met} |")
+    w("")
+    return "\n".join(out)
+
+
+# --- main --------------------------------------------------------------------------------------------------
+
+
+def broker_cpu(broker: EmbeddedBroker) -> float:
+    with contextlib.suppress(Exception):
+        stat = Path(f"/proc/{broker.process.pid}/stat").read_text().rsplit(")", 1)[1].split()  # type: ignore[union-attr]
+        return (int(stat[11]) + int(stat[12])) / TICKS
+    return 0.0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=100_000, help="input events for the throughput runs")
+    parser.add_argument("--rate", type=float, default=5000, help="input rate of the freshness run (events/s)")
+    parser.add_argument("--fresh-seconds", type=float, default=30, help="how long to produce at --rate")
+    parser.add_argument("--fallback-rate", type=float, default=None,
+                        help="second freshness rate if --rate is not sustained (default: ~60%% of (a)'s steady throughput)")
+    parser.add_argument("--repeats", type=int, default=2, help="interleaved repeats of (a), (b), (c)")
+    parser.add_argument("--variants", default="abc", help="which throughput variants to run")
+    parser.add_argument("--commits", type=int, default=1100, help="commits of the writer-alone latency run (0: skip)")
+    parser.add_argument("--rows-per-commit", type=int, default=500)
+    parser.add_argument("--profile-events", type=int, default=30_000, help="records run under cProfile (0: skip figure 4)")
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=240, help="per throughput run")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data dirs")
+    parser.add_argument("--no-report", action="store_true", help="print only, do not write bench/REPORT.md")
+    args = parser.parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else argv
+
+    sys.path.insert(0, str(ROOT))  # tests.support.inventory_stream
+    from tests.support.inventory_stream import write_inventory_file
+
+    started = time.monotonic()
+    root = Path(tempfile.mkdtemp(prefix="supplylake-bench-"))
+    runs: list[ThroughputRun] = []
+    fresh: list[FreshnessRun] = []
+    latency: CommitLatency | None = None
+    share: ValidationShare | None = None
+    broker_cpu_s = 0.0
+    try:
+        input_path = write_inventory_file(root / "input.jsonl", args.events, seed=args.seed)
+        log(f"work dir {root}; input {input_path.stat().st_size / 1e6:.1f} MB")
+        broker = EmbeddedBroker(root / "broker")
+        with broker:
+            connection = BrokerConnection(broker.bootstrap, broker.cluster_id, embedded=True)
+            order = list(args.variants)
+            for repeat in range(args.repeats):
+                rotated = order[repeat % len(order):] + order[:repeat % len(order)]
+                for variant in rotated:
+                    log(f"throughput ({variant}) run {repeat + 1}: {VARIANTS[variant][0]}")
+                    run = throughput_run(connection, root, variant, repeat, input_path, args.timeout)
+                    runs.append(run)
+                    if run.error:
+                        log(f"  FAILED: {run.error}")
+                    else:
+                        log(f"  steady {run.steady_rate:,.0f} ev/s, incl. start {run.total_rate:,.0f} ev/s, "
+                            f"done at {run.done_s:.1f}s, CPU {run.cpu_s:.0f}s, peak RSS {run.peak_rss_mb:,.0f} MB")
+            if args.rate > 0 and args.fresh_seconds > 0:
+                log(f"freshness (a) at {args.rate:,.0f}/s for {args.fresh_seconds:.0f}s")
+                first = freshness_run(connection, root, "1", args.rate, args.fresh_seconds, args.seed + 1)
+                fresh.append(first)
+                log(f"  produced {first.produced:,} at {first.achieved_rate:,.0f}/s, backlog {first.backlog_at_end:,}, "
+                    f"visible p50 {pct(first.visible_ms, 50) / 1000:.2f}s p99 {pct(first.visible_ms, 99) / 1000:.2f}s, "
+                    f"sustained: {first.sustained} {first.error or ''}")
+                if not first.sustained:
+                    a_rates = [r.steady_rate for r in runs if r.variant == "a" and r.error is None]
+                    fallback = args.fallback_rate or (round(0.6 * statistics.median(a_rates), -2) if a_rates else 1000)
+                    log(f"freshness (a) at fallback {fallback:,.0f}/s for {args.fresh_seconds:.0f}s")
+                    second = freshness_run(connection, root, "2", fallback, args.fresh_seconds, args.seed + 2)
+                    fresh.append(second)
+                    log(f"  produced {second.produced:,} at {second.achieved_rate:,.0f}/s, backlog {second.backlog_at_end:,}, "
+                        f"visible p50 {pct(second.visible_ms, 50) / 1000:.2f}s p99 {pct(second.visible_ms, 99) / 1000:.2f}s, "
+                        f"sustained: {second.sustained} {second.error or ''}")
+            broker_cpu_s = broker_cpu(broker)
+        if args.commits > 0:
+            log(f"commit latency: {args.commits} commits of {args.rows_per_commit} rows, ExactlyOnceWriter alone")
+            latency = commit_latency(root, args.commits, args.rows_per_commit, 100)
+        if args.profile_events > 0:
+            log("validation share: InventoryProcessor in-process")
+            share = validation_share(input_path, args.profile_events)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            log(f"kept {root}")
+    text = render(args, runs, fresh, latency, share, time.monotonic() - started, broker_cpu_s)
+    print("\n" + text)
+    if not args.no_report:
+        REPORT.write_text(text + "\n")
+        log(f"wrote {REPORT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Lake rows of the shipment pipeline: events, telemetry, status history, alerts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from supplylake.contracts.shipments import ShipmentCreated, ShipmentEvent, ShipmentTelemetry
+from supplylake.pipelines.shipments.alerts import Alert
+from supplylake.pipelines.shipments.cold_chain import effective_range
+from supplylake.pipelines.shipments.tracking import ShipmentEvent as TrackedEvent
+from supplylake.pipelines.shipments.tracking import ShipmentState
+
+
+def event_row(event: ShipmentEvent, parsed: TrackedEvent, raw: bytes, now_ms: int) -> dict[str, Any]:
+    """A ``shipment_events`` row (status events; telemetry goes to :func:`telemetry_row`)."""
+    location = getattr(event, "location", None)
+    row: dict[str, Any] = {
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "event_time": event.event_time_ms,
+        "shipment_id": event.shipment_id,
+        "order_id": event.order_id,
+        "carrier": getattr(event, "carrier", None),
+        "lat": None if location is None else location.lat,
+        "lon": None if location is None else location.lon,
+        "note": getattr(event, "note", None),
+        "payload": raw.decode("utf-8", errors="replace"),
+        "ingested_at": now_ms,
+    }
+    if isinstance(event, ShipmentCreated):
+        limits = effective_range(parsed.category, parsed.temperature_range)
+        row.update(
+            warehouse_id=event.warehouse_id,
+            category=event.category,
+            expected_delivery=parsed.expected_delivery_ms,
+            temperature_min=None if limits is None else limits.min_c,
+            temperature_max=None if limits is None else limits.max_c,
+            lat=event.origin.lat,
+            lon=event.origin.lon,
+        )
+    return row
+
+
+def telemetry_row(event: ShipmentTelemetry, raw: bytes, state: ShipmentState, now_ms: int) -> dict[str, Any]:
+    """A ``shipment_telemetry`` row, with what the state (after applying it) made of the reading."""
+    in_range = None
+    if event.temperature is not None and state.temperature_range is not None:
+        in_range = state.temperature_range.contains(event.temperature)
+    distance = None
+    route = state.route
+    if route is not None and route.last_event_id == event.event_id and route.last_distance_km is not None:
+        distance = round(route.last_distance_km, 3)
+    return {
+        "event_id": event.event_id,
+        "event_time": event.event_time_ms,
+        "shipment_id": event.shipment_id,
+        "lat": event.lat,
+        "lon": event.lon,
+        "temperature": event.temperature,
+        "humidity": event.humidity,
+        "temperature_in_range": in_range,
+        "route_distance_km": distance,
+        "payload": raw.decode("utf-8", errors="replace"),
+        "ingested_at": now_ms,
+    }
+
+
+def status_row(
+    state: ShipmentState, *, cause: str, cause_id: str, cause_time_ms: int, revision: int, now_ms: int
+) -> dict[str, Any]:
+    """A ``shipment_status`` row: the shipment as it stands after ``cause``."""
+    cold, route = state.cold_chain, state.route
+    return {
+        "shipment_id": state.shipment_id,
+        "order_id": state.order_id,
+        "carrier": state.carrier,
+        "category": state.category,
+        "status": None if state.status is None else state.status.value,
+        "status_time": state.status_time_ms,
+        "sla_state": state.sla.value,
+        "expected_delivery": state.expected_delivery_ms,
+        "eta": state.eta_ms,
+        "delivered_at": state.delivered_at_ms,
+        "late_by_ms": state.late_by_ms,
+        "last_lat": state.last_lat,
+        "last_lon": state.last_lon,
+        "position_at": state.last_position_ms,
+        "last_scan_at": state.last_tracking_ms,
+        "dwell_ms": orjson.dumps(dict(state.dwell_ms)).decode(),
+        "temperature_breach": cold is not None and cold.in_breach,
+        "off_route": route is not None and route.deviating,
+        "cause": cause,
+        "cause_id": cause_id,
+        "event_time": cause_time_ms,
+        "revision": revision,
+        "ingested_at": now_ms,
+    }
+
+
+def alert_row(alert: Alert) -> dict[str, Any]:
+    """An ``alerts`` row (also the value published to the alerts topic)."""
+    return {
+        "alert_id": alert.alert_id,
+        "alert_type": alert.alert_type,
+        "entity_type": alert.entity_type,
+        "entity_id": alert.entity_id,
+        "warehouse_id": None,
+        "sku": None,
+        "raised_at": alert.raised_at_ms,
+        "details": orjson.dumps(dict(alert.details)).decode(),
+    }
+
+
+def status_digest(state: ShipmentState | None) -> tuple[Any, ...]:
+    """What a ``shipment_status`` row is written for when it changes. Position and ETA move with
+    every reading and are carried along, not triggers (shipment_telemetry has every position)."""
+    if state is None:
+        return ()
+    cold, route = state.cold_chain, state.route
+    return (
+        state.status, state.status_time_ms, state.sla, state.expected_delivery_ms, state.delivered_at_ms,
+        state.carrier, state.order_id, state.category,
+        cold is not None and cold.in_breach, route is not None and route.deviating,
+    )

@@ -1,0 +1,212 @@
+"""A partition's clock and timers, kept in that partition's Quix state.
+
+Quix Streams has no per-key timers (quix-streams #790), so a pipeline that needs deadlines keeps
+them per *partition* and drives them from every record of the partition:
+
+- :class:`PartitionClock`: the event-time :class:`~supplylake.pipelines.timers.Watermark` (max
+  event time seen minus the allowed lateness) and the time carried by control records
+  (``pipelines.control``: the end-of-replay watermark, live wall-clock ticks). ``now_ms`` is the
+  later of the two and never goes back.
+- :class:`PartitionTimers`: the partition's timer wheel. One monolithic
+  :class:`~supplylake.pipelines.timers.TimerWheel` would be re-serialised whole on every change
+  (O(pending timers) per status event), so the wheel is split into *slots* by due time, each
+  slot a small ``TimerWheel`` under its own state key, plus an index ``slot -> earliest due``
+  and a pointer ``timer id -> due`` for moving and cancelling. A record touches one or two small
+  slots; firing reads only the slots the clock has reached.
+
+Everything lives in the partition transaction of the record being processed, so the clock, the
+timers and whatever a firing changes commit (or roll back after a crash) with that record.
+Replaying the same records from the same state fires the same timers in the same order.
+
+A slot is deleted once it has no pending timer, and with it the wheel's memory of fired
+``(timer id, due)`` pairs: the domain state (e.g. a shipment's alerted deadline) is what keeps a
+re-armed deadline from alerting twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from supplylake.pipelines.control import KIND_WATERMARK, ControlRecord
+from supplylake.pipelines.timers import Timer, TimerWheel, Watermark
+
+HOUR_MS = 3_600_000
+CLOCK_KEY = "clock"
+INDEX_KEY = "timers"
+SLOT_PREFIX = "timers:slot:"
+AT_PREFIX = "timers:at:"
+
+
+class KeyValueState(Protocol):
+    """The part of Quix's ``State`` used here (a dict-backed fake satisfies it in tests)."""
+
+    def get(self, key: Any, default: Any = None) -> Any: ...
+
+    def set(self, key: Any, value: Any) -> None: ...
+
+    def delete(self, key: Any) -> None: ...
+
+
+class PartitionClock:
+    """Event-time watermark plus control-record time of one partition."""
+
+    def __init__(self, state: KeyValueState, *, allowed_lateness_ms: int, tick_holdback_ms: int) -> None:
+        self._state = state
+        self.tick_holdback_ms = tick_holdback_ms
+        stored: Mapping[str, Any] = state.get(CLOCK_KEY) or {}
+        self.watermark = Watermark.from_dict(stored.get("watermark"))
+        # The lateness in force is the configured one, whatever was stored before.
+        self.watermark.allowed_lateness_ms = allowed_lateness_ms
+        control = stored.get("control_ms")
+        self.control_ms: int | None = None if control is None else int(control)
+        self._dirty = False
+
+    @property
+    def now_ms(self) -> int | None:
+        candidates = [t for t in (self.watermark.value_ms, self.control_ms) if t is not None]
+        return max(candidates) if candidates else None
+
+    def observe_event(self, event_time_ms: int) -> int | None:
+        before = self.watermark.max_event_time_ms
+        self.watermark.advance(event_time_ms)
+        self._dirty |= self.watermark.max_event_time_ms != before
+        return self.now_ms
+
+    def observe_control(self, record: ControlRecord) -> int | None:
+        """End of replay: event time reached ``time_ms`` (no lateness left to wait for).
+        Tick: wall-clock time minus the hold-back for events still in flight."""
+        target = record.time_ms if record.kind == KIND_WATERMARK else record.time_ms - self.tick_holdback_ms
+        if self.control_ms is None or target > self.control_ms:
+            self.control_ms = target
+            self._dirty = True
+        return self.now_ms
+
+    def save(self) -> None:
+        if self._dirty:
+            self._state.set(CLOCK_KEY, {"watermark": self.watermark.to_dict(), "control_ms": self.control_ms})
+            self._dirty = False
+
+
+class PartitionTimers:
+    """The partition's timers, sharded into due-time slots (see the module docstring).
+
+    Offers the ``register_timer`` / ``cancel`` calls domain outcomes apply (e.g.
+    ``ShipmentOutcome.apply_to``). Changes are buffered per record; call :meth:`save` at the end.
+    """
+
+    def __init__(self, state: KeyValueState, *, slot_ms: int = HOUR_MS) -> None:
+        if slot_ms <= 0:
+            raise ValueError("slot_ms must be positive")
+        self._state = state
+        self.slot_ms = slot_ms
+        stored: Mapping[str, Any] = state.get(INDEX_KEY) or {}
+        # slot start -> earliest pending due in it (JSON object keys are strings).
+        self._index: dict[int, int] = {int(slot): int(due) for slot, due in stored.items()}
+        self._index_dirty = False
+        self._wheels: dict[int, TimerWheel] = {}
+        self._dirty_slots: set[int] = set()
+
+    # -- scheduling ---------------------------------------------------------------------------
+
+    def register_timer(self, timer: Timer) -> bool:
+        """Arm (or move) ``timer``; False when nothing changed."""
+        old_due = self._due_of(timer.timer_id)
+        slot = self._slot(timer.due_ms)
+        if old_due is not None and self._slot(old_due) != slot:
+            self._remove(timer.timer_id, old_due)
+        wheel = self._wheel(slot)
+        if not wheel.register_timer(timer):
+            return False
+        self._state.set(AT_PREFIX + timer.timer_id, timer.due_ms)
+        self._touch(slot)
+        return True
+
+    def register(
+        self, timer_id: str, key: str, kind: str, due_ms: int, payload: Mapping[str, Any] | None = None
+    ) -> bool:
+        return self.register_timer(Timer(timer_id, key, kind, int(due_ms), dict(payload or {})))
+
+    def cancel(self, timer_id: str) -> bool:
+        """Disarm ``timer_id``; False if it was not armed."""
+        due = self._due_of(timer_id)
+        if due is None:
+            return False
+        self._remove(timer_id, due)
+        return True
+
+    def get(self, timer_id: str) -> Timer | None:
+        due = self._due_of(timer_id)
+        return None if due is None else self._wheel(self._slot(due)).get(timer_id)
+
+    def due(self, now_ms: int) -> list[Timer]:
+        """Remove and return every timer due at or before ``now_ms``, sorted by (due, timer id)."""
+        fired: list[Timer] = []
+        for slot in sorted(self._index):
+            if slot > now_ms:
+                break  # slots are disjoint due-time ranges: nothing later can be due
+            if self._index[slot] > now_ms:
+                continue
+            wheel = self._wheel(slot)
+            for timer in wheel.due(now_ms):
+                self._state.delete(AT_PREFIX + timer.timer_id)
+                fired.append(timer)
+            self._touch(slot)
+        return sorted(fired, key=lambda t: (t.due_ms, t.timer_id))
+
+    def next_due_ms(self) -> int | None:
+        return min(self._index.values(), default=None)
+
+    def __len__(self) -> int:
+        return sum(len(self._wheel(slot)) for slot in self._index)
+
+    # -- state --------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        for slot in self._dirty_slots:
+            wheel = self._wheels[slot]
+            if len(wheel):
+                self._state.set(_slot_key(slot), wheel.to_dict())
+            else:
+                self._state.delete(_slot_key(slot))
+        self._dirty_slots.clear()
+        if self._index_dirty:
+            self._state.set(INDEX_KEY, {str(slot): due for slot, due in self._index.items()})
+            self._index_dirty = False
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _slot(self, due_ms: int) -> int:
+        return due_ms - due_ms % self.slot_ms
+
+    def _due_of(self, timer_id: str) -> int | None:
+        due = self._state.get(AT_PREFIX + timer_id)
+        return None if due is None else int(due)
+
+    def _wheel(self, slot: int) -> TimerWheel:
+        wheel = self._wheels.get(slot)
+        if wheel is None:
+            stored = self._state.get(_slot_key(slot)) if slot in self._index else None
+            wheel = self._wheels[slot] = TimerWheel.from_dict(stored)
+        return wheel
+
+    def _remove(self, timer_id: str, due_ms: int) -> None:
+        slot = self._slot(due_ms)
+        self._wheel(slot).cancel(timer_id)
+        self._state.delete(AT_PREFIX + timer_id)
+        self._touch(slot)
+
+    def _touch(self, slot: int) -> None:
+        """Record that ``slot`` changed: keep the index's earliest-due in step with its wheel."""
+        self._dirty_slots.add(slot)
+        next_due = self._wheels[slot].next_due_ms()
+        if next_due is None:
+            if self._index.pop(slot, None) is not None:
+                self._index_dirty = True
+        elif self._index.get(slot) != next_due:
+            self._index[slot] = next_due
+            self._index_dirty = True
+
+
+def _slot_key(slot: int) -> str:
+    return f"{SLOT_PREFIX}{slot}"
