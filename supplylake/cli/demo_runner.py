@@ -13,8 +13,7 @@ import typer
 from supplylake.broker.connection import connect
 from supplylake.cli.pipeline import progress_bar, running_pipelines
 from supplylake.ingest.simulated import live_simulation, produce_paced, write_side_files
-from supplylake.pipelines.progress import wait_until_committed
-from supplylake.pipelines.registry import group_of_topic
+from supplylake.pipelines.progress import wait_until_pipelines_committed
 from supplylake.pipelines.supervisor import _die_with_parent
 from supplylake.reports import lake_summary
 from supplylake.settings import Settings
@@ -55,8 +54,8 @@ def run_demo(settings: Settings, *, events: int | None, rate: float, seed: int, 
             if events is not None:
                 with progress_bar("pipelines") as progress:
                     task = progress.add_task("committing", total=None)
-                    wait_until_committed(
-                        connection, group_of_topic(settings), result.end_offsets,
+                    wait_until_pipelines_committed(
+                        connection, settings, result.end_offsets,
                         timeout_s=120 + events / 200, check=supervisor.check,
                         on_progress=lambda done, total: progress.update(task, completed=done, total=total),
                     )

@@ -16,8 +16,9 @@ from supplylake.broker.topics import all_topics, ensure_topics
 from supplylake.cli.options import DataDirOption, settings_for
 from supplylake.ingest.intake import record_rejects
 from supplylake.ingest.replay import replay_file
-from supplylake.pipelines.progress import wait_until_committed
-from supplylake.pipelines.registry import PIPELINES, group_of_topic
+from supplylake.pipelines.control import broadcast_watermark
+from supplylake.pipelines.progress import wait_until_pipelines_committed
+from supplylake.pipelines.registry import PIPELINES, control_topics
 from supplylake.pipelines.supervisor import Supervisor
 from supplylake.reports import lake_summary
 from supplylake.settings import Settings
@@ -34,23 +35,30 @@ def progress_bar(label: str) -> Iterator[Progress]:
         yield progress
 
 
-def pipeline_env(settings: Settings, connection: BrokerConnection, reorder_points: Path | None) -> dict[str, str]:
+def pipeline_env(
+    settings: Settings, connection: BrokerConnection, reorder_points: Path | None, *, live: bool = True
+) -> dict[str, str]:
     env: dict[str, str] = {}
     if connection.embedded:
         env["SUPPLYLAKE_KAFKA__EMBEDDED"] = "true"
+    if not live:
+        # A bounded replay runs on event time only (deterministic): no wall-clock ticks.
+        env["SUPPLYLAKE_SHIPMENTS__TICK_INTERVAL_S"] = "0"
     if reorder_points is not None:
         env["SUPPLYLAKE_INVENTORY__REORDER_POINTS_FILE"] = str(reorder_points.resolve())
     return env
 
 
 @contextmanager
-def running_pipelines(settings: Settings, connection: BrokerConnection, reorder_points: Path | None) -> Iterator[Supervisor]:
+def running_pipelines(
+    settings: Settings, connection: BrokerConnection, reorder_points: Path | None, *, live: bool = True
+) -> Iterator[Supervisor]:
     ensure_topics(connection, all_topics(settings.topics), settings.topics)
     supervisor = Supervisor(
         PIPELINES,
         bootstrap=connection.bootstrap,
         data_dir=settings.data_dir.resolve(),
-        extra_env=pipeline_env(settings, connection, reorder_points),
+        extra_env=pipeline_env(settings, connection, reorder_points, live=live),
     )
     with supervisor:
         yield supervisor
@@ -70,16 +78,22 @@ def run(
     settings = settings_for(data_dir)
     if not input_file.is_file():
         raise typer.BadParameter(f"{input_file} does not exist", param_hint="'--input'")
-    with connect(settings) as connection, running_pipelines(settings, connection, reorder_points) as supervisor:
+    with connect(settings) as connection, running_pipelines(settings, connection, reorder_points, live=False) as supervisor:
         with progress_bar("replaying") as progress:
             task = progress.add_task("producing", total=None)
             summary = replay_file(input_file, connection, settings.topics,
                                   on_progress=lambda n: progress.update(task, completed=n))
             record_rejects(settings, connection, summary.rejected)
+            if summary.max_event_time_ms is not None:
+                # Every deadline due by the input's latest event time fires, on every partition,
+                # whatever that partition saw; the control records are part of what to wait for.
+                sent = broadcast_watermark(connection, control_topics(settings), summary.max_event_time_ms)
+                for tp, offset in sent.items():
+                    summary.end_offsets[tp] = max(offset, summary.end_offsets.get(tp, -1))
             progress.update(task, description="pipelines", completed=0, total=None)
-            wait_until_committed(
+            wait_until_pipelines_committed(
                 connection,
-                group_of_topic(settings),
+                settings,
                 summary.end_offsets,
                 timeout_s=timeout or 120 + summary.lines / 500,
                 check=supervisor.check,

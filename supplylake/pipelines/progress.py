@@ -2,18 +2,21 @@
 
 Quix commits a consumer group's offsets only after its sinks flushed, so a committed offset past
 the last produced record means the lake holds everything that record produced. This reads the
-group's committed offsets; it never relies on Tansu's reported high watermark, which can lag.
+group's committed offsets; for the source topics it never relies on Tansu's reported high
+watermark, which can lag (see :func:`log_end_offsets` for the topics pipelines write themselves).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 from confluent_kafka import Consumer, TopicPartition
 
 from supplylake.broker.connection import BrokerConnection
 from supplylake.errors import RetryableError
+from supplylake.pipelines.registry import group_of_internal_topic, groups_of_topic
+from supplylake.settings import Settings
 
 
 class ReplayTimeout(RetryableError):
@@ -34,27 +37,35 @@ def committed_offsets(
 
 def wait_until_committed(
     connection: BrokerConnection,
-    group_of_topic: Mapping[str, str],
+    group_of_topic: Mapping[str, str | Collection[str]],
     end_offsets: Mapping[tuple[str, int], int],
     *,
     timeout_s: float,
     check: Callable[[], None] = lambda: None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Block until each group committed past the last produced offset of its topics."""
-    pending = {tp: end for tp, end in end_offsets.items() if tp[0] in group_of_topic}
+    """Block until every group reading a topic committed past the last produced offset of it.
+
+    ``group_of_topic`` maps a topic to the group that reads it, or to several groups (a topic
+    several pipelines consume is done when all of them are).
+    """
+    pending: dict[tuple[str, tuple[str, int]], int] = {}
+    for tp, end in end_offsets.items():
+        groups = group_of_topic.get(tp[0], ())
+        for group in (groups,) if isinstance(groups, str) else groups:
+            pending[(group, tp)] = end
     total = sum(end + 1 for end in pending.values())
     deadline = time.monotonic() + timeout_s
     while pending:
         check()
         by_group: dict[str, list[tuple[str, int]]] = {}
-        for tp in pending:
-            by_group.setdefault(group_of_topic[tp[0]], []).append(tp)
+        for group, tp in pending:
+            by_group.setdefault(group, []).append(tp)
         done = 0
         for group, tps in by_group.items():
             for tp, next_offset in committed_offsets(connection, group, tps).items():
-                if next_offset > pending[tp]:
-                    del pending[tp]
+                if next_offset > pending[(group, tp)]:
+                    del pending[(group, tp)]
                 else:
                     done += max(next_offset, 0)
         if on_progress:
@@ -65,7 +76,51 @@ def wait_until_committed(
         if time.monotonic() > deadline:
             raise ReplayTimeout(
                 f"pipelines did not commit {len(pending)} partition(s) within {timeout_s:.0f}s: "
-                + ", ".join(f"{t}[{p}]" for t, p in sorted(pending)),
+                + ", ".join(f"{t}[{p}] ({g})" for g, (t, p) in sorted(pending)),
                 hint="see the pipeline logs under <data dir>/logs",
             )
         time.sleep(0.25)
+
+
+def log_end_offsets(connection: BrokerConnection, topics: Collection[str]) -> dict[tuple[str, int], int]:
+    """(topic, partition) -> offset of the last record, for topics our own pipelines write.
+
+    Read from the high watermark: the embedded broker reports it exactly for these topics
+    because pipelines produce one record per batch there (pipelines/runtime.py).
+    """
+    metadata = connection.admin().list_topics(timeout=10)
+    consumer = Consumer(connection.config(**{"group.id": "supplylake-progress", "enable.auto.commit": False, "log_level": 3}))
+    ends: dict[tuple[str, int], int] = {}
+    try:
+        for topic in topics:
+            info = metadata.topics.get(topic)
+            if info is None or info.error is not None:
+                continue
+            for partition in info.partitions:
+                _, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+                if high > 0:
+                    ends[(topic, partition)] = high - 1
+    finally:
+        consumer.close()
+    return ends
+
+
+def wait_until_pipelines_committed(
+    connection: BrokerConnection,
+    settings: Settings,
+    end_offsets: Mapping[tuple[str, int], int],
+    *,
+    timeout_s: float,
+    check: Callable[[], None] = lambda: None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """A bounded input is in the lake: every pipeline committed past ``end_offsets`` of its source
+    topics and then past everything it wrote to its internal topics (which is all written by
+    the time its sources are committed: Quix flushes its producer before committing)."""
+    started = time.monotonic()
+    wait_until_committed(connection, groups_of_topic(settings), end_offsets, timeout_s=timeout_s,
+                         check=check, on_progress=on_progress)
+    internal = group_of_internal_topic(settings)
+    if internal:
+        left = max(1.0, timeout_s - (time.monotonic() - started))
+        wait_until_committed(connection, internal, log_end_offsets(connection, internal), timeout_s=left, check=check)

@@ -58,7 +58,25 @@ QUALIFY row_number() OVER (
 ) = 1
 """
 
-DEFAULT_DERIVED_VIEWS: Mapping[str, str] = {"inventory_current": INVENTORY_CURRENT_SQL}
+# The latest state per shipment / order. Their pipelines write a status row per change, numbered
+# per entity (revision) within one broker epoch; ingested_at orders epochs, as above.
+SHIPMENT_CURRENT_SQL = """
+SELECT * EXCLUDE (_src_topic, _src_partition, _src_offset, _src_cluster)
+FROM shipment_status
+QUALIFY row_number() OVER (PARTITION BY shipment_id ORDER BY ingested_at DESC, revision DESC) = 1
+"""
+
+ORDER_CURRENT_SQL = """
+SELECT * EXCLUDE (_src_topic, _src_partition, _src_offset, _src_cluster)
+FROM order_status
+QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY ingested_at DESC, revision DESC) = 1
+"""
+
+DEFAULT_DERIVED_VIEWS: Mapping[str, str] = {
+    "inventory_current": INVENTORY_CURRENT_SQL,
+    "shipment_current": SHIPMENT_CURRENT_SQL,
+    "order_current": ORDER_CURRENT_SQL,
+}
 
 
 @dataclass(frozen=True)
