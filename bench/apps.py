@@ -10,7 +10,8 @@ at-least-once, commit interval, consumer tuning for the embedded broker), so the
 from (a) is what is measured:
 
 (b) ``quix-iceberg`` — the same processing as (a) (validation, per-key stock state, alerts, the
-    alert and DLQ topic branches: the very ``InventoryProcessor``), but the rows go to Quix
+    alert and DLQ topic branches: the very ``InventoryProcessor``, whose per-checkpoint state
+    cache the sinks write back at the start of each checkpoint as ``LakeSink`` does), but the rows go to Quix
     Streams' community ``IcebergSink`` — one sink per lake table, as (a) writes four tables —
     instead of supplylake's exactly-once ``LakeSink``. The community sink only supports AWS Glue;
     :class:`SqlIcebergSink` swaps its catalog for a pyiceberg ``SqlCatalog`` in the data dir.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +63,10 @@ def sql_catalog(data_dir: Path) -> SqlCatalog:
 class SqlIcebergSink(IcebergSink):
     """Quix's community ``IcebergSink``, unchanged except for its catalog (and partition spec)."""
 
-    def __init__(self, table_name: str, catalog: SqlCatalog) -> None:
+    def __init__(self, table_name: str, catalog: SqlCatalog, before_flush: Callable[[], None] | None = None) -> None:
         # IcebergSink.__init__ would build an AWS Glue catalog; do its other steps here.
         BatchingSink.__init__(self)
+        self._before_flush = before_flush
         self._iceberg_config = BaseIcebergConfig(location=None, auth={})  # type: ignore[arg-type]
         self._table_name = table_name
         self._table = None
@@ -77,6 +80,13 @@ class SqlIcebergSink(IcebergSink):
         except NamespaceAlreadyExistsError:
             pass
         super().setup()
+
+    def flush(self) -> None:
+        # The processor's per-checkpoint state cache is written back at the start of the
+        # checkpoint, exactly as supplylake's LakeSink does it (LakeSink.before_flush).
+        if self._before_flush is not None:
+            self._before_flush()
+        super().flush()
 
 
 def _key_partitioning(schema: Schema) -> PartitionSpec:
@@ -113,7 +123,8 @@ def build_quix_iceberg(settings: Settings, connection: BrokerConnection) -> Appl
     for spec in (INVENTORY_EVENTS, INVENTORY_LEVELS, ALERTS, DEAD_LETTERS):
         name = spec.name
         branch = sdf.apply(lambda rows, name=name: [_without_nulls(r) for r in rows.tables.get(name, ())], expand=True)
-        branch.sink(SqlIcebergSink(f"{NAMESPACE}.{name}", catalog))
+        # Every sink writes the state cache back (the first one of a checkpoint does the work).
+        branch.sink(SqlIcebergSink(f"{NAMESPACE}.{name}", catalog, before_flush=processor.cache.flush))
     return app
 
 

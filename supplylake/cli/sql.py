@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,7 +30,9 @@ def _parse_time(text: str) -> datetime:
 
 
 def sql(
-    query: Annotated[str, typer.Argument(help="A single read-only query (SELECT / WITH ...).")],
+    query: Annotated[str | None, typer.Argument(help="A single read-only query (SELECT / WITH ...); or use --file.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Run the query in this file instead, e.g. a named query from sql/.", dir_okay=False)] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value for a :name placeholder in the query (repeatable); bound as a string literal.")] = None,
     data_dir: DataDirOption = None,
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
     dialect: Annotated[str | None, typer.Option(help="SQL dialect of the query (snowflake, bigquery, postgres, ...); translated to DuckDB.")] = None,
@@ -38,13 +41,27 @@ def sql(
 ) -> None:
     """Run a read-only query against the lake (tables are views at their latest snapshot).
 
-    Tables: inventory_events, inventory_levels, inventory_current, alerts, dead_letters.
+    Tables: inventory_events, inventory_levels, inventory_current, order_events, order_status,
+    order_current, shipment_events, shipment_telemetry, shipment_status, shipment_current,
+    alerts, dead_letters. Named queries live in sql/, e.g.
+    `supplylake sql --file sql/where_is_my_order.sql --param order_id=ORD-...`.
     """
     from supplylake.lake.sink import catalog_for
     from supplylake.query.formats import render
     from supplylake.query.lake_views import LakeReader
+    from supplylake.query.params import bind_params, parse_params
     from supplylake.query.runner import run_query
 
+    if (query is None) == (file is None):
+        raise typer.BadParameter("give either a QUERY or --file FILE", param_hint="QUERY / '--file'")
+    if file is not None:
+        try:
+            query = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot read {file}: {exc.strerror}", param_hint="'--file'") from None
+    assert query is not None
+    if file is not None or param:
+        query = bind_params(query, parse_params(param or []), dialect=dialect)
     moment = _parse_time(as_of) if as_of else None
     settings = settings_for(data_dir)
     reader = LakeReader(catalog_for(settings), namespace=settings.catalog.namespace)

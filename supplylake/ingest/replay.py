@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,9 @@ from supplylake.dead_letters import dead_letter_row
 from supplylake.errors import FatalError
 from supplylake.ingest.routing import Unroutable, route
 from supplylake.settings import TopicSettings
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ReplayError(FatalError):
@@ -37,9 +40,13 @@ def _event_time_ms(text: str | None) -> int | None:
     if not text:
         return None
     try:
-        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    if moment.tzinfo is None:
+        return None  # no zone: the event is refused by its pipeline anyway
+    # Exact integer milliseconds, as the contracts compute event time (a float can be 1 ms short).
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 def replay_file(

@@ -35,5 +35,11 @@ def default_catalog_properties(data_dir: Path) -> dict[str, str]:
 def open_catalog(name: str, properties: Mapping[str, str], *, namespace: str = NAMESPACE) -> Catalog:
     """Load the catalog ``name`` from ``properties`` and make sure ``namespace`` exists."""
     catalog = load_catalog(name, **dict(properties))
-    catalog.create_namespace_if_not_exists(namespace)
+    try:
+        catalog.create_namespace_if_not_exists(namespace)
+    except Exception:
+        # Pipelines start together on a fresh lake: SqlCatalog checks, then inserts, so the
+        # loser of that race gets SQLite's IntegrityError instead of "already exists".
+        if not catalog.namespace_exists(namespace):
+            raise
     return catalog

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +75,9 @@ class LakeSink(BaseSink):
         self.policy = policy
         self.maintain_every = maintain_every
         self.counters: Counter[str] = Counter()
+        # Run first in every flush: pipelines write their cached per-key state back here, so it
+        # reaches Quix's transaction before the checkpoint produces the changelog.
+        self.before_flush: list[Callable[[], None]] = []
         self._commits: Counter[str] = Counter()
         self._reset()
 
@@ -114,6 +117,8 @@ class LakeSink(BaseSink):
 
     def flush(self) -> None:
         try:
+            for hook in self.before_flush:
+                hook()
             if not self._offsets:
                 return
             for name, rows in self._rows.items():

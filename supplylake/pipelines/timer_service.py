@@ -18,9 +18,11 @@ Everything lives in the partition transaction of the record being processed, so 
 timers and whatever a firing changes commit (or roll back after a crash) with that record.
 Replaying the same records from the same state fires the same timers in the same order.
 
-A slot is deleted once it has no pending timer, and with it the wheel's memory of fired
-``(timer id, due)`` pairs: the domain state (e.g. a shipment's alerted deadline) is what keeps a
-re-armed deadline from alerting twice.
+Slot wheels keep no memory of fired ``(timer id, due)`` pairs (``max_fired=0``): such memory
+would last only as long as its slot has other pending timers, so whether re-arming a fired
+deadline works would depend on unrelated keys. Re-arming always works; the domain state (e.g. a
+shipment's alerted deadline) is what keeps a re-armed deadline from alerting twice, and
+Quix's changelog recovery rolls the timers back together with that state after a crash.
 """
 
 from __future__ import annotations
@@ -187,7 +189,7 @@ class PartitionTimers:
         wheel = self._wheels.get(slot)
         if wheel is None:
             stored = self._state.get(_slot_key(slot)) if slot in self._index else None
-            wheel = self._wheels[slot] = TimerWheel.from_dict(stored)
+            wheel = self._wheels[slot] = TimerWheel.from_dict(stored) if stored else TimerWheel(max_fired=0)
         return wheel
 
     def _remove(self, timer_id: str, due_ms: int) -> None:

@@ -28,6 +28,7 @@ from supplylake.pipelines.inventory.reference import ReorderPoints
 from supplylake.pipelines.inventory.seeding import EpochSeed, load_epoch_seed
 from supplylake.pipelines.inventory.stock import LevelChange, StockEvent, StockState, apply_event
 from supplylake.pipelines.ledger_guard import guard_ledgers
+from supplylake.pipelines.state_cache import CheckpointStateCache
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.settings import Settings
 
@@ -43,6 +44,8 @@ class InventoryProcessor:
     settings: Settings
     reorder_points: ReorderPoints
     seed: EpochSeed = field(default_factory=EpochSeed)
+    # Written back by the lake sink at each checkpoint (see state_cache).
+    cache: CheckpointStateCache = field(default_factory=CheckpointStateCache)
 
     def __call__(self, value: bytes | None, key: bytes | None, timestamp: int, headers: Any, state: State) -> LakeRows:
         ctx = message_context()
@@ -63,7 +66,7 @@ class InventoryProcessor:
             quantity=event.quantity,
         )
         entity = f"{event.warehouse_id}:{event.sku}"
-        stock, alert_state = self._load(state, entity)
+        stock, alert_state = self._load(state, ctx.partition, key, entity)
         if event.event_id in self.seed.event_ids:
             # Already in the lake from an earlier broker epoch, and folded into the seed.
             return LakeRows(counters={"duplicates": 1})
@@ -74,7 +77,7 @@ class InventoryProcessor:
             allowed_lateness_ms=self.settings.inventory.allowed_lateness_s * 1000,
             dedupe_horizon_ms=self.settings.inventory.dedupe_horizon_s * 1000,
         )
-        state.set(STOCK_KEY, stock.to_dict())
+        self.cache.set(ctx.partition, key, state, STOCK_KEY, stock)
         if outcome.duplicate:
             return LakeRows(counters={"duplicates": 1})
 
@@ -89,7 +92,7 @@ class InventoryProcessor:
             )
             # Episodes can also end silently (negative stock back to zero): store every change.
             if new_alert_state != alert_state:
-                state.set(ALERTS_KEY, new_alert_state.to_dict())
+                self.cache.set(ctx.partition, key, state, ALERTS_KEY, new_alert_state)
 
         rows = LakeRows(max_event_time_ms=event.event_time_ms, counters={"late": int(outcome.late)})
         rows.add(INVENTORY_EVENTS.name, _event_row(event, value or b"", outcome.late, now_ms))
@@ -102,12 +105,11 @@ class InventoryProcessor:
             rows.alerts.append(row)
         return rows
 
-    def _load(self, state: State, entity: str) -> tuple[StockState, AlertState]:
-        stored = state.get(STOCK_KEY)
-        if stored is not None:
-            stock = StockState.from_dict(stored)
-            stored_alerts = state.get(ALERTS_KEY)
-            return stock, AlertState.from_dict(stored_alerts) if stored_alerts else AlertState.empty()
+    def _load(self, state: State, partition: int, key: Any, entity: str) -> tuple[StockState, AlertState]:
+        stock = self.cache.get(partition, key, state, STOCK_KEY, StockState.from_dict)
+        if stock is not None:
+            alerts = self.cache.get(partition, key, state, ALERTS_KEY, AlertState.from_dict)
+            return stock, alerts if alerts is not None else AlertState.empty()  # type: ignore[return-value]
         seeded = self.seed.levels.get(entity)
         if seeded is None:
             return StockState.empty(), AlertState.empty()
@@ -126,7 +128,7 @@ class InventoryProcessor:
             resolve_margin=self.settings.inventory.resolve_margin,
             source_event_id=f"seed:{entity}",
         )
-        state.set(ALERTS_KEY, alert_state.to_dict())
+        self.cache.set(partition, key, state, ALERTS_KEY, alert_state)
         return stock, alert_state
 
     def _dead_letter(
@@ -223,6 +225,7 @@ def build(settings: Settings, connection: BrokerConnection) -> Application:
         reorder_points=ReorderPoints.from_settings(settings.inventory),
         seed=load_epoch_seed(sink.catalog, settings, connection.cluster_id),
     )
+    sink.before_flush.append(processor.cache.flush)
     source = raw_topic(app, settings.topics.inventory, settings)
     alerts_topic = json_topic(app, settings.topics.alerts, settings)
     dlq_topic = raw_topic(app, settings.topics.dead_letters, settings)

@@ -37,6 +37,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
 from quixstreams import Application
 from quixstreams.context import message_context
 from quixstreams.state import State
@@ -120,7 +121,15 @@ def forward_tracking(value: bytes | None, key: bytes | None, timestamp: int, hea
     if is_control(headers) or value is None:
         return None
     try:
-        event = parse_event(value)
+        payload = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None  # the shipment pipeline dead-letters it
+    # Most of this topic is telemetry: look at the type before paying for validation.
+    kind = payload.get("eventType") if isinstance(payload, dict) else None
+    if not isinstance(kind, str) or kind not in STAGE_BY_EVENT_TYPE:
+        return None
+    try:
+        event = parse_event(payload)
     except InvalidEvent:
         return None  # the shipment pipeline dead-letters it
     if not isinstance(event, ShipmentContract) or event.event_type not in STAGE_BY_EVENT_TYPE:

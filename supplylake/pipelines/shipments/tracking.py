@@ -532,9 +532,17 @@ def _delivered_late_alert(s: ShipmentState, event: ShipmentEvent) -> Alert:
 
 def _estimate_eta(s: ShipmentState) -> int | None:
     """Delivery time if delivered; else progress along the planned route at the average speed
-    since pickup; else the carrier's expected delivery (or the shipment's clock once overdue)."""
+    since pickup; else the carrier's expected delivery. Never earlier than the shipment's clock
+    while undelivered: a parcel still on the road cannot arrive in the past."""
     if s.delivered_at_ms is not None:
         return s.delivered_at_ms
+    estimate = _estimate_undelivered_eta(s)
+    if estimate is None or s.clock_ms is None:
+        return estimate
+    return max(estimate, s.clock_ms)
+
+
+def _estimate_undelivered_eta(s: ShipmentState) -> int | None:
     route = s.planned_route
     if (
         route
@@ -550,9 +558,7 @@ def _estimate_eta(s: ShipmentState) -> int | None:
         if covered >= MIN_PROGRESS_KM:
             km_per_ms = covered / (s.last_position_ms - s.picked_up_ms)
             return s.last_position_ms + round(remaining / km_per_ms)
-    if s.expected_delivery_ms is None:
-        return None
-    return max(s.expected_delivery_ms, s.clock_ms or s.expected_delivery_ms)
+    return s.expected_delivery_ms
 
 
 def _sla(s: ShipmentState, clock_ms: int | None) -> SlaState:

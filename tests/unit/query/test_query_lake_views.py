@@ -104,7 +104,8 @@ def test_refresh_adds_new_tables_and_the_derived_views_that_need_them(lake: Lake
 
     lake.create("inventory_levels", INVENTORY_LEVELS)
     reader.refresh(con)
-    assert reader.unavailable(con) == {}
+    # The other default views (shipment_current, order_current) still lack their tables.
+    assert "inventory_current" not in reader.unavailable(con)
     assert con.execute("SELECT count(*) FROM inventory_current").fetchone() == (0,)
 
     lake.catalog.drop_table(f"{NAMESPACE}.shipments")

@@ -1,0 +1,153 @@
+"""The shipment pipeline's per-record processor, without a broker: one partition's state in a
+JSON-backed stand-in for the Quix transaction, records fed one by one.
+
+The property: whatever the interleaving of several shipments on one partition (each event at
+most a few minutes out of order, inside the allowed lateness), the alerts equal those of the
+reference model, which sees each shipment alone (tests/support/shipments_model.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from supplylake.lake.sink import LakeRows
+from supplylake.pipelines.control import KIND_WATERMARK, ControlRecord
+from supplylake.pipelines.shipments.app import ShipmentProcessor
+from supplylake.settings import Settings
+from tests.support.fake_state import FakeTransaction, at_offset
+from tests.support.shipment_stream import Stream, ms
+from tests.support.shipments_model import expected_from_file
+
+TOPIC = "shipment-events"
+
+
+class Partition:
+    def __init__(self) -> None:
+        self.processor = ShipmentProcessor(cluster_id="test", settings=Settings())
+        self.transaction = FakeTransaction()
+        self.offset = 0
+        self.rows: list[LakeRows] = []
+
+    def send(self, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> LakeRows:
+        at_offset(TOPIC, self.offset)
+        self.offset += 1
+        state = self.transaction.as_state(b"message-key")
+        rows = self.processor(value, b"message-key", 0, headers, state)
+        self.rows.append(rows)
+        return rows
+
+    def send_all(self, lines: list[dict[str, Any]], end_ms: int) -> None:
+        for line in lines:
+            self.send(json.dumps(line).encode())
+        end = ControlRecord(KIND_WATERMARK, end_ms)
+        self.send(end.encode(), end.headers())
+
+    def alerts(self) -> Counter[tuple[str, str]]:
+        return Counter((a["alert_type"], a["entity_id"]) for rows in self.rows for a in rows.alerts)
+
+
+KINDS = ("carrier.picked_up", "in.transit", "in.transit", "out.for.delivery", "delivery.attempted")
+
+
+@st.composite
+def shipments(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A few shipments' events, each displaced by less than 9 minutes from event-time order."""
+    stream = Stream()
+    events: list[tuple[float, dict[str, Any]]] = []
+    for n in range(draw(st.integers(1, 4))):
+        sid, order = f"SHP-{n}", f"ORD-{n}"
+        start = draw(st.integers(0, 120))
+        category = draw(st.sampled_from(["GENERAL", "PHARMA"]))
+        stream.created(sid, order, start, expected_minutes=start + draw(st.integers(30, 900)), category=category)
+        t = float(start)
+        for kind in draw(st.lists(st.sampled_from(KINDS), max_size=5)):
+            t += draw(st.integers(1, 600))
+            stream.scan(kind, sid, order, t)
+        if draw(st.booleans()):
+            stream.scan("delivered", sid, order, t + draw(st.integers(1, 900)))
+        for _ in range(draw(st.integers(0, 6))):
+            stream.event("shipment.telemetry", start + draw(st.integers(0, 1500)), shipmentId=sid,
+                         lat=draw(st.sampled_from([33.0, 34.0, 40.0])), lon=-97.0,
+                         temperature=draw(st.sampled_from([None, 5.0, 9.5])))
+    for line in stream.lines:
+        minutes = (ms_of(line["timestamp"]) - ms(0)) / 60_000
+        events.append((minutes + draw(st.floats(0, 8.9)), line))
+    events.sort(key=lambda item: item[0])
+    return [line for _, line in events]
+
+
+def ms_of(text: str) -> int:
+    from datetime import datetime
+
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=shipments())
+def test_alerts_do_not_depend_on_how_shipments_interleave(lines: list[dict[str, Any]], tmp_path: Path) -> None:
+    path = tmp_path / "stream.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    expected = expected_from_file(path)
+    partition = Partition()
+    partition.send_all(lines, expected.max_event_time_ms or 0)
+    shipment_alerts = Counter({k: v for k, v in expected.alerts_by_entity.items() if k[0] != "SEQUENCE_ANOMALY"})
+    assert partition.alerts() == shipment_alerts
+
+
+def test_rows_of_a_record_and_a_replay_of_it_are_the_same() -> None:
+    """Deterministic rows: the same records from the same state give the same rows (the lake
+    keeps the first copy by offset, so the copies must not differ in substance)."""
+    stream = Stream()
+    stream.created("SHP-1", "ORD-1", 0, expected_minutes=60)
+    stream.scan("carrier.picked_up", "SHP-1", "ORD-1", 10)
+    stream.event("shipment.telemetry", 200, shipmentId="SHP-2", lat=33.0, lon=-97.0)
+    first, second = Partition(), Partition()
+    for partition in (first, second):
+        partition.send_all(stream.lines, ms(200))
+
+    def substance(p: Partition) -> list[Any]:
+        return [{t: [{k: v for k, v in r.items() if k != "ingested_at"} for r in rows] for t, rows in lr.tables.items()}
+                for lr in p.rows]
+
+    assert substance(first) == substance(second)
+    fired = first.rows[2]  # the telemetry of another shipment moved the watermark past the deadline
+    assert [a["alert_type"] for a in fired.alerts] == ["DELIVERY_DELAYED"]
+    assert fired.tables["shipment_status"][0]["cause"] == "deadline:DELIVERY_DELAYED"
+
+
+def test_control_records_and_duplicates_make_no_event_rows() -> None:
+    partition = Partition()
+    stream = Stream()
+    stream.created("SHP-1", "ORD-1", 0, expected_minutes=60)
+    line = json.dumps(stream.lines[0]).encode()
+    assert "shipment_events" in partition.send(line).tables
+    duplicate = partition.send(line)  # the same eventId again
+    assert duplicate.counters == {"duplicates": 1} and duplicate.tables == {}
+    tick = ControlRecord("tick", ms(5))
+    rows = partition.send(tick.encode(), tick.headers())
+    assert rows.tables == {} and rows.dead_letter is None and rows.counters == {"control": 1}
+    garbled = partition.send(b"{", [("supplylake-control", b"tick")])
+    assert garbled.dead_letter is None and garbled.counters == {"invalid_control": 1}
+    bad = partition.send(b'{"eventType": "in.transit", "timestamp": "2025-03-01T08:00:00Z"}')
+    assert bad.dead_letter is not None and bad.dead_letter["error_code"] == "missing_field"
+
+
+@pytest.mark.parametrize("lateness_minutes", [0, 10])
+def test_an_own_event_after_the_deadline_fires_it_before_being_applied(lateness_minutes: int) -> None:
+    """`delivered` stamped after expectedDelivery + grace: DELIVERY_DELAYED, then DELIVERED_LATE,
+    even when nothing else moved the partition's watermark past the deadline."""
+    partition = Partition()
+    partition.processor.settings.shipments.allowed_lateness_s = lateness_minutes * 60
+    stream = Stream()
+    stream.created("SHP-1", "ORD-1", 0, expected_minutes=60)
+    stream.scan("delivered", "SHP-1", "ORD-1", 95)
+    for line in stream.lines:
+        partition.send(json.dumps(line).encode())
+    assert [a["alert_type"] for rows in partition.rows for a in rows.alerts] == ["DELIVERY_DELAYED", "DELIVERED_LATE"]
