@@ -20,7 +20,6 @@ from quixstreams.state import State
 from supplylake.broker.connection import BrokerConnection
 from supplylake.contracts import InvalidEvent, parse_event
 from supplylake.contracts.inventory import InventoryEvent
-from supplylake.dead_letters import dead_letter_row, dlq_headers
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import ALERTS, DEAD_LETTERS, INVENTORY_EVENTS, INVENTORY_LEVELS
 from supplylake.pipelines.inventory.alerts import Alert, AlertState, evaluate_alerts
@@ -28,6 +27,7 @@ from supplylake.pipelines.inventory.reference import ReorderPoints
 from supplylake.pipelines.inventory.seeding import EpochSeed, load_epoch_seed
 from supplylake.pipelines.inventory.stock import LevelChange, StockEvent, StockState, apply_event
 from supplylake.pipelines.ledger_guard import guard_ledgers
+from supplylake.pipelines.outputs import WrongTopic, rejected, route
 from supplylake.pipelines.state_cache import CheckpointStateCache
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.settings import Settings
@@ -53,9 +53,10 @@ class InventoryProcessor:
         try:
             event = parse_event(value if value is not None else b"null", topic=ctx.topic)
             if not isinstance(event, InventoryEvent):
-                raise _WrongTopic(event.event_type, ctx.topic)
-        except (InvalidEvent, _WrongTopic) as exc:
-            return self._dead_letter(value or b"", key, exc, ctx.topic, ctx.partition, ctx.offset, now_ms)
+                raise WrongTopic(event.event_type, ctx.topic, "an inventory")
+        except (InvalidEvent, WrongTopic) as exc:
+            return rejected(cluster_id=self.cluster_id, raw=value or b"", key=key, error=exc,
+                            topic=ctx.topic, partition=ctx.partition, offset=ctx.offset, now_ms=now_ms)
 
         stock_event = StockEvent(
             event_id=event.event_id,
@@ -131,34 +132,6 @@ class InventoryProcessor:
         self.cache.set(partition, key, state, ALERTS_KEY, alert_state)
         return stock, alert_state
 
-    def _dead_letter(
-        self, raw: bytes, key: bytes | None, exc: Exception, topic: str, partition: int, offset: int, now_ms: int
-    ) -> LakeRows:
-        code = getattr(exc, "code", "wrong_topic")
-        row = dead_letter_row(
-            cluster_id=self.cluster_id,
-            source_topic=topic,
-            source_partition=partition,
-            source_offset=offset,
-            source_key=key,
-            raw=raw,
-            reason=getattr(exc, "reason", str(exc)),
-            error_code=code,
-            event_type=getattr(exc, "event_type", None),
-            failed_at_ms=now_ms,
-        )
-        rows = LakeRows(counters={"dead_letters": 1}, dead_letter=row, raw=raw)
-        rows.add(DEAD_LETTERS.name, row)
-        return rows
-
-
-class _WrongTopic(Exception):
-    def __init__(self, event_type: str, topic: str) -> None:
-        self.code = "wrong_topic"
-        self.event_type = event_type
-        self.reason = f"event type {event_type!r} is not an inventory event and does not belong on {topic!r}"
-        super().__init__(self.reason)
-
 
 def _event_row(event: InventoryEvent, raw: bytes, is_late: bool, now_ms: int) -> dict[str, Any]:
     return {
@@ -232,11 +205,7 @@ def build(settings: Settings, connection: BrokerConnection) -> Application:
 
     sdf = app.dataframe(source)
     sdf = sdf.apply(processor, stateful=True, metadata=True)
-    # Branches: alerts and dead letters also go to their topics (ids are deterministic, so a
-    # replayed record is recognisable); the main branch goes to the lake.
-    sdf.apply(lambda rows: rows.alerts, expand=True).to_topic(alerts_topic, key=lambda row: row["entity_id"])
-    rejected = sdf.filter(lambda rows: rows.dead_letter is not None)
-    rejected = rejected.set_headers(lambda rows, key, ts, headers: dlq_headers(rows.dead_letter))
-    rejected.apply(lambda rows: rows.raw).to_topic(dlq_topic)
-    sdf.sink(sink)
+    # Alerts and dead letters also go to their topics (ids are deterministic, so a replayed
+    # record is recognisable); everything goes to the lake.
+    route(sdf, sink=sink, alerts_topic=alerts_topic, dlq_topic=dlq_topic)
     return app

@@ -47,7 +47,6 @@ from supplylake.contracts import InvalidEvent, parse_event
 from supplylake.contracts.base import Event
 from supplylake.contracts.orders import OrderEvent as OrderContract
 from supplylake.contracts.shipments import ShipmentEvent as ShipmentContract
-from supplylake.dead_letters import dead_letter_row, dlq_headers
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import ALERTS, DEAD_LETTERS, ORDER_EVENTS, ORDER_STATUS
 from supplylake.pipelines.control import is_control
@@ -55,6 +54,7 @@ from supplylake.pipelines.entity_state import RECORD_KEY, EntityRecord
 from supplylake.pipelines.keyed_state import scoped_state
 from supplylake.pipelines.orders.lifecycle import STAGE_BY_EVENT_TYPE, OrderEvent, OrderState, apply_order_event
 from supplylake.pipelines.orders.rows import order_event_row, order_status_row
+from supplylake.pipelines.outputs import WrongTopic, publish_alerts, publish_dead_letters, rejected
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.pipelines.shipments.rows import alert_row
 from supplylake.settings import Settings
@@ -96,23 +96,12 @@ class OrderIntake:
         try:
             event = parse_event(value if value is not None else b"null", topic=ctx.topic)
             if not isinstance(event, OrderContract):
-                raise _WrongTopic(event.event_type, ctx.topic)
-        except (InvalidEvent, _WrongTopic) as exc:
-            row = dead_letter_row(
-                cluster_id=self.cluster_id,
-                source_topic=ctx.topic,
-                source_partition=ctx.partition,
-                source_offset=ctx.offset,
-                source_key=key,
-                raw=raw,
-                reason=getattr(exc, "reason", str(exc)),
-                error_code=getattr(exc, "code", "wrong_topic"),
-                event_type=getattr(exc, "event_type", None),
-                failed_at_ms=int(time.time() * 1000),
-            )
-            rows = LakeRows(counters={"dead_letters": 1}, dead_letter=row, raw=raw)
-            rows.add(DEAD_LETTERS.name, row)
-            return Intake(rejected=rows)
+                raise WrongTopic(event.event_type, ctx.topic, "an order")
+        except (InvalidEvent, WrongTopic) as exc:
+            return Intake(rejected=rejected(
+                cluster_id=self.cluster_id, raw=raw, key=key, error=exc, topic=ctx.topic,
+                partition=ctx.partition, offset=ctx.offset, now_ms=int(time.time() * 1000),
+            ))
         return Intake(forward=_envelope(event.order_id, raw))
 
 
@@ -161,7 +150,8 @@ class OrderProcessor:
         try:
             event = parse_event(raw)
         except InvalidEvent as exc:  # validated before forwarding: only a bug gets here
-            return self._dead_letter(raw, key, exc, ctx.topic, ctx.partition, ctx.offset, now_wall)
+            return rejected(cluster_id=self.cluster_id, raw=raw, key=None if key is None else key.encode(), error=exc,
+                            topic=ctx.topic, partition=ctx.partition, offset=ctx.offset, now_ms=now_wall)
         record = EntityRecord.from_dict(state.get(RECORD_KEY))
         if record.seen_before(event.event_id):
             return LakeRows(counters={"duplicates": 1})
@@ -185,18 +175,6 @@ class OrderProcessor:
         state.set(RECORD_KEY, record.to_dict())
         return rows
 
-    def _dead_letter(
-        self, raw: bytes, key: str | None, exc: InvalidEvent, topic: str, partition: int, offset: int, now_ms: int
-    ) -> LakeRows:
-        row = dead_letter_row(
-            cluster_id=self.cluster_id, source_topic=topic, source_partition=partition, source_offset=offset,
-            source_key=None if key is None else key.encode(), raw=raw, reason=exc.reason, error_code=exc.code,
-            event_type=exc.event_type, failed_at_ms=now_ms,
-        )
-        rows = LakeRows(counters={"dead_letters": 1}, dead_letter=row, raw=raw)
-        rows.add(DEAD_LETTERS.name, row)
-        return rows
-
 
 def _lifecycle_event(event: Event, order_id: str) -> OrderEvent:
     parsed = OrderEvent.from_contract(event)
@@ -210,14 +188,6 @@ def _lifecycle_event(event: Event, order_id: str) -> OrderEvent:
             warehouse_id=getattr(event, "warehouse_id", None),
         )
     return parsed if parsed.order_id == order_id else replace(parsed, order_id=order_id)
-
-
-class _WrongTopic(Exception):
-    def __init__(self, event_type: str, topic: str) -> None:
-        self.code = "wrong_topic"
-        self.event_type = event_type
-        self.reason = f"event type {event_type!r} is not an order event and does not belong on {topic!r}"
-        super().__init__(self.reason)
 
 
 def build(settings: Settings, connection: BrokerConnection) -> Application:
@@ -237,10 +207,9 @@ def build(settings: Settings, connection: BrokerConnection) -> Application:
     intake.filter(lambda i: i.forward is not None).apply(lambda i: i.forward).to_topic(
         by_order, key=lambda envelope: envelope["orderId"]
     )
-    rejected = intake.filter(lambda i: i.rejected is not None).apply(lambda i: i.rejected)
-    rejected.sink(sink)
-    rejected = rejected.set_headers(lambda rows, key, ts, headers: dlq_headers(rows.dead_letter))
-    rejected.apply(lambda rows: rows.raw).to_topic(dlq_topic)
+    bad = intake.filter(lambda i: i.rejected is not None).apply(lambda i: i.rejected)
+    bad.sink(sink)
+    publish_dead_letters(bad, dlq_topic)
 
     # Stage 2: the lifecycle events of shipment-events.
     tracking = app.dataframe(raw_topic(app, settings.topics.shipments, settings))
@@ -250,6 +219,6 @@ def build(settings: Settings, connection: BrokerConnection) -> Application:
     # Stage 3: per order.
     orders = app.dataframe(by_order)
     orders = orders.apply(OrderProcessor(cluster_id=connection.cluster_id, settings=settings), stateful=True, metadata=True)
-    orders.apply(lambda rows: rows.alerts, expand=True).to_topic(alerts_topic, key=lambda row: row["entity_id"])
+    publish_alerts(orders, alerts_topic)
     orders.sink(sink)
     return app

@@ -44,13 +44,13 @@ from supplylake.broker.connection import BrokerConnection
 from supplylake.contracts import InvalidEvent, parse_event
 from supplylake.contracts.shipments import ShipmentEvent as ShipmentContract
 from supplylake.contracts.shipments import ShipmentTelemetry
-from supplylake.dead_letters import dead_letter_row, dlq_headers
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import ALERTS, DEAD_LETTERS, SHIPMENT_EVENTS, SHIPMENT_STATUS, SHIPMENT_TELEMETRY
 from supplylake.logs import get_logger
 from supplylake.pipelines.control import InvalidControlRecord, Ticker, decode_control
 from supplylake.pipelines.entity_state import RECORD_KEY, EntityRecord
 from supplylake.pipelines.keyed_state import scoped_state
+from supplylake.pipelines.outputs import WrongTopic, rejected, route
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.pipelines.shipments.alerts import Alert
 from supplylake.pipelines.shipments.rows import alert_row, event_row, status_digest, status_row, telemetry_row
@@ -145,9 +145,10 @@ class ShipmentProcessor:
             try:
                 event = parse_event(value if value is not None else b"null", topic=ctx.topic)
                 if not isinstance(event, ShipmentContract):
-                    raise _WrongTopic(event.event_type, ctx.topic)
-            except (InvalidEvent, _WrongTopic) as exc:
-                return self._dead_letter(value or b"", key, exc, ctx.topic, ctx.partition, ctx.offset, now_wall)
+                    raise WrongTopic(event.event_type, ctx.topic, "a shipment")
+            except (InvalidEvent, WrongTopic) as exc:
+                return rejected(cluster_id=self.cluster_id, raw=value or b"", key=key, error=exc,
+                                topic=ctx.topic, partition=ctx.partition, offset=ctx.offset, now_ms=now_wall)
             rows = LakeRows(max_event_time_ms=event.event_time_ms)
             self._fire_due(timers, clock.observe_event(event.event_time_ms), shipments, rows, now_wall)
             self._apply(event, value or b"", timers, shipments, rows, now_wall)
@@ -232,33 +233,6 @@ class ShipmentProcessor:
             rows.add(ALERTS.name, row)
             rows.alerts.append(row)
 
-    def _dead_letter(
-        self, raw: bytes, key: bytes | None, exc: Exception, topic: str, partition: int, offset: int, now_ms: int
-    ) -> LakeRows:
-        row = dead_letter_row(
-            cluster_id=self.cluster_id,
-            source_topic=topic,
-            source_partition=partition,
-            source_offset=offset,
-            source_key=key,
-            raw=raw,
-            reason=getattr(exc, "reason", str(exc)),
-            error_code=getattr(exc, "code", "wrong_topic"),
-            event_type=getattr(exc, "event_type", None),
-            failed_at_ms=now_ms,
-        )
-        rows = LakeRows(counters={"dead_letters": 1}, dead_letter=row, raw=raw)
-        rows.add(DEAD_LETTERS.name, row)
-        return rows
-
-
-class _WrongTopic(Exception):
-    def __init__(self, event_type: str, topic: str) -> None:
-        self.code = "wrong_topic"
-        self.event_type = event_type
-        self.reason = f"event type {event_type!r} is not a shipment event and does not belong on {topic!r}"
-        super().__init__(self.reason)
-
 
 def build(settings: Settings, connection: BrokerConnection) -> Application:
     """The shipment Quix application, ready to `run()` (starts the live ticker when configured)."""
@@ -276,11 +250,7 @@ def build(settings: Settings, connection: BrokerConnection) -> Application:
 
     sdf = app.dataframe(source)
     sdf = sdf.apply(processor, stateful=True, metadata=True)
-    sdf.apply(lambda rows: rows.alerts, expand=True).to_topic(alerts_topic, key=lambda row: row["entity_id"])
-    rejected = sdf.filter(lambda rows: rows.dead_letter is not None)
-    rejected = rejected.set_headers(lambda rows, key, ts, headers: dlq_headers(rows.dead_letter))
-    rejected.apply(lambda rows: rows.raw).to_topic(dlq_topic)
-    sdf.sink(sink)
+    route(sdf, sink=sink, alerts_topic=alerts_topic, dlq_topic=dlq_topic)
 
     if settings.shipments.tick_interval_s > 0:
         Ticker(connection, [settings.topics.shipments], settings.shipments.tick_interval_s).start()
