@@ -6,33 +6,41 @@ from supplylake.lake.sink import catalog_for
 from supplylake.query.lake_views import LakeReader
 from supplylake.settings import Settings
 
-SUMMARY_SQL = {
-    "inventory_events": "SELECT count(*) FROM inventory_events",
-    "inventory_levels": "SELECT count(*) FROM inventory_levels",
-    "stock positions": "SELECT count(*) FROM inventory_current",
-    "alerts": "SELECT count(*) FROM alerts",
-    "dead_letters": "SELECT count(*) FROM dead_letters",
-}
+# (label, relation) in the order they are printed; relations not created yet are skipped.
+SUMMARY = (
+    ("inventory events", "inventory_events"),
+    ("level changes", "inventory_levels"),
+    ("stock positions", "inventory_current"),
+    ("order events", "order_events"),
+    ("orders", "order_current"),
+    ("shipment events", "shipment_events"),
+    ("telemetry readings", "shipment_telemetry"),
+    ("shipments", "shipment_current"),
+    ("alerts", "alerts"),
+    ("dead letters", "dead_letters"),
+)
 
 
 def lake_counts(settings: Settings) -> dict[str, int]:
+    """Row count per relation of SUMMARY that exists, plus `alerts.<TYPE>` per alert type."""
     reader = LakeReader(catalog_for(settings), namespace=settings.catalog.namespace)
     con = reader.connect()
     try:
-        counts = {name: int(con.execute(sql).fetchone()[0]) for name, sql in SUMMARY_SQL.items()}
-        by_type = con.execute("SELECT alert_type, count(*) FROM alerts GROUP BY 1 ORDER BY 1").fetchall()
+        present = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        counts = {
+            relation: int(con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
+            for _, relation in SUMMARY if relation in present
+        }
+        if "alerts" in present:
+            for alert_type, n in con.execute("SELECT alert_type, count(*) FROM alerts GROUP BY 1 ORDER BY 1").fetchall():
+                counts[f"alerts.{alert_type}"] = int(n)
     finally:
         con.close()
-    counts.update({f"alerts.{alert_type}": int(n) for alert_type, n in by_type})
     return counts
 
 
 def lake_summary(settings: Settings) -> str:
     counts = lake_counts(settings)
-    alerts = ", ".join(f"{k.split('.', 1)[1]} {v}" for k, v in counts.items() if k.startswith("alerts."))
-    return (
-        f"lake: {counts['inventory_events']} inventory events, {counts['inventory_levels']} level changes, "
-        f"{counts['stock positions']} stock positions, {counts['alerts']} alerts"
-        + (f" ({alerts})" if alerts else "")
-        + f", {counts['dead_letters']} dead letters"
-    )
+    parts = [f"{counts[relation]} {label}" for label, relation in SUMMARY if relation in counts]
+    by_type = ", ".join(f"{k.split('.', 1)[1]} {v}" for k, v in counts.items() if k.startswith("alerts."))
+    return "lake: " + ", ".join(parts) + (f"\nalerts by type: {by_type}" if by_type else "")
