@@ -27,6 +27,18 @@ class WrongTopic(Exception):
         super().__init__(self.reason)
 
 
+class WrongKey(Exception):
+    """A valid event whose message key is not the key its pipeline keeps state by."""
+
+    code = "wrong_key"
+
+    def __init__(self, key: bytes | None, expected: str) -> None:
+        self.event_type = None
+        shown = "no key" if key is None else repr(key.decode("utf-8", errors="replace"))
+        self.reason = f"message key is {shown}, expected {expected!r} (producers must key inventory events warehouseId:sku)"
+        super().__init__(self.reason)
+
+
 def rejected(
     *, cluster_id: str, raw: bytes, key: bytes | None, error: Exception,
     topic: str, partition: int, offset: int, now_ms: int,

@@ -33,3 +33,13 @@ def test_headers_follow_kafka_connect_names() -> None:
     assert headers["__connect.errors.offset"] == b"7"
     assert headers["__connect.errors.exception.message"] == b"field 'sku': Field required"
     assert headers["supplylake.line_number"] == b"12"
+
+
+def test_a_mis_keyed_event_is_rejected_with_the_expected_key() -> None:
+    from supplylake.pipelines.outputs import WrongKey, rejected
+
+    rows = rejected(cluster_id="c", raw=b"{}", key=b"WH-2:SKU-9", error=WrongKey(b"WH-2:SKU-9", "WH-1:SKU-1"),
+                    topic="inventory-events", partition=0, offset=3, now_ms=0)
+    assert rows.dead_letter["error_code"] == "wrong_key"
+    assert "'WH-2:SKU-9', expected 'WH-1:SKU-1'" in rows.dead_letter["reason"]
+    assert rows.tables["dead_letters"] == [rows.dead_letter]

@@ -27,7 +27,7 @@ from supplylake.pipelines.inventory.reference import ReorderPoints
 from supplylake.pipelines.inventory.seeding import EpochSeed, load_epoch_seed
 from supplylake.pipelines.inventory.stock import LevelChange, StockEvent, StockState, apply_event
 from supplylake.pipelines.ledger_guard import guard_ledgers
-from supplylake.pipelines.outputs import WrongTopic, rejected, route
+from supplylake.pipelines.outputs import WrongKey, WrongTopic, rejected, route
 from supplylake.pipelines.state_cache import CheckpointStateCache
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.settings import Settings
@@ -54,7 +54,10 @@ class InventoryProcessor:
             event = parse_event(value if value is not None else b"null", topic=ctx.topic)
             if not isinstance(event, InventoryEvent):
                 raise WrongTopic(event.event_type, ctx.topic, "an inventory")
-        except (InvalidEvent, WrongTopic) as exc:
+            if key != f"{event.warehouse_id}:{event.sku}".encode():
+                # State is kept per message key: a mis-keyed event would corrupt another stock.
+                raise WrongKey(key, f"{event.warehouse_id}:{event.sku}")
+        except (InvalidEvent, WrongTopic, WrongKey) as exc:
             return rejected(cluster_id=self.cluster_id, raw=value or b"", key=key, error=exc,
                             topic=ctx.topic, partition=ctx.partition, offset=ctx.offset, now_ms=now_ms)
 
