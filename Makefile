@@ -38,5 +38,8 @@ test-integration: $(STAMP) ## run only the integration tests (embedded broker)
 bench: $(STAMP) ## run the benchmarks in bench/ and write bench/REPORT.md
 	$(BIN)/python -m bench.pipeline_throughput $(ARGS)
 
+lint: $(STAMP) ## static checks (ruff)
+	$(BIN)/ruff check supplylake app tests bench
+
 clean: ## remove the virtual env and local data
 	rm -rf $(VENV) data .pytest_cache
