@@ -29,11 +29,15 @@ TOPIC = "shipment-events"
 
 
 class Partition:
-    def __init__(self) -> None:
+    """One partition's state; a checkpoint (processor.flush, as the lake sink calls it) every
+    ``checkpoint_every`` records."""
+
+    def __init__(self, checkpoint_every: int = 1) -> None:
         self.processor = ShipmentProcessor(cluster_id="test", settings=Settings())
         self.transaction = FakeTransaction()
         self.offset = 0
         self.rows: list[LakeRows] = []
+        self.checkpoint_every = checkpoint_every
 
     def send(self, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> LakeRows:
         at_offset(TOPIC, self.offset)
@@ -41,6 +45,8 @@ class Partition:
         state = self.transaction.as_state(b"message-key")
         rows = self.processor(value, b"message-key", 0, headers, state)
         self.rows.append(rows)
+        if self.offset % self.checkpoint_every == 0:
+            self.processor.flush()
         return rows
 
     def send_all(self, lines: list[dict[str, Any]], end_ms: int) -> None:
@@ -99,6 +105,25 @@ def test_alerts_do_not_depend_on_how_shipments_interleave(lines: list[dict[str, 
     partition.send_all(lines, expected.max_event_time_ms or 0)
     shipment_alerts = Counter({k: v for k, v in expected.alerts_by_entity.items() if k[0] != "SEQUENCE_ANOMALY"})
     assert partition.alerts() == shipment_alerts
+
+
+@settings(max_examples=40, deadline=None)
+@given(lines=shipments(), every=st.integers(2, 40))
+def test_checkpoint_spacing_does_not_change_the_results(lines: list[dict[str, Any]], every: int) -> None:
+    """State is written back once per checkpoint: how many records a checkpoint spans must not
+    change any row or alert."""
+    end = max((ms_of(line["timestamp"]) for line in lines), default=0)
+    per_record, batched = Partition(), Partition(checkpoint_every=every)
+    for partition in (per_record, batched):
+        partition.send_all(lines, end)
+        partition.processor.flush()
+
+    def substance(p: Partition) -> list[Any]:
+        return [{t: [{k: v for k, v in r.items() if k != "ingested_at"} for r in rows] for t, rows in lr.tables.items()}
+                for lr in p.rows]
+
+    assert substance(batched) == substance(per_record)
+    assert batched.transaction.data == per_record.transaction.data
 
 
 def test_rows_of_a_record_and_a_replay_of_it_are_the_same() -> None:
