@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from quixstreams.models.topics import Topic
 
 from supplylake.dead_letters import dead_letter_row, dlq_headers
@@ -59,6 +60,23 @@ def rejected(
     rows = LakeRows(counters={"dead_letters": 1}, dead_letter=row, raw=raw)
     rows.add(DEAD_LETTERS.name, row)
     return rows
+
+
+def alert_row(alert: Any) -> dict[str, Any]:
+    """An ``alerts`` row (also the value published to the alerts topic), for any pipeline's alert.
+
+    Stock alerts name a warehouse and SKU; shipment and order alerts have none.
+    """
+    return {
+        "alert_id": alert.alert_id,
+        "alert_type": alert.alert_type,
+        "entity_type": alert.entity_type,
+        "entity_id": alert.entity_id,
+        "warehouse_id": getattr(alert, "warehouse_id", None),
+        "sku": getattr(alert, "sku", None),
+        "raised_at": alert.raised_at_ms,
+        "details": orjson.dumps(dict(alert.details)).decode(),
+    }
 
 
 def publish_dead_letters(sdf: Any, dlq_topic: Topic) -> None:

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from quixstreams import Application
 from quixstreams.context import message_context
 from quixstreams.state import State
@@ -27,7 +26,7 @@ from supplylake.pipelines.inventory.reference import ReorderPoints
 from supplylake.pipelines.inventory.seeding import EpochSeed, load_epoch_seed
 from supplylake.pipelines.inventory.stock import LevelChange, StockEvent, StockState, apply_event
 from supplylake.pipelines.ledger_guard import guard_ledgers
-from supplylake.pipelines.outputs import WrongKey, WrongTopic, rejected, route
+from supplylake.pipelines.outputs import WrongKey, WrongTopic, alert_row, rejected, route
 from supplylake.pipelines.state_cache import CheckpointStateCache
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.settings import Settings
@@ -104,7 +103,7 @@ class InventoryProcessor:
             # is_current marks the level the key now stands at (what inventory_current shows).
             rows.add(INVENTORY_LEVELS.name, _level_row(change, is_current=change == outcome.current, now_ms=now_ms))
         for alert in alerts:
-            row = _alert_row(alert)
+            row = alert_row(alert)
             rows.add(ALERTS.name, row)
             rows.alerts.append(row)
         return rows
@@ -171,18 +170,6 @@ def _level_row(change: LevelChange, *, is_current: bool, now_ms: int) -> dict[st
         "ingested_at": now_ms,
     }
 
-
-def _alert_row(alert: Alert) -> dict[str, Any]:
-    return {
-        "alert_id": alert.alert_id,
-        "alert_type": alert.alert_type,
-        "entity_type": alert.entity_type,
-        "entity_id": alert.entity_id,
-        "warehouse_id": alert.warehouse_id,
-        "sku": alert.sku,
-        "raised_at": alert.raised_at_ms,
-        "details": orjson.dumps(alert.details).decode(),
-    }
 
 
 def build(settings: Settings, connection: BrokerConnection) -> Application:

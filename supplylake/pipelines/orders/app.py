@@ -54,9 +54,8 @@ from supplylake.pipelines.entity_state import RECORD_KEY, EntityRecord
 from supplylake.pipelines.keyed_state import scoped_state
 from supplylake.pipelines.orders.lifecycle import STAGE_BY_EVENT_TYPE, OrderEvent, OrderState, apply_order_event
 from supplylake.pipelines.orders.rows import order_event_row, order_status_row
-from supplylake.pipelines.outputs import WrongTopic, publish_alerts, publish_dead_letters, rejected
+from supplylake.pipelines.outputs import WrongTopic, alert_row, publish_alerts, publish_dead_letters, rejected
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
-from supplylake.pipelines.shipments.rows import alert_row
 from supplylake.settings import Settings
 
 PIPELINE = "orders"

@@ -50,10 +50,10 @@ from supplylake.logs import get_logger
 from supplylake.pipelines.control import InvalidControlRecord, Ticker, decode_control
 from supplylake.pipelines.entity_state import RECORD_KEY, EntityRecord
 from supplylake.pipelines.keyed_state import scoped_state
-from supplylake.pipelines.outputs import WrongTopic, rejected, route
+from supplylake.pipelines.outputs import WrongTopic, alert_row, rejected, route
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.pipelines.shipments.alerts import Alert
-from supplylake.pipelines.shipments.rows import alert_row, event_row, status_digest, status_row, telemetry_row
+from supplylake.pipelines.shipments.rows import event_row, status_digest, status_row, telemetry_row
 from supplylake.pipelines.shipments.tracking import (
     TELEMETRY,
     ShipmentEvent,

@@ -7,7 +7,6 @@ from typing import Any
 import orjson
 
 from supplylake.contracts.shipments import ShipmentCreated, ShipmentEvent, ShipmentTelemetry
-from supplylake.pipelines.shipments.alerts import Alert
 from supplylake.pipelines.shipments.cold_chain import effective_range
 from supplylake.pipelines.shipments.tracking import ShipmentEvent as TrackedEvent
 from supplylake.pipelines.shipments.tracking import ShipmentState
@@ -98,19 +97,6 @@ def status_row(
         "ingested_at": now_ms,
     }
 
-
-def alert_row(alert: Alert) -> dict[str, Any]:
-    """An ``alerts`` row (also the value published to the alerts topic)."""
-    return {
-        "alert_id": alert.alert_id,
-        "alert_type": alert.alert_type,
-        "entity_type": alert.entity_type,
-        "entity_id": alert.entity_id,
-        "warehouse_id": None,
-        "sku": None,
-        "raised_at": alert.raised_at_ms,
-        "details": orjson.dumps(dict(alert.details)).decode(),
-    }
 
 
 def status_digest(state: ShipmentState | None) -> tuple[Any, ...]:
