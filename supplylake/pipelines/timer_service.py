@@ -34,6 +34,11 @@ from supplylake.pipelines.control import KIND_WATERMARK, ControlRecord
 from supplylake.pipelines.timers import Timer, TimerWheel, Watermark
 
 HOUR_MS = 3_600_000
+# Default slot width. Each slot is one state value and one changelog record, which Kafka caps at
+# 1 MB by default: with hour-wide slots a busy hour of live traffic (every carrier scan re-arms a
+# NO_TRACKING_UPDATE six hours ahead; expected deliveries cluster on the hour) passed that and
+# the pipeline crash-looped on MSG_SIZE_TOO_LARGE. Five-minute slots stay far below it.
+SLOT_MS = 5 * 60_000
 CLOCK_KEY = "clock"
 INDEX_KEY = "timers"
 SLOT_PREFIX = "timers:slot:"
@@ -97,7 +102,7 @@ class PartitionTimers:
     ``ShipmentOutcome.apply_to``). Changes are buffered per record; call :meth:`save` at the end.
     """
 
-    def __init__(self, state: KeyValueState, *, slot_ms: int = HOUR_MS) -> None:
+    def __init__(self, state: KeyValueState, *, slot_ms: int = SLOT_MS) -> None:
         if slot_ms <= 0:
             raise ValueError("slot_ms must be positive")
         self._state = state

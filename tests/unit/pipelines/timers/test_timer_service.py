@@ -156,3 +156,20 @@ def test_clock_is_the_later_of_watermark_and_control_time_and_never_goes_back() 
     assert clock.observe_control(ControlRecord(KIND_WATERMARK, T0 + 90 * MIN)) == T0 + 90 * MIN
     assert clock.observe_event(T0 + 95 * MIN) == T0 + 90 * MIN
     assert clock.observe_event(T0 + 110 * MIN) == T0 + 100 * MIN
+
+
+def test_a_busy_hour_stays_under_the_kafka_record_limit() -> None:
+    """Every slot is one state value and one changelog record (1 MB max by default)."""
+    import orjson
+
+    from tests.support.fake_state import FakeTransaction
+
+    state = FakeTransaction().as_state(b"partition")
+    timers = PartitionTimers(state)
+    for n in range(20_000):  # e.g. every carrier scan of an hour re-arming a deadline
+        timers.register(f"shipment:SHP-{n:06d}:NO_TRACKING_UPDATE", f"SHP-{n:06d}", "NO_TRACKING_UPDATE",
+                        T0 + (n * 180) % HOUR_MS, {"shipment_id": f"SHP-{n:06d}"})
+    timers.save()
+    largest = max(len(raw) for raw in state._transaction.data.values())
+    assert largest < 500_000, largest
+    assert len(PartitionTimers(state)) == 20_000
