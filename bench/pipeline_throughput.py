@@ -1,38 +1,49 @@
 """Pipeline benchmark (issue 3): throughput, freshness, commit latency, validation cost.
 
-    .venv/bin/python -m bench.pipeline_throughput [--events N] [--rate R] [--repeats K]
+    .venv/bin/python -m bench.pipeline_throughput [--events N] [--rate R] [--repeats K] [--help]
 
 In one run, on one embedded Tansu broker (each variant run gets its own topics, consumer group
-and data dir, so they do not interfere; variants run one after another, repeats interleaved
-with the order rotated, because timings on a shared 2-core machine are noisy):
+and data dir, and its topics are deleted afterwards so the in-memory broker does not grow from
+run to run; variants run one after another, repeats interleaved with the order rotated, because
+timings on a shared 2-core machine are noisy):
 
 (a) the product: ``python -m supplylake.pipelines inventory`` (validation, per-key stock state,
     alerts, DLQ, exactly-once ``LakeSink`` into four Iceberg tables);
 (b) the same processing feeding Quix Streams' community ``IcebergSink`` on a SqlCatalog
     (``python -m bench.apps quix-iceberg``, see bench/apps.py for the adaptations);
-(c) a bare Quix stateful app, per-key sum, no sink (``python -m bench.apps bare``): the ceiling.
+(c) a bare Quix stateful app, per-key sum, no sink (``python -m bench.apps bare``): the ceiling;
+(a′) once, a diagnostic: (a) with a 10-minute dedupe memory (small per-key state).
 
 Figures:
 
 1. throughput — the input (``--events`` inventory events from ``tests.support.inventory_stream``,
-   with its duplicates and out-of-order/late arrivals) is produced before the pipeline starts;
-   the pipeline's consumer-group commits are polled (every 0.2 s). "Steady" events/s counts from
+   with its duplicates and out-of-order/late arrivals) is produced before the pipeline starts
+   ((c) gets it ``--bare-copies`` times over, or it would finish within a commit or two); the
+   pipeline's consumer-group commits are polled (every 0.2 s). "Steady" events/s counts from
    the group's first commit to the commit covering the last record (startup — interpreter,
    imports, group join — excluded, since all input is available from the start); "incl. start"
    counts from process start. Peak RSS (VmHWM) and CPU seconds come from /proc just before stop.
-2. freshness of (a) at ``--rate`` events/s for ``--fresh-seconds``: every record's produce time
-   is its Kafka CreateTime; a reader thread loops ``LakeReader.refresh`` + a DuckDB query of the
-   highest visible source offset per partition, so an event is "visible" at the first query that
-   returns an offset at or beyond its own. Also reported: produce → lake commit (from each
-   snapshot's ``supplylake.committed-at-ms`` and offsets ledger). If (a) cannot keep up with
-   ``--rate``, a second run at a rate it can sustain is added (``--fallback-rate``).
+   "Other load" is the CPU other sessions used meanwhile (from /proc/stat minus our processes).
+2. freshness of (a) at ``--rate`` events/s for up to ``--fresh-seconds`` (long enough for the
+   sink's maintenance at its 100th commit): every record's produce time is its Kafka CreateTime;
+   a reader thread loops ``LakeReader.refresh`` + a DuckDB query of the highest visible source
+   offset per partition, so an event is "visible" at the first query that returns an offset at
+   or beyond its own. Also reported: produce → lake commit (from each snapshot's
+   ``supplylake.committed-at-ms`` and offsets ledger). Production stops early once
+   ``--give-up-lag`` seconds of input are uncommitted; if the rate was not sustained, a second
+   run at ``--fallback-rate`` (default half) follows.
 3. lake commit latency: in the pipeline runs (from the sink's debug log), and with
-   ``ExactlyOnceWriter`` alone for ``--commits`` commits with maintenance as the sink runs it,
-   p50/p99 over the first and the last 100 commits; snapshots/files per table at the end.
-4. validation cost: ``InventoryProcessor`` in-process over the same input (dict-backed state),
-   timed without and with cProfile; ``parse_event``'s share of it, and of (a)'s process CPU.
+   ``ExactlyOnceWriter`` alone for ``--commits`` commits with maintenance as the sink runs it:
+   p50/p99 of the first 100 and the last 100 commits, the last 100 interleaved with the first
+   100 commits of a fresh table (same machine load); snapshots/files per table at the end.
+4. validation cost: ``InventoryProcessor`` in-process over the same input (dict-backed state,
+   its state cache flushed once per commit interval's worth of records), timed without and with
+   cProfile; ``parse_event``'s share of it and of (a)'s process CPU; the cost of one per-key
+   state round trip by state size.
 
-Results are printed and written to bench/REPORT.md.
+Before each timed phase the harness waits (up to 30 s, 120 s in all) for other sessions' CPU
+use to drop. Results are printed and written to bench/REPORT.md; text below the notes marker in
+an existing REPORT.md is kept.
 """
 
 from __future__ import annotations
@@ -1102,7 +1113,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=100_000, help="input events for the throughput runs")
     parser.add_argument("--rate", type=float, default=5000, help="input rate of the freshness run (events/s)")
-    parser.add_argument("--fresh-seconds", type=float, default=160,
+    parser.add_argument("--fresh-seconds", type=float, default=200,
                         help="how long to produce at --rate (default: long enough for the sink's lake maintenance "
                         "at commit 100 of each table)")
     parser.add_argument("--give-up-lag", type=float, default=10,
