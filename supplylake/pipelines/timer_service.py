@@ -27,6 +27,7 @@ Quix's changelog recovery rolls the timers back together with that state after a
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -39,6 +40,10 @@ HOUR_MS = 3_600_000
 # NO_TRACKING_UPDATE six hours ahead; expected deliveries cluster on the hour) passed that and
 # the pipeline crash-looped on MSG_SIZE_TOO_LARGE. Five-minute slots stay far below it.
 SLOT_MS = 5 * 60_000
+# Deadlines also cluster on the same instant (expected deliveries on the hour), so each time
+# slot is further split into buckets by a hash of the timer id. A slot's id is its start plus
+# its bucket (< SLOT_BUCKETS ms), so ids still sort by time.
+SLOT_BUCKETS = 16
 CLOCK_KEY = "clock"
 INDEX_KEY = "timers"
 SLOT_PREFIX = "timers:slot:"
@@ -103,8 +108,8 @@ class PartitionTimers:
     """
 
     def __init__(self, state: KeyValueState, *, slot_ms: int = SLOT_MS) -> None:
-        if slot_ms <= 0:
-            raise ValueError("slot_ms must be positive")
+        if slot_ms <= SLOT_BUCKETS:
+            raise ValueError(f"slot_ms must be larger than {SLOT_BUCKETS}")
         self._state = state
         self.slot_ms = slot_ms
         stored: Mapping[str, Any] = state.get(INDEX_KEY) or {}
@@ -119,8 +124,8 @@ class PartitionTimers:
     def register_timer(self, timer: Timer) -> bool:
         """Arm (or move) ``timer``; False when nothing changed."""
         old_due = self._due_of(timer.timer_id)
-        slot = self._slot(timer.due_ms)
-        if old_due is not None and self._slot(old_due) != slot:
+        slot = self._slot(timer.due_ms, timer.timer_id)
+        if old_due is not None and self._slot(old_due, timer.timer_id) != slot:
             self._remove(timer.timer_id, old_due)
         wheel = self._wheel(slot)
         if not wheel.register_timer(timer):
@@ -144,13 +149,13 @@ class PartitionTimers:
 
     def get(self, timer_id: str) -> Timer | None:
         due = self._due_of(timer_id)
-        return None if due is None else self._wheel(self._slot(due)).get(timer_id)
+        return None if due is None else self._wheel(self._slot(due, timer_id)).get(timer_id)
 
     def due(self, now_ms: int) -> list[Timer]:
         """Remove and return every timer due at or before ``now_ms``, sorted by (due, timer id)."""
         fired: list[Timer] = []
         for slot in sorted(self._index):
-            if slot > now_ms:
+            if slot - slot % self.slot_ms > now_ms:
                 break  # slots are disjoint due-time ranges: nothing later can be due
             if self._index[slot] > now_ms:
                 continue
@@ -183,8 +188,8 @@ class PartitionTimers:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _slot(self, due_ms: int) -> int:
-        return due_ms - due_ms % self.slot_ms
+    def _slot(self, due_ms: int, timer_id: str) -> int:
+        return due_ms - due_ms % self.slot_ms + zlib.crc32(timer_id.encode()) % SLOT_BUCKETS
 
     def _due_of(self, timer_id: str) -> int | None:
         due = self._state.get(AT_PREFIX + timer_id)
@@ -198,7 +203,7 @@ class PartitionTimers:
         return wheel
 
     def _remove(self, timer_id: str, due_ms: int) -> None:
-        slot = self._slot(due_ms)
+        slot = self._slot(due_ms, timer_id)
         self._wheel(slot).cancel(timer_id)
         self._state.delete(AT_PREFIX + timer_id)
         self._touch(slot)
