@@ -160,7 +160,6 @@ def test_clock_is_the_later_of_watermark_and_control_time_and_never_goes_back() 
 
 def test_a_busy_hour_stays_under_the_kafka_record_limit() -> None:
     """Every slot is one state value and one changelog record (1 MB max by default)."""
-    import orjson
 
     from tests.support.fake_state import FakeTransaction
 
