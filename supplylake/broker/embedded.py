@@ -9,7 +9,6 @@ broker behind.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib.resources
 import json
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 from confluent_kafka.admin import AdminClient
 
 from supplylake.errors import FatalError, RetryableError
+from supplylake.processes import die_with_parent
 
 
 class BrokerError(FatalError):
@@ -42,9 +42,6 @@ class BrokerStartFailed(BrokerError):
 
 class BrokerNotReady(RetryableError):
     """The broker is starting; ask again shortly."""
-
-
-_PR_SET_PDEATHSIG = 1
 
 
 def tansu_binary() -> Path:
@@ -73,12 +70,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec.
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass(frozen=True)
@@ -173,7 +164,7 @@ class EmbeddedBroker:
                 # A detached broker must outlive `supplylake broker start`; an owned one must not
                 # outlive its owner. Either way it gets its own session, so a Ctrl-C meant for the
                 # owner does not kill the broker while pipelines are still committing to it.
-                preexec_fn=None if detached else _die_with_parent,
+                preexec_fn=None if detached else die_with_parent,
                 start_new_session=True,
                 env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
             )

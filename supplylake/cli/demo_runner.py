@@ -14,7 +14,7 @@ from supplylake.broker.connection import connect
 from supplylake.cli.pipeline import progress_bar, running_pipelines
 from supplylake.ingest.simulated import live_simulation, produce_paced, write_side_files
 from supplylake.pipelines.progress import wait_until_pipelines_committed
-from supplylake.pipelines.supervisor import _die_with_parent
+from supplylake.processes import die_with_parent
 from supplylake.reports import lake_summary
 from supplylake.settings import Settings
 from supplylake.simulator import FaultConfig
@@ -28,7 +28,7 @@ def start_dashboard(settings: Settings, port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(DASHBOARD), "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent,
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, preexec_fn=die_with_parent,
         start_new_session=True,
     )
 

@@ -8,8 +8,6 @@ offsets is always safe. Children die with their parent (``PR_SET_PDEATHSIG``), s
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
 import signal
 import subprocess
@@ -22,6 +20,7 @@ from pathlib import Path
 
 from supplylake.errors import FatalError
 from supplylake.logs import get_logger
+from supplylake.processes import die_with_parent
 
 log = get_logger(__name__)
 
@@ -30,11 +29,6 @@ log = get_logger(__name__)
 
 class PipelineCrashLoop(FatalError):
     """A pipeline keeps failing; restarting it again will not help."""
-
-
-def _die_with_parent() -> None:
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
 
 
 @dataclass
@@ -59,7 +53,7 @@ class PipelineProcess:
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 env=self.env,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
                 # Own session: a terminal Ctrl-C reaches only the supervisor, which stops the
                 # pipelines in order (a pipeline stopping by itself would be restarted).
                 start_new_session=True,
