@@ -55,7 +55,9 @@ st.title("supplylake — supply chain, now")
 
 @st.fragment(run_every=5)
 def live() -> None:
-    stock = query("SELECT warehouse_id, sku, on_hand, reserved, available, updated_at FROM inventory_current ORDER BY available, sku")
+    stock = query(
+        "SELECT warehouse_id, sku, on_hand, reserved, available, updated_at FROM inventory_current ORDER BY available, sku"
+    )
     alerts = query("SELECT alert_type, entity_id, raised_at, details FROM alerts ORDER BY raised_at DESC LIMIT 50")
     dead = query("SELECT count(*) FROM dead_letters")
     cols = st.columns(3)

@@ -141,10 +141,16 @@ def consume_main(bootstrap: str, topics: list[str], out_path: str) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    consumer = Consumer({
-        "bootstrap.servers": bootstrap, "group.id": "bench-alert-latency", "enable.auto.commit": False,
-        "fetch.wait.max.ms": 10, "fetch.min.bytes": 1, "log_level": 3,
-    })
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "bench-alert-latency",
+            "enable.auto.commit": False,
+            "fetch.wait.max.ms": 10,
+            "fetch.min.bytes": 1,
+            "log_level": 3,
+        }
+    )
     metadata = consumer.list_topics(timeout=15)
     consumer.assign([TopicPartition(t, p, 0) for t in topics for p in sorted(metadata.topics[t].partitions)])
     with open(out_path, "w", buffering=1 << 16) as out:
@@ -156,7 +162,9 @@ def consume_main(bootstrap: str, topics: list[str], out_path: str) -> int:
                 if m.error():
                     continue
                 value = (m.value() or b"").decode("utf-8", "replace").replace("\n", " ")
-                lines.append(f"{received:.1f}\t{m.topic()}\t{m.partition()}\t{m.offset()}\t{m.timestamp()[1]}\t{value}\n")
+                lines.append(
+                    f"{received:.1f}\t{m.topic()}\t{m.partition()}\t{m.offset()}\t{m.timestamp()[1]}\t{value}\n"
+                )
             if lines:
                 out.writelines(lines)
                 out.flush()
@@ -180,7 +188,10 @@ class ConsumerProcess:
         out_path.touch()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bench.alert_latency", "--consume", bootstrap, ",".join(topics), str(out_path)],
-            cwd=ROOT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent, start_new_session=True,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+            start_new_session=True,
         )
         self._pos = 0
         self._partial = ""
@@ -233,10 +244,15 @@ def code_state() -> tuple[str, str]:
         digest.update(path.read_bytes())
     head = "unknown"
     with contextlib.suppress(Exception):
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              timeout=10).stdout.strip() or "unknown"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "supplylake"], cwd=ROOT, capture_output=True,
-                               text=True, timeout=10).stdout.split("\n")
+        head = (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+            or "unknown"
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "supplylake"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.split("\n")
         changed = [line[3:] for line in dirty if line.strip()]
         if changed:
             head += " + uncommitted changes to " + ", ".join(f"`{c}`" for c in changed)
@@ -398,36 +414,104 @@ class Triggers:
         """Initial stock for the bench keys and the PHARMA shipments (no alert expected)."""
         t = now_ms()
         for sku in INV_KEYS:
-            self._event(self.topics.inventory, f"{INV_WAREHOUSE}:{sku}", {
-                "eventId": f"bench-inv-init-{sku}", "eventType": "inventory.received", "timestamp": iso(t),
-                "warehouseId": INV_WAREHOUSE, "sku": sku, "quantity": 150}, "setup")
+            self._event(
+                self.topics.inventory,
+                f"{INV_WAREHOUSE}:{sku}",
+                {
+                    "eventId": f"bench-inv-init-{sku}",
+                    "eventType": "inventory.received",
+                    "timestamp": iso(t),
+                    "warehouseId": INV_WAREHOUSE,
+                    "sku": sku,
+                    "quantity": 150,
+                },
+                "setup",
+            )
         for shipment in PHARMA:
-            self._event(self.topics.shipments, shipment, {
-                "eventId": f"bench-ph-created-{shipment}", "eventType": "shipment.created", "timestamp": iso(t),
-                "shipmentId": shipment, "orderId": f"ORD-{shipment}", "carrier": "UPS", "warehouseId": "WH-Dallas-01",
-                "expectedDelivery": iso(t + 2 * 86_400_000), "category": "PHARMA", "origin": ORIGIN,
-                "destination": DESTINATION}, "setup")
+            self._event(
+                self.topics.shipments,
+                shipment,
+                {
+                    "eventId": f"bench-ph-created-{shipment}",
+                    "eventType": "shipment.created",
+                    "timestamp": iso(t),
+                    "shipmentId": shipment,
+                    "orderId": f"ORD-{shipment}",
+                    "carrier": "UPS",
+                    "warehouseId": "WH-Dallas-01",
+                    "expectedDelivery": iso(t + 2 * 86_400_000),
+                    "category": "PHARMA",
+                    "origin": ORIGIN,
+                    "destination": DESTINATION,
+                },
+                "setup",
+            )
 
     def warmup(self) -> list[str]:
         """One alert from each of inventory and shipments: the pipelines are up when both arrived."""
         t = now_ms()
         sku, shipment = "SKU-BENCH-WARM", "SHP-BENCH-WARM"
-        self._event(self.topics.inventory, f"{INV_WAREHOUSE}:{sku}", {
-            "eventId": "bench-warm-inv", "eventType": "inventory.received", "timestamp": iso(t),
-            "warehouseId": INV_WAREHOUSE, "sku": sku, "quantity": 10}, "warm-up")
-        self._event(self.topics.shipments, shipment, {
-            "eventId": "bench-warm-created", "eventType": "shipment.created", "timestamp": iso(t),
-            "shipmentId": shipment, "orderId": "ORD-BENCH-WARM", "carrier": "UPS", "warehouseId": "WH-Dallas-01",
-            "expectedDelivery": iso(t + 2 * 86_400_000), "category": "PHARMA", "origin": ORIGIN,
-            "destination": DESTINATION}, "warm-up")
-        self._event(self.topics.shipments, shipment, {
-            "eventId": "bench-warm-tel", "eventType": "shipment.telemetry", "timestamp": iso(t + 1),
-            "shipmentId": shipment, "lat": ORIGIN["lat"], "lon": ORIGIN["lon"], "temperature": 9.5}, "warm-up")
-        self._event(self.topics.orders, "ORD-BENCH-WARM", {
-            "eventId": "bench-warm-order", "eventType": "order.placed", "timestamp": iso(t),
-            "orderId": "ORD-BENCH-WARM", "customerId": "C-BENCH", "region": "US-South", "warehouseId": "WH-Dallas-01",
-            "promisedDelivery": iso(t + 2 * 86_400_000), "lines": [{"sku": "SKU-1", "quantity": 1, "unitPrice": 1.0}]},
-            "warm-up")
+        self._event(
+            self.topics.inventory,
+            f"{INV_WAREHOUSE}:{sku}",
+            {
+                "eventId": "bench-warm-inv",
+                "eventType": "inventory.received",
+                "timestamp": iso(t),
+                "warehouseId": INV_WAREHOUSE,
+                "sku": sku,
+                "quantity": 10,
+            },
+            "warm-up",
+        )
+        self._event(
+            self.topics.shipments,
+            shipment,
+            {
+                "eventId": "bench-warm-created",
+                "eventType": "shipment.created",
+                "timestamp": iso(t),
+                "shipmentId": shipment,
+                "orderId": "ORD-BENCH-WARM",
+                "carrier": "UPS",
+                "warehouseId": "WH-Dallas-01",
+                "expectedDelivery": iso(t + 2 * 86_400_000),
+                "category": "PHARMA",
+                "origin": ORIGIN,
+                "destination": DESTINATION,
+            },
+            "warm-up",
+        )
+        self._event(
+            self.topics.shipments,
+            shipment,
+            {
+                "eventId": "bench-warm-tel",
+                "eventType": "shipment.telemetry",
+                "timestamp": iso(t + 1),
+                "shipmentId": shipment,
+                "lat": ORIGIN["lat"],
+                "lon": ORIGIN["lon"],
+                "temperature": 9.5,
+            },
+            "warm-up",
+        )
+        self._event(
+            self.topics.orders,
+            "ORD-BENCH-WARM",
+            {
+                "eventId": "bench-warm-order",
+                "eventType": "order.placed",
+                "timestamp": iso(t),
+                "orderId": "ORD-BENCH-WARM",
+                "customerId": "C-BENCH",
+                "region": "US-South",
+                "warehouseId": "WH-Dallas-01",
+                "promisedDelivery": iso(t + 2 * 86_400_000),
+                "lines": [{"sku": "SKU-1", "quantity": 1, "unitPrice": 1.0}],
+            },
+            "warm-up",
+        )
         return [self.alert_id("bench-warm-inv", "LOW_STOCK"), self.alert_id("bench-warm-tel", "TEMPERATURE_BREACH")]
 
     def next(self, phase: str) -> None:
@@ -440,9 +524,19 @@ class Triggers:
             sku = INV_KEYS[n % len(INV_KEYS)]
             kind, quantity, alert_type = INV_CYCLE[(n // len(INV_KEYS)) % len(INV_CYCLE)]
             event_id = f"bench-inv-{n}"
-            sent = self._event(self.topics.inventory, f"{INV_WAREHOUSE}:{sku}", {
-                "eventId": event_id, "eventType": kind, "timestamp": iso(t), "warehouseId": INV_WAREHOUSE,
-                "sku": sku, "quantity": quantity}, phase)
+            sent = self._event(
+                self.topics.inventory,
+                f"{INV_WAREHOUSE}:{sku}",
+                {
+                    "eventId": event_id,
+                    "eventType": kind,
+                    "timestamp": iso(t),
+                    "warehouseId": INV_WAREHOUSE,
+                    "sku": sku,
+                    "quantity": quantity,
+                },
+                phase,
+            )
             family = "inventory"
         else:
             n = self.ph_n
@@ -450,9 +544,20 @@ class Triggers:
             shipment = PHARMA[n % len(PHARMA)]
             temperature, alert_type = PHARMA_CYCLE[(n // len(PHARMA)) % len(PHARMA_CYCLE)]
             event_id = f"bench-tel-{n}"
-            sent = self._event(self.topics.shipments, shipment, {
-                "eventId": event_id, "eventType": "shipment.telemetry", "timestamp": iso(t), "shipmentId": shipment,
-                "lat": ORIGIN["lat"] + 0.01, "lon": ORIGIN["lon"], "temperature": temperature}, phase)
+            sent = self._event(
+                self.topics.shipments,
+                shipment,
+                {
+                    "eventId": event_id,
+                    "eventType": "shipment.telemetry",
+                    "timestamp": iso(t),
+                    "shipmentId": shipment,
+                    "lat": ORIGIN["lat"] + 0.01,
+                    "lon": ORIGIN["lon"],
+                    "temperature": temperature,
+                },
+                phase,
+            )
             family = "cold chain"
         aid = self.alert_id(event_id, alert_type)
         self.run.expected[aid] = Expected(aid, alert_type, family, phase, sent, event_id)
@@ -462,11 +567,24 @@ class Triggers:
         t = now_ms()
         shipment = f"SHP-BENCH-T-{self.timer_n:04d}"
         expected_delivery = t + int(lead_s * 1000)
-        self._event(self.topics.shipments, shipment, {
-            "eventId": f"bench-timer-{self.timer_n}", "eventType": "shipment.created", "timestamp": iso(t),
-            "shipmentId": shipment, "orderId": f"ORD-{shipment}", "carrier": "UPS", "warehouseId": "WH-Dallas-01",
-            "expectedDelivery": iso(expected_delivery), "category": "GENERAL", "origin": ORIGIN,
-            "destination": DESTINATION}, phase)
+        self._event(
+            self.topics.shipments,
+            shipment,
+            {
+                "eventId": f"bench-timer-{self.timer_n}",
+                "eventType": "shipment.created",
+                "timestamp": iso(t),
+                "shipmentId": shipment,
+                "orderId": f"ORD-{shipment}",
+                "carrier": "UPS",
+                "warehouseId": "WH-Dallas-01",
+                "expectedDelivery": iso(expected_delivery),
+                "category": "GENERAL",
+                "origin": ORIGIN,
+                "destination": DESTINATION,
+            },
+            phase,
+        )
         self.run.timer_deadlines[shipment] = (expected_delivery + grace_s * 1000, phase)
 
 
@@ -481,7 +599,9 @@ class LagMonitor(threading.Thread):
 
         self.run_ = run
         self.stop_event = threading.Event()
-        self.groups = {spec.name: (spec.consumer_group(settings), spec.source_topics(settings)) for spec in PIPELINES.values()}
+        self.groups = {
+            spec.name: (spec.consumer_group(settings), spec.source_topics(settings)) for spec in PIPELINES.values()
+        }
         self.consumers = {
             name: Consumer(connection.config(**{"group.id": group, "enable.auto.commit": False, "log_level": 3}))
             for name, (group, _) in self.groups.items()
@@ -580,9 +700,12 @@ def run_stack(args: argparse.Namespace, label: str, rate: float, seconds: float,
             return True
 
         def pids() -> dict[str, int | None]:
-            return {**{name: p.process.pid if p.process else None for name, p in sup.processes.items()},
-                    "broker": broker.process.pid if broker.process else None, "bench": os.getpid(),
-                    "consumer": con.process.pid}
+            return {
+                **{name: p.process.pid if p.process else None for name, p in sup.processes.items()},
+                "broker": broker.process.pid if broker.process else None,
+                "bench": os.getpid(),
+                "consumer": con.process.pid,
+            }
 
         def cpu_now() -> dict[str, float]:
             return {name: cpu_seconds(pid) for name, pid in pids().items()}
@@ -596,8 +719,10 @@ def run_stack(args: argparse.Namespace, label: str, rate: float, seconds: float,
         run.sim_generate_s = time.monotonic() - t
         if sim_events:
             run.sim_event_span_s = (sim_events[-1].time_ms - sim_events[0].time_ms) / 1000
-        log(f"[{label}] generated {len(sim_events):,} simulated events in {run.sim_generate_s:.1f} s "
-            f"(event time spans {run.sim_event_span_s:.0f} s)")
+        log(
+            f"[{label}] generated {len(sim_events):,} simulated events in {run.sim_generate_s:.1f} s "
+            f"(event time spans {run.sim_event_span_s:.0f} s)"
+        )
 
         producing = Producing(connection, run)
         triggers = Triggers(topics, producing, run)
@@ -617,8 +742,10 @@ def run_stack(args: argparse.Namespace, label: str, rate: float, seconds: float,
             if warm_ids <= seen and sample is not None and all(v > 0 for v in sample.committed.values()):
                 break
             if time.monotonic() > deadline:
-                raise RuntimeError(f"pipelines not ready after {args.startup_timeout:.0f} s "
-                                   f"(alerts seen {len(seen)}, lag sample {sample})")
+                raise RuntimeError(
+                    f"pipelines not ready after {args.startup_timeout:.0f} s "
+                    f"(alerts seen {len(seen)}, lag sample {sample})"
+                )
             time.sleep(0.25)
         run.startup_s = time.monotonic() - started
         log(f"[{label}] pipelines ready after {run.startup_s:.0f} s")
@@ -648,8 +775,10 @@ def run_stack(args: argparse.Namespace, label: str, rate: float, seconds: float,
 
         # --- quiet timers (before the load, so load cannot spoil them) -----------------------------
         if quiet and args.quiet_timers > 0:
-            log(f"[{label}] quiet phase: {args.quiet_timers} timer shipments over ~{args.quiet_seconds:g} s, "
-                "2 trigger events/s")
+            log(
+                f"[{label}] quiet phase: {args.quiet_timers} timer shipments over ~{args.quiet_seconds:g} s, "
+                "2 trigger events/s"
+            )
             cpu_q = cpu_now()
             run.quiet_start_ms = time.time() * 1000
             spacing = args.quiet_seconds / args.quiet_timers
@@ -679,8 +808,10 @@ def run_stack(args: argparse.Namespace, label: str, rate: float, seconds: float,
                 time.sleep(0.2)
             missing, missing_timers = outstanding("quiet")
             if missing or missing_timers:
-                run.notes.append(f"quiet phase: {missing} trigger alerts and {missing_timers} timer alerts not "
-                                 f"received {args.quiet_grace:.0f} s after the last expected tick")
+                run.notes.append(
+                    f"quiet phase: {missing} trigger alerts and {missing_timers} timer alerts not "
+                    f"received {args.quiet_grace:.0f} s after the last expected tick"
+                )
             cpu_q2 = cpu_now()
             run.cpu["quiet"] = cpu_delta(cpu_q, cpu_q2)
             run.cpu["quiet"]["_wall"] = time.time() - run.quiet_start_ms / 1000
@@ -727,8 +858,10 @@ def run_stack(args: argparse.Namespace, label: str, rate: float, seconds: float,
         run.cpu["load"] = cpu_delta(cpu0, cpu1)
         run.cpu["load"]["_wall"] = (run.load_end_ms - run.load_start_ms) / 1000
         achieved = run.load_produced / run.cpu["load"]["_wall"]
-        log(f"[{label}] load done: {run.load_produced:,} events in {run.cpu['load']['_wall']:.1f} s ({achieved:,.0f}/s); "
-            f"backlog {monitor.latest.lag if monitor.latest else '?'}")
+        log(
+            f"[{label}] load done: {run.load_produced:,} events in {run.cpu['load']['_wall']:.1f} s ({achieved:,.0f}/s); "
+            f"backlog {monitor.latest.lag if monitor.latest else '?'}"
+        )
 
         # --- drain ----------------------------------------------------------------------------------
         drain_started = time.monotonic()
@@ -737,15 +870,20 @@ def run_stack(args: argparse.Namespace, label: str, rate: float, seconds: float,
             probe_if_due()
             missing, missing_timers = outstanding("load")
             sample = monitor.latest
-            caught_up = (sample is not None and sample.t * 1000 > run.load_end_ms - run.load_start_ms
-                         and all(v <= 0 for v in sample.lag.values()))
+            caught_up = (
+                sample is not None
+                and sample.t * 1000 > run.load_end_ms - run.load_start_ms
+                and all(v <= 0 for v in sample.lag.values())
+            )
             if not missing and not missing_timers and caught_up:
                 run.drained = True
                 break
             if stopped or time.monotonic() - drain_started > args.drain_timeout:
-                run.notes.append(f"drain gave up after {time.monotonic() - drain_started:.0f} s: {missing} trigger "
-                                 f"alerts and {missing_timers} timer alerts of the load not received, backlog "
-                                 f"{sample.lag if sample else '?'}")
+                run.notes.append(
+                    f"drain gave up after {time.monotonic() - drain_started:.0f} s: {missing} trigger "
+                    f"alerts and {missing_timers} timer alerts of the load not received, backlog "
+                    f"{sample.lag if sample else '?'}"
+                )
                 break
             time.sleep(0.2)
         run.drain_s = time.monotonic() - drain_started
@@ -757,9 +895,11 @@ def run_stack(args: argparse.Namespace, label: str, rate: float, seconds: float,
         run.restarts = {name: p.restarts for name, p in supervisor.processes.items()}
         for name, process in supervisor.processes.items():
             if process.restarts:
-                run.notes.append(f"pipeline {name} exited {process.restarts} time(s) and was restarted by the "
-                                 f"supervisor (exit codes {process.exit_codes}); last line of its log: "
-                                 f"`{_last_log_line(process.log_path)}`")
+                run.notes.append(
+                    f"pipeline {name} exited {process.restarts} time(s) and was restarted by the "
+                    f"supervisor (exit codes {process.exit_codes}); last line of its log: "
+                    f"`{_last_log_line(process.log_path)}`"
+                )
     finally:
         if monitor is not None:
             monitor.stop()
@@ -795,8 +935,13 @@ class Stats:
 
     def row(self) -> list[str]:
         v = self.values + [INF] * self.missing
-        return [f"{len(self.values):,}", f"{self.missing:,}", cell(pct(v, 50)), cell(pct(v, 99)),
-                cell(max(v) if v else float("nan"))]
+        return [
+            f"{len(self.values):,}",
+            f"{self.missing:,}",
+            cell(pct(v, 50)),
+            cell(pct(v, 99)),
+            cell(max(v) if v else float("nan")),
+        ]
 
 
 INV_TYPES = ("LOW_STOCK", "STOCKOUT", "RESOLVED")
@@ -853,7 +998,9 @@ def analyse(run: Run) -> dict[str, Any]:
     timer_alerts: dict[str, tuple[Received, dict[str, Any]]] = {}
     other_timer: Counter = Counter()
     for aid, (rec, alert) in first.items():
-        details = json.loads(alert["details"]) if isinstance(alert.get("details"), str) else (alert.get("details") or {})
+        details = (
+            json.loads(alert["details"]) if isinstance(alert.get("details"), str) else (alert.get("details") or {})
+        )
         kind = alert["alert_type"]
         if kind in ("DELIVERY_DELAYED", "NO_TRACKING_UPDATE"):
             if kind == "DELIVERY_DELAYED" and alert["entity_id"] in run.timer_deadlines:
@@ -912,26 +1059,49 @@ def analyse(run: Run) -> dict[str, Any]:
     drain_rate = {}
     after = [s for s in run.lag if s.t >= load_s]
     if len(after) >= 2 and after[-1].t > after[0].t:
-        drain_rate = {g: (after[-1].committed[g] - after[0].committed[g]) / (after[-1].t - after[0].t)
-                      for g in after[0].committed}
+        drain_rate = {
+            g: (after[-1].committed[g] - after[0].committed[g]) / (after[-1].t - after[0].t) for g in after[0].committed
+        }
 
     achieved = run.load_produced / load_s if load_s else 0.0
     keeps_up = lag_end is not None and all(v <= 2 * run.rate for v in lag_end.lag.values())
-    p50s = [pct(st.values + [INF] * st.missing, 50) for (fam, w), st in sorted(by_window.items(), key=lambda x: x[0][1])]
+    p50s = [
+        pct(st.values + [INF] * st.missing, 50) for (fam, w), st in sorted(by_window.items(), key=lambda x: x[0][1])
+    ]
     first_w = {fam: st for (fam, w), st in by_window.items() if w == 0}
     last_w = max((w for _, w in by_window), default=0)
     growing = any(
-        pct(st.values + [INF] * st.missing, 50) > 2 * max(pct(first_w[fam].values + [INF] * first_w[fam].missing, 50), 1000)
-        for (fam, w), st in by_window.items() if w == last_w and fam in first_w and last_w > 0)
+        pct(st.values + [INF] * st.missing, 50)
+        > 2 * max(pct(first_w[fam].values + [INF] * first_w[fam].missing, 50), 1000)
+        for (fam, w), st in by_window.items()
+        if w == last_w and fam in first_w and last_w > 0
+    )
     run.sustained = achieved >= 0.97 * run.rate and keeps_up and not growing and run.drained
     del p50s
     return {
-        "trig": trig, "cross": cross, "by_window": by_window, "other": other, "unmatched": unmatched,
-        "other_timer": other_timer, "late": late, "wait_tick": wait_tick, "after_tick": after_tick,
-        "wrong_deadline": wrong_deadline, "probes": probes, "duplicates": sum(c - 1 for c in copies.values() if c > 1),
-        "alerts": len(first), "records": sum(copies.values()), "lag_end": lag_end, "lag_max": lag_max,
-        "rates": rates, "rate_windows": rate_windows, "drain_rate": drain_rate, "load_s": load_s,
-        "achieved": achieved, "keeps_up": keeps_up, "growing": growing,
+        "trig": trig,
+        "cross": cross,
+        "by_window": by_window,
+        "other": other,
+        "unmatched": unmatched,
+        "other_timer": other_timer,
+        "late": late,
+        "wait_tick": wait_tick,
+        "after_tick": after_tick,
+        "wrong_deadline": wrong_deadline,
+        "probes": probes,
+        "duplicates": sum(c - 1 for c in copies.values() if c > 1),
+        "alerts": len(first),
+        "records": sum(copies.values()),
+        "lag_end": lag_end,
+        "lag_max": lag_max,
+        "rates": rates,
+        "rate_windows": rate_windows,
+        "drain_rate": drain_rate,
+        "load_s": load_s,
+        "achieved": achieved,
+        "keeps_up": keeps_up,
+        "growing": growing,
     }
 
 
@@ -963,19 +1133,42 @@ def summary(runs: list[tuple[Run, dict[str, Any]]]) -> str:
     for run, a in runs:
         verdict = f"kept up for its {run.seconds:g} s" if run.sustained else "**fell behind**"
         t = a["trig"]
-        rows.append([f"alert latency, {run.label} run ({run.rate:,.0f}/s target, {a['achieved']:,.0f}/s produced, {verdict})",
-                     "inventory (LOW_STOCK/STOCKOUT/RESOLVED)", *pcts(t[("load", "inventory")]),
-                     f"{len(t[('load', 'inventory')].values):,} / {t[('load', 'inventory')].missing:,}"])
-        rows.append(["", "cold chain (TEMPERATURE_BREACH/RECOVERED)", *pcts(t[("load", "cold chain")]),
-                     f"{len(t[('load', 'cold chain')].values):,} / {t[('load', 'cold chain')].missing:,}"])
+        rows.append(
+            [
+                f"alert latency, {run.label} run ({run.rate:,.0f}/s target, {a['achieved']:,.0f}/s produced, {verdict})",
+                "inventory (LOW_STOCK/STOCKOUT/RESOLVED)",
+                *pcts(t[("load", "inventory")]),
+                f"{len(t[('load', 'inventory')].values):,} / {t[('load', 'inventory')].missing:,}",
+            ]
+        )
+        rows.append(
+            [
+                "",
+                "cold chain (TEMPERATURE_BREACH/RECOVERED)",
+                *pcts(t[("load", "cold chain")]),
+                f"{len(t[('load', 'cold chain')].values):,} / {t[('load', 'cold chain')].missing:,}",
+            ]
+        )
         if ("quiet", "all triggers") in t:
-            rows.append(["alert latency, quiet (2 events/s)", "all triggers", *pcts(t[("quiet", "all triggers")]),
-                         f"{len(t[('quiet', 'all triggers')].values):,} / {t[('quiet', 'all triggers')].missing:,}"])
+            rows.append(
+                [
+                    "alert latency, quiet (2 events/s)",
+                    "all triggers",
+                    *pcts(t[("quiet", "all triggers")]),
+                    f"{len(t[('quiet', 'all triggers')].values):,} / {t[('quiet', 'all triggers')].missing:,}",
+                ]
+            )
         for phase, what in (("quiet", "quiet"), ("load", f"under the {run.label} load")):
             st = a["late"].get(phase)
             if st is not None and (st.values or st.missing):
-                rows.append([f"timer lateness, {what}", f"DELIVERY_DELAYED, tick {run.tick_interval_s:g} s / "
-                             f"hold-back {run.tick_holdback_s:g} s", *pcts(st), f"{len(st.values):,} / {st.missing:,}"])
+                rows.append(
+                    [
+                        f"timer lateness, {what}",
+                        f"DELIVERY_DELAYED, tick {run.tick_interval_s:g} s / hold-back {run.tick_holdback_s:g} s",
+                        *pcts(st),
+                        f"{len(st.values):,} / {st.missing:,}",
+                    ]
+                )
     return table(["figure", "alerts", "p50", "p99", "max", "received / not received"], rows, right_from=2)
 
 
@@ -996,7 +1189,9 @@ def run_section(run: Run, a: dict[str, Any]) -> str:
         f"Produced {run.load_produced:,} events in {load_s:.1f} s = **{a['achieved']:,.0f} events/s** ({run.load_sim:,} "
         f"simulated, {run.load_triggers:,} triggers, {run.load_timers} timer shipments). "
         f"Kept up for the run's {run.seconds:g} s: {'**yes**' if run.sustained else '**no** — ' + '; '.join(why)}. "
-        + (f"Everything drained {run.drain_s:.1f} s after production stopped." if run.drained else "") + "\n")
+        + (f"Everything drained {run.drain_s:.1f} s after production stopped." if run.drained else "")
+        + "\n"
+    )
     by_topic = ", ".join(f"{t} {n:,}" for t, n in sorted(run.produced_by_topic.items()))
     out.append(f"Records we produced per topic (all phases of this run): {by_topic}.\n")
     if a["lag_max"]:
@@ -1004,17 +1199,38 @@ def run_section(run: Run, a: dict[str, Any]) -> str:
         for g in sorted(a["lag_max"]):
             end = a["lag_end"].lag.get(g, 0) if a["lag_end"] else 0
             rate, drain = a["rates"].get(g), a["drain_rate"].get(g)
-            rows.append([g, "–" if rate is None else f"{rate:,.0f}", "–" if drain is None else f"{drain:,.0f}",
-                         f"{a['lag_max'][g]:,}", f"{end:,}"])
-        out.append(table(["pipeline", "committed records/s during load", "… after load", "max backlog during load",
-                          "backlog when production stopped"], rows))
+            rows.append(
+                [
+                    g,
+                    "–" if rate is None else f"{rate:,.0f}",
+                    "–" if drain is None else f"{drain:,.0f}",
+                    f"{a['lag_max'][g]:,}",
+                    f"{end:,}",
+                ]
+            )
+        out.append(
+            table(
+                [
+                    "pipeline",
+                    "committed records/s during load",
+                    "… after load",
+                    "max backlog during load",
+                    "backlog when production stopped",
+                ],
+                rows,
+            )
+        )
         out.append("")
         if a["rate_windows"]:
             groups = sorted(next(iter(a["rate_windows"].values())))
-            rows = [[f"{w * 10}–{w * 10 + 10} s", *[f"{r.get(g, 0):,.0f}" for g in groups]]
-                    for w, r in sorted(a["rate_windows"].items())]
-            out.append("Records committed per second by each pipeline's consumer group, by 10 s window from the start "
-                       f"of the load (production stopped at {load_s:.0f} s):\n")
+            rows = [
+                [f"{w * 10}–{w * 10 + 10} s", *[f"{r.get(g, 0):,.0f}" for g in groups]]
+                for w, r in sorted(a["rate_windows"].items())
+            ]
+            out.append(
+                "Records committed per second by each pipeline's consumer group, by 10 s window from the start "
+                f"of the load (production stopped at {load_s:.0f} s):\n"
+            )
             out.append(table(["window", *groups], rows))
             out.append("")
     rows = []
@@ -1037,28 +1253,41 @@ def run_section(run: Run, a: dict[str, Any]) -> str:
                 p50, p99, _ = pcts(st)
                 row += [p50, p99]
             rows.append(row)
-        out.append("By 10 s window of the trigger's produce time (a growing p50 = the pipeline falls behind; "
-                   "not received counts as infinitely late):\n")
+        out.append(
+            "By 10 s window of the trigger's produce time (a growing p50 = the pipeline falls behind; "
+            "not received counts as infinitely late):\n"
+        )
         out.append(table(["produced at", *[f"{f} {q}" for f in fams for q in ("p50", "p99")]], rows))
         out.append("")
-    rows = [[kind, f"{len(v):,}", fmt_ms(pct(v, 50)), fmt_ms(pct(v, 99)), fmt_ms(max(v))]
-            for (phase, kind), v in sorted(a["other"].items()) if phase == "load"]
+    rows = [
+        [kind, f"{len(v):,}", fmt_ms(pct(v, 50)), fmt_ms(pct(v, 99)), fmt_ms(max(v))]
+        for (phase, kind), v in sorted(a["other"].items())
+        if phase == "load"
+    ]
     if rows:
-        out.append("Alerts the simulated stream raised by itself during the load (matched by `details.source_event_id`; "
-                   "only those received):\n")
+        out.append(
+            "Alerts the simulated stream raised by itself during the load (matched by `details.source_event_id`; "
+            "only those received):\n"
+        )
         out.append(table(["alert type", "received", "p50", "p99", "max"], rows))
         out.append("")
     extra = []
     if a["other_timer"]:
-        extra.append("timer alerts of simulated shipments (not measured: their deadlines are not ours; see notes): "
-                     + ", ".join(f"{k} {n:,}" for k, n in sorted(a["other_timer"].items())))
+        extra.append(
+            "timer alerts of simulated shipments (not measured: their deadlines are not ours; see notes): "
+            + ", ".join(f"{k} {n:,}" for k, n in sorted(a["other_timer"].items()))
+        )
     if a["unmatched"]:
-        extra.append("alerts from events outside the measured phases (set-up, warm-up): "
-                     + ", ".join(f"{k} {n}" for k, n in sorted(a["unmatched"].items())))
+        extra.append(
+            "alerts from events outside the measured phases (set-up, warm-up): "
+            + ", ".join(f"{k} {n}" for k, n in sorted(a["unmatched"].items()))
+        )
     extra.append(f"alert records received {a['records']:,}, distinct alert ids {a['alerts']:,}")
     if a["cross"]:
-        extra.append(f"cross-check: |alert record's Kafka timestamp − our produce time of its trigger| p50 "
-                     f"{pct(a['cross'], 50):.0f} ms, max {max(a['cross']):.0f} ms (Quix copies the source record's timestamp)")
+        extra.append(
+            f"cross-check: |alert record's Kafka timestamp − our produce time of its trigger| p50 "
+            f"{pct(a['cross'], 50):.0f} ms, max {max(a['cross']):.0f} ms (Quix copies the source record's timestamp)"
+        )
     if run.notes:
         extra.extend(run.notes)
     out.append("".join(f"- {e}\n" for e in extra))
@@ -1071,9 +1300,11 @@ def report(runs: list[tuple[Run, dict[str, Any]]], command: str, total_s: float)
     out: list[str] = []
     out.append("# supplylake alert latency and live timer lateness (issue 4)\n")
     out.append(f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}` (whole run {total_s / 60:.1f} min).\n")
-    out.append("Reproduce from the repository root: `.venv/bin/python -m bench.alert_latency` "
-               "(defaults: `--rate 2000 --seconds 60`, then `--fallback-rate 200 --fallback-seconds 30` "
-               "if the first run does not keep up).\n")
+    out.append(
+        "Reproduce from the repository root: `.venv/bin/python -m bench.alert_latency` "
+        "(defaults: `--rate 2000 --seconds 60`, then `--fallback-rate 200 --fallback-seconds 30` "
+        "if the first run does not keep up).\n"
+    )
     load_avg = os.getloadavg()
     out.append(
         f"Machine: {os.cpu_count()} cores **shared with other jobs** (load average {load_avg[0]:.1f} / {load_avg[1]:.1f} / "
@@ -1081,22 +1312,26 @@ def report(runs: list[tuple[Run, dict[str, Any]]], command: str, total_s: float)
         "embedded Tansu broker (memory storage) and the three pipelines (inventory, shipments, orders) as child "
         "processes of supplylake's `Supervisor`, live mode, Quix settings as shipped (commit every 1 s, 2 partitions). "
         "**Absolute numbers move with whatever else runs on the two cores; compare figures within one run "
-        "(quiet vs loaded, inventory vs cold chain) rather than across runs.**\n")
+        "(quiet vs loaded, inventory vs cold chain) rather than across runs.**\n"
+    )
 
     codes = {run.code for run, _ in runs}
     if len(codes) == 1:
-        (head, digest), = codes
+        ((head, digest),) = codes
         out.append(f"Code measured: {head} (digest of `supplylake/**/*.py` {digest}).\n")
     else:
-        out.append("**Warning: `supplylake/` changed between the runs of this command, so they measured different "
-                   "code:** " + "; ".join(f"{run.label} run: {run.code[0]} (digest {run.code[1]})" for run, _ in runs)
-                   + ".\n")
+        out.append(
+            "**Warning: `supplylake/` changed between the runs of this command, so they measured different "
+            "code:** " + "; ".join(f"{run.label} run: {run.code[0]} (digest {run.code[1]})" for run, _ in runs) + ".\n"
+        )
     out.append("## Summary\n")
     out.append(summary(runs))
     out.append("")
-    out.append("p50/p99/max over every expected alert; an alert not received by the end of its run counts as "
-               "infinitely late (\"not received\"). Why the shipments pipeline falls behind (inventory alerts "
-               "do not), and what that means for these figures: see the notes at the end.\n")
+    out.append(
+        "p50/p99/max over every expected alert; an alert not received by the end of its run counts as "
+        'infinitely late ("not received"). Why the shipments pipeline falls behind (inventory alerts '
+        "do not), and what that means for these figures: see the notes at the end.\n"
+    )
 
     out.append("## Method\n")
     out.append(
@@ -1132,7 +1367,8 @@ def report(runs: list[tuple[Run, dict[str, Any]]], command: str, total_s: float)
         "pipeline slows down as its state grows (see the notes), so keeping up for 30 s says nothing about the "
         "next minutes. If the first run did not keep up, a second "
         f"run on a fresh broker uses `--fallback-rate` ({args.fallback_rate:g}/s, `demo`'s default rate) for "
-        f"`--fallback-seconds` ({args.fallback_seconds:g} s).\n")
+        f"`--fallback-seconds` ({args.fallback_seconds:g} s).\n"
+    )
 
     out.append("## 1. Alert latency (event produced → alert received from `alerts`)\n")
     for run, a in runs:
@@ -1149,10 +1385,12 @@ def report(runs: list[tuple[Run, dict[str, Any]]], command: str, total_s: float)
         out.append("")
 
     out.append("## 2. Timer lateness in live mode (deadline → `DELIVERY_DELAYED` received)\n")
-    out.append(f"Tick interval **{main_run.tick_interval_s:g} s**, hold-back **{main_run.tick_holdback_s:g} s** "
-               f"(`SUPPLYLAKE_SHIPMENTS__TICK_INTERVAL_S` / `__TICK_HOLDBACK_S`, "
-               f"{'product defaults' if args.tick_interval is None and args.tick_holdback is None else 'set by --tick-*'}), "
-               f"grace {args.grace} s.\n")
+    out.append(
+        f"Tick interval **{main_run.tick_interval_s:g} s**, hold-back **{main_run.tick_holdback_s:g} s** "
+        f"(`SUPPLYLAKE_SHIPMENTS__TICK_INTERVAL_S` / `__TICK_HOLDBACK_S`, "
+        f"{'product defaults' if args.tick_interval is None and args.tick_holdback is None else 'set by --tick-*'}), "
+        f"grace {args.grace} s.\n"
+    )
     rows = []
     for run, a in runs:
         for phase in ("quiet", "load"):
@@ -1161,11 +1399,35 @@ def report(runs: list[tuple[Run, dict[str, Any]]], command: str, total_s: float)
                 continue
             wt, at = a["wait_tick"][phase], a["after_tick"][phase]
             name = "quiet (first run)" if phase == "quiet" else f"under load, {run.label} run ({run.rate:,.0f}/s)"
-            rows.append([name, *st.row(), fmt_ms(min(st.values) if st.values else float("nan")),
-                         fmt_ms(pct(wt, 50)), fmt_ms(max(wt, default=float("nan"))),
-                         fmt_ms(pct(at, 50)), fmt_ms(max(at, default=float("nan")))])
-    out.append(table(["phase", "received", "not received", "lateness p50", "p99", "max", "min",
-                      "waiting for a tick p50", "… max", "tick → received p50", "… max"], rows))
+            rows.append(
+                [
+                    name,
+                    *st.row(),
+                    fmt_ms(min(st.values) if st.values else float("nan")),
+                    fmt_ms(pct(wt, 50)),
+                    fmt_ms(max(wt, default=float("nan"))),
+                    fmt_ms(pct(at, 50)),
+                    fmt_ms(max(at, default=float("nan"))),
+                ]
+            )
+    out.append(
+        table(
+            [
+                "phase",
+                "received",
+                "not received",
+                "lateness p50",
+                "p99",
+                "max",
+                "min",
+                "waiting for a tick p50",
+                "… max",
+                "tick → received p50",
+                "… max",
+            ],
+            rows,
+        )
+    )
     out.append("")
     wrong = sum(a["wrong_deadline"] for _, a in runs)
     if wrong:
@@ -1183,7 +1445,8 @@ def report(runs: list[tuple[Run, dict[str, Any]]], command: str, total_s: float)
         "Lowering `TICK_HOLDBACK_S` / `TICK_INTERVAL_S` lowers the floor, at the price of more tick records (one "
         "per partition per interval, read by the shipments *and* the orders pipeline) and of deadlines fired "
         "before an event produced just before them was processed (a `delivered` in flight then yields "
-        "`DELIVERY_DELAYED` + `DELIVERED_LATE`).\n")
+        "`DELIVERY_DELAYED` + `DELIVERED_LATE`).\n"
+    )
 
     out.append("## Measurement floor and resources\n")
     rows = []
@@ -1191,8 +1454,9 @@ def report(runs: list[tuple[Run, dict[str, Any]]], command: str, total_s: float)
         for phase in ("quiet", "load", "drain"):
             v = a["probes"].get(phase, [])
             if v:
-                rows.append([f"{run.label} run, {phase}", f"{len(v):,}", fmt_ms(pct(v, 50)), fmt_ms(pct(v, 99)),
-                             fmt_ms(max(v))])
+                rows.append(
+                    [f"{run.label} run, {phase}", f"{len(v):,}", fmt_ms(pct(v, 50)), fmt_ms(pct(v, 99)), fmt_ms(max(v))]
+                )
     out.append("Probe records (our producer → broker → our consumer, no pipeline in between):\n")
     out.append(table(["when", "probes", "p50", "p99", "max"], rows))
     out.append("")
@@ -1200,21 +1464,32 @@ def report(runs: list[tuple[Run, dict[str, Any]]], command: str, total_s: float)
     for run, _ in runs:
         for phase, cpu in run.cpu.items():
             wall = cpu.get("_wall", 0) or float("nan")
-            rows.append([f"{run.label} run, {phase} ({wall:.0f} s)", *[f"{cpu.get(n, 0) / wall:.2f}" for n in PROCS],
-                         f"{sum(cpu.get(n, 0) for n in PROCS) / wall:.2f}"])
+            rows.append(
+                [
+                    f"{run.label} run, {phase} ({wall:.0f} s)",
+                    *[f"{cpu.get(n, 0) / wall:.2f}" for n in PROCS],
+                    f"{sum(cpu.get(n, 0) for n in PROCS) / wall:.2f}",
+                ]
+            )
     out.append("CPU in cores (CPU seconds / wall seconds) per process; the machine has 2, shared:\n")
     out.append(table(["phase", *PROCS, "sum"], rows))
     out.append("")
-    out.append("A pipeline restarted during a phase counts only from its restart. *bench* is this process (producer, simulator, analysis; its peak RSS is over the whole command), "
-               "*consumer* the alert consumer.")
+    out.append(
+        "A pipeline restarted during a phase counts only from its restart. *bench* is this process (producer, simulator, analysis; its peak RSS is over the whole command), "
+        "*consumer* the alert consumer."
+    )
     out.append("")
     for run, _ in runs:
-        out.append(f"- {run.label} run: peak RSS " + ", ".join(f"{n} {run.peak_rss.get(n, 0):,.0f} MB" for n in PROCS)
-                   + "; supervisor restarts " + (", ".join(f"{n} {c}" for n, c in run.restarts.items()) or "none")
-                   + f"; startup {run.startup_s:.0f} s; its {run.load_sim:,} simulated events span "
-                   f"{run.sim_event_span_s:.0f} s of event time but were produced in "
-                   f"{(run.load_end_ms - run.load_start_ms) / 1000:.0f} s; run time "
-                   f"{run.total_s:.0f} s.")
+        out.append(
+            f"- {run.label} run: peak RSS "
+            + ", ".join(f"{n} {run.peak_rss.get(n, 0):,.0f} MB" for n in PROCS)
+            + "; supervisor restarts "
+            + (", ".join(f"{n} {c}" for n, c in run.restarts.items()) or "none")
+            + f"; startup {run.startup_s:.0f} s; its {run.load_sim:,} simulated events span "
+            f"{run.sim_event_span_s:.0f} s of event time but were produced in "
+            f"{(run.load_end_ms - run.load_start_ms) / 1000:.0f} s; run time "
+            f"{run.total_s:.0f} s."
+        )
     out.append("")
     return "\n".join(out)
 
@@ -1231,24 +1506,42 @@ def write_report(text: str) -> None:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--consume"]:
         return consume_main(argv[1], argv[2].split(","), argv[3])
-    parser = argparse.ArgumentParser(prog="python -m bench.alert_latency",
-                                     description="Alert latency and live timer lateness (issue 4); see the module docstring.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.alert_latency",
+        description="Alert latency and live timer lateness (issue 4); see the module docstring.",
+    )
     parser.add_argument("--rate", type=float, default=2000.0, help="events/s in all during the load (default 2000)")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the load (default 60)")
-    parser.add_argument("--fallback-rate", type=float, default=200.0,
-                        help="second run at this rate if the first falls behind (default 200, demo's rate; 0: none)")
+    parser.add_argument(
+        "--fallback-rate",
+        type=float,
+        default=200.0,
+        help="second run at this rate if the first falls behind (default 200, demo's rate; 0: none)",
+    )
     parser.add_argument("--fallback-seconds", type=float, default=30.0, help="length of the fallback load (default 30)")
-    parser.add_argument("--trigger-rate", type=float, default=20.0, help="trigger events/s within the rate (default 20)")
+    parser.add_argument(
+        "--trigger-rate", type=float, default=20.0, help="trigger events/s within the rate (default 20)"
+    )
     parser.add_argument("--timer-every", type=float, default=1.0, help="one timer shipment every N s of a load")
-    parser.add_argument("--timer-lead-min", type=float, default=5.0, help="expectedDelivery at least this far ahead (s)")
+    parser.add_argument(
+        "--timer-lead-min", type=float, default=5.0, help="expectedDelivery at least this far ahead (s)"
+    )
     parser.add_argument("--timer-lead-max", type=float, default=15.0, help="… at most this far ahead (s)")
     parser.add_argument("--grace", type=int, default=2, help="SUPPLYLAKE_SHIPMENTS__DELIVERY_GRACE_S (default 2)")
-    parser.add_argument("--tick-interval", type=float, default=None, help="override the tick interval (default: product's)")
-    parser.add_argument("--tick-holdback", type=float, default=None, help="override the tick hold-back (default: product's)")
+    parser.add_argument(
+        "--tick-interval", type=float, default=None, help="override the tick interval (default: product's)"
+    )
+    parser.add_argument(
+        "--tick-holdback", type=float, default=None, help="override the tick hold-back (default: product's)"
+    )
     parser.add_argument("--quiet-timers", type=int, default=30, help="timer shipments in the quiet phase (0: none)")
     parser.add_argument("--quiet-seconds", type=float, default=15.0, help="spread of the quiet timer shipments (s)")
-    parser.add_argument("--quiet-grace", type=float, default=15.0, help="wait this long past the last expected tick (s)")
-    parser.add_argument("--drain-timeout", type=float, default=60.0, help="give the pipelines this long to catch up (s)")
+    parser.add_argument(
+        "--quiet-grace", type=float, default=15.0, help="wait this long past the last expected tick (s)"
+    )
+    parser.add_argument(
+        "--drain-timeout", type=float, default=60.0, help="give the pipelines this long to catch up (s)"
+    )
     parser.add_argument("--startup-timeout", type=float, default=150.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the data dirs (logs, lake) under /tmp")

@@ -91,7 +91,9 @@ class SqlIcebergSink(IcebergSink):
 
 def _key_partitioning(schema: Schema) -> PartitionSpec:
     key = next(f for f in schema.fields if f.name == "_key")
-    return PartitionSpec(PartitionField(source_id=key.field_id, field_id=1000, transform=IdentityTransform(), name="_key"))
+    return PartitionSpec(
+        PartitionField(source_id=key.field_id, field_id=1000, transform=IdentityTransform(), name="_key")
+    )
 
 
 def _without_nulls(row: dict[str, Any]) -> dict[str, Any]:
@@ -138,8 +140,9 @@ def build_bare(settings: Settings, connection: BrokerConnection) -> Application:
     """Variant (c): Quix JSON deserialisation + a per-key sum in state; nothing else."""
     drop_stale_state(settings, connection.cluster_id)
     app = build_application("bare", settings, connection)
-    source = app.topic(settings.topics.inventory, value_deserializer="json", key_deserializer="bytes",
-                       config=topic_config(settings))
+    source = app.topic(
+        settings.topics.inventory, value_deserializer="json", key_deserializer="bytes", config=topic_config(settings)
+    )
     app.dataframe(source).apply(_add_quantity, stateful=True)
     return app
 

@@ -66,11 +66,11 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
@@ -91,16 +91,32 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 VARIANTS: dict[str, tuple[str, list[str], str, str]] = {
     # key: (description, command, Quix app name -> consumer group "<prefix>-<name>", lake)
-    "a": ("supplylake inventory pipeline + exactly-once LakeSink",
-          [PY, "-m", "supplylake.pipelines", "inventory"], "inventory", "supplylake"),
-    "b": ("same processing + Quix community IcebergSink (SqlCatalog, identity(_key))",
-          [PY, "-m", "bench.apps", "quix-iceberg"], "quix-iceberg", "quix"),
-    "c": ("bare Quix stateful app (JSON + per-key sum in state, no sink)",
-          [PY, "-m", "bench.apps", "bare"], "bare", ""),
+    "a": (
+        "supplylake inventory pipeline + exactly-once LakeSink",
+        [PY, "-m", "supplylake.pipelines", "inventory"],
+        "inventory",
+        "supplylake",
+    ),
+    "b": (
+        "same processing + Quix community IcebergSink (SqlCatalog, identity(_key))",
+        [PY, "-m", "bench.apps", "quix-iceberg"],
+        "quix-iceberg",
+        "quix",
+    ),
+    "c": (
+        "bare Quix stateful app (JSON + per-key sum in state, no sink)",
+        [PY, "-m", "bench.apps", "bare"],
+        "bare",
+        "",
+    ),
     # Diagnostic, not part of the ratios: (a) with a 10-minute dedupe memory, so the per-key stock
     # state stays small (the input's duplicates are all within 50 events, so the output is the same).
-    "d": ("diagnostic: (a) with SUPPLYLAKE_INVENTORY__DEDUPE_HORIZON_S=600",
-          [PY, "-m", "supplylake.pipelines", "inventory"], "inventory", "supplylake"),
+    "d": (
+        "diagnostic: (a) with SUPPLYLAKE_INVENTORY__DEDUPE_HORIZON_S=600",
+        [PY, "-m", "supplylake.pipelines", "inventory"],
+        "inventory",
+        "supplylake",
+    ),
 }
 EXTRA_ENV = {"d": {"SUPPLYLAKE_INVENTORY__DEDUPE_HORIZON_S": "600"}}
 LABEL = {"a": "(a)", "b": "(b)", "c": "(c)", "d": "(a′)"}
@@ -205,28 +221,44 @@ class RunNames:
 class Child:
     """A pipeline process with the same environment the supervisor gives it."""
 
-    def __init__(self, command: list[str], names: RunNames, bootstrap: str, *, debug: bool,
-                 extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        names: RunNames,
+        bootstrap: str,
+        *,
+        debug: bool,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
         topics = names.topics
-        env.update({
-            "SUPPLYLAKE_KAFKA_BROKERS": bootstrap,
-            "SUPPLYLAKE_KAFKA__EMBEDDED": "true",
-            "SUPPLYLAKE_DATA_DIR": str(names.data_dir),
-            "SUPPLYLAKE_TOPICS__INVENTORY": topics.inventory,
-            "SUPPLYLAKE_TOPICS__ALERTS": topics.alerts,
-            "SUPPLYLAKE_TOPICS__DEAD_LETTERS": topics.dead_letters,
-            "SUPPLYLAKE_KAFKA__CONSUMER_GROUP_PREFIX": names.prefix,
-            # DEBUG only adds supplylake's per-commit log lines (Quix/pyiceberg stay at WARNING).
-            "SUPPLYLAKE_LOG_LEVEL": "DEBUG" if debug else "WARNING",
-            "PYTHONWARNINGS": "ignore",
-            **(extra_env or {}),
-        })
+        env.update(
+            {
+                "SUPPLYLAKE_KAFKA_BROKERS": bootstrap,
+                "SUPPLYLAKE_KAFKA__EMBEDDED": "true",
+                "SUPPLYLAKE_DATA_DIR": str(names.data_dir),
+                "SUPPLYLAKE_TOPICS__INVENTORY": topics.inventory,
+                "SUPPLYLAKE_TOPICS__ALERTS": topics.alerts,
+                "SUPPLYLAKE_TOPICS__DEAD_LETTERS": topics.dead_letters,
+                "SUPPLYLAKE_KAFKA__CONSUMER_GROUP_PREFIX": names.prefix,
+                # DEBUG only adds supplylake's per-commit log lines (Quix/pyiceberg stay at WARNING).
+                "SUPPLYLAKE_LOG_LEVEL": "DEBUG" if debug else "WARNING",
+                "PYTHONWARNINGS": "ignore",
+                **(extra_env or {}),
+            }
+        )
         names.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = names.data_dir / "pipeline.log"
         with self.log_path.open("ab") as out:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                            stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
+            )
         self.started = time.monotonic()
         self.peak_rss_kb = 0
         self.cpu_s = 0.0
@@ -283,7 +315,7 @@ class GroupProgress:
     def committed(self) -> dict[tuple[str, int], int]:
         try:
             answer = self.consumer.committed(self.partitions, timeout=5)
-        except Exception:  # noqa: BLE001 - the coordinator may be busy rebalancing; ask again
+        except Exception:
             return {}
         return {(tp.topic, tp.partition): tp.offset for tp in answer}
 
@@ -327,8 +359,16 @@ class ThroughputRun:
         return (self.cpu_s - self.cpu_at_first_commit_s) / max(1, self.events - self.first_commit_events)
 
 
-def throughput_run(connection: BrokerConnection, root: Path, variant: str, repeat: int, input_path: Path,
-                   timeout_s: float, copies: int = 1, retry: int = 0) -> ThroughputRun:
+def throughput_run(
+    connection: BrokerConnection,
+    root: Path,
+    variant: str,
+    repeat: int,
+    input_path: Path,
+    timeout_s: float,
+    copies: int = 1,
+    retry: int = 0,
+) -> ThroughputRun:
     _, command, app_name, lake = VARIANTS[variant]
     tag = f"{variant}{repeat}" + (f"r{retry}" if retry else "")
     names = RunNames(tag, root / tag)
@@ -389,7 +429,9 @@ def maintenance_from_log(path: Path) -> list[tuple[str, int]]:
     return []
 
 
-_TIMED_LINE = re.compile(r"timestamp='([^']+)' level='\w+' event='lake (commit|maintenance)' table='\w+' .*?ms=([\d.]+)")
+_TIMED_LINE = re.compile(
+    r"timestamp='([^']+)' level='\w+' event='lake (commit|maintenance)' table='\w+' .*?ms=([\d.]+)"
+)
 
 
 def checkpoint_profile(path: Path) -> tuple[int, float, float, float]:
@@ -488,8 +530,9 @@ class FreshnessRun:
     def sustained(self) -> bool:
         # Kept up: no backlog worth a commit interval at the end, and no growing delay.
         growing = len(self.thirds_p50_ms) == 3 and self.thirds_p50_ms[2] > 2 * max(self.thirds_p50_ms[0], 1000)
-        return (self.error is None and self.gave_up_after_s is None and self.backlog_at_end <= self.rate * 3
-                and not growing)
+        return (
+            self.error is None and self.gave_up_after_s is None and self.backlog_at_end <= self.rate * 3 and not growing
+        )
 
 
 class LakeWatcher(threading.Thread):
@@ -518,7 +561,7 @@ class LakeWatcher(threading.Thread):
                 reader.refresh(con)
                 try:
                     result = run_query_on(reader, con, self.SQL)
-                except Exception:  # noqa: BLE001 - table not there yet
+                except Exception:
                     time.sleep(0.05)
                     continue
                 now_ms = time.time() * 1000
@@ -530,7 +573,7 @@ class LakeWatcher(threading.Thread):
                 # A pause, so the reader (DuckDB scans on every core) does not starve the pipeline.
                 self.stop_event.wait(self.interval_s)
             con.close()
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+        except BaseException as exc:
             self.error = exc
 
     def visible_at(self, partition: int, offset: int) -> float | None:
@@ -555,12 +598,19 @@ def keyed_lines(count: int, seed: int, topics: TopicSettings) -> list[tuple[byte
     return cached[:count]
 
 
-def produce_paced(connection: BrokerConnection, topic: str, records: list[tuple[bytes, bytes]], rate: float,
-                  stamps: list[tuple[int, int, int]], give_up: Callable[[], bool] = lambda: False) -> float:
+def produce_paced(
+    connection: BrokerConnection,
+    topic: str,
+    records: list[tuple[bytes, bytes]],
+    rate: float,
+    stamps: list[tuple[int, int, int]],
+    give_up: Callable[[], bool] = lambda: False,
+) -> float:
     """Produce at ``rate``/s; append (partition, offset, CreateTime ms) of each delivery to ``stamps``.
 
     ``give_up`` is asked once a second; when it says so, production stops early.
     """
+
     def delivered(err: Any, msg: Any) -> None:
         if err is None:
             stamps.append((msg.partition(), msg.offset(), msg.timestamp()[1]))
@@ -586,8 +636,16 @@ def produce_paced(connection: BrokerConnection, topic: str, records: list[tuple[
     return time.monotonic() - started
 
 
-def freshness_run(connection: BrokerConnection, root: Path, tag: str, rate: float, seconds: float,
-                  seed: int, poll_interval_s: float, give_up_lag_s: float) -> FreshnessRun:
+def freshness_run(
+    connection: BrokerConnection,
+    root: Path,
+    tag: str,
+    rate: float,
+    seconds: float,
+    seed: int,
+    poll_interval_s: float,
+    give_up_lag_s: float,
+) -> FreshnessRun:
     result = FreshnessRun(rate, seconds)
     names = RunNames(f"fresh{tag}", root / f"fresh-{tag}")
     topics = names.topics
@@ -597,7 +655,9 @@ def freshness_run(connection: BrokerConnection, root: Path, tag: str, rate: floa
     warmup = keyed_lines(200, seed + 1000, topics)
     wait_for_quiet()
     child = Child(VARIANTS["a"][1], names, connection.bootstrap, debug=True)
-    progress = GroupProgress(connection, names.group("inventory"), [(topics.inventory, p) for p in range(topics.partitions)])
+    progress = GroupProgress(
+        connection, names.group("inventory"), [(topics.inventory, p) for p in range(topics.partitions)]
+    )
     watcher = LakeWatcher(settings, poll_interval_s)
     stamps: list[tuple[int, int, int]] = []
     try:
@@ -616,10 +676,11 @@ def freshness_run(connection: BrokerConnection, root: Path, tag: str, rate: floa
         pipeline_cpu = child.cpu_s
         interference = Interference()
         timed = time.monotonic()
+
         def too_far_behind() -> bool:
             # More than --give-up-lag seconds of input not yet committed: the rate is not sustained.
             delivered: dict[int, int] = {}
-            for p, o, _ in stamps[-2 * int(rate):]:
+            for p, o, _ in stamps[-2 * int(rate) :]:
                 delivered[p] = max(delivered.get(p, -1), o)
             committed = progress.committed()
             lag = sum(o + 1 - max(committed.get((topics.inventory, p), 0), 0) for p, o in delivered.items())
@@ -632,8 +693,9 @@ def freshness_run(connection: BrokerConnection, root: Path, tag: str, rate: floa
         result.produced = len(stamps)
         ends = {p: max(o for q, o, _ in stamps if q == p) for p in {q for q, _, _ in stamps}}
         committed = progress.committed()
-        result.backlog_at_end = sum(end + 1 - max(committed.get((topics.inventory, p), 0), warm_end.get(p, -1) + 1)
-                                    for p, end in ends.items())
+        result.backlog_at_end = sum(
+            end + 1 - max(committed.get((topics.inventory, p), 0), warm_end.get(p, -1) + 1) for p, end in ends.items()
+        )
         drain_started = time.monotonic()
         deadline = drain_started + max(60.0, give_up_lag_s * 4)
         while True:
@@ -736,7 +798,14 @@ def commit_latency(root: Path, commits: int, rows: int, maintain_every: int) -> 
     one, so "after N commits" is compared with "at the start" under the same machine load.
     """
     from bench.lake_commit_latency import TOPIC, batch
-    from supplylake.lake import INVENTORY_EVENTS, ExactlyOnceWriter, MaintenancePolicy, default_catalog_properties, maintain, open_catalog
+    from supplylake.lake import (
+        INVENTORY_EVENTS,
+        ExactlyOnceWriter,
+        MaintenancePolicy,
+        default_catalog_properties,
+        maintain,
+        open_catalog,
+    )
     from supplylake.lake.maintenance import should_maintain
 
     result = CommitLatency(commits, rows, maintain_every)
@@ -856,8 +925,9 @@ def validation_share(input_path: Path, profile_events: int, checkpoint_every: in
     result = ValidationShare(len(records))
 
     def run_processor(items: list[tuple[bytes, bytes]]) -> dict[bytes, DictState]:
-        processor = InventoryProcessor(cluster_id="bench", settings=settings,
-                                       reorder_points=ReorderPoints.from_settings(settings.inventory))
+        processor = InventoryProcessor(
+            cluster_id="bench", settings=settings, reorder_points=ReorderPoints.from_settings(settings.inventory)
+        )
         states: dict[bytes, DictState] = defaultdict(DictState)
         flush = getattr(getattr(processor, "cache", None), "flush", lambda: None)
         for offset, (value, key) in enumerate(items):
@@ -897,12 +967,18 @@ def validation_share(input_path: Path, profile_events: int, checkpoint_every: in
         by_name[label] = max(by_name.get(label, 0.0), cumtime)
     result.profiled_total_s = next(v for k, v in by_name.items() if k.endswith("pipeline_throughput.py:run_processor"))
     result.profiled_parse_s = next((v for k, v in by_name.items() if k.endswith("contracts/parse.py:parse_event")), 0.0)
-    result.profiled_stock_state_s = sum(v for k, v in by_name.items()
-                                        if k.endswith(("inventory/stock.py:from_dict", "inventory/stock.py:to_dict")))
+    result.profiled_stock_state_s = sum(
+        v for k, v in by_name.items() if k.endswith(("inventory/stock.py:from_dict", "inventory/stock.py:to_dict"))
+    )
     interesting = ("supplylake", "contracts", "inventory", "pipelines", "lake")
-    result.top = sorted(((k, v) for k, v in by_name.items()
-                         if Path(k.split(":")[0]).parts[0] in interesting and not k.endswith("run_processor")),
-                        key=lambda kv: -kv[1])[:8]
+    result.top = sorted(
+        (
+            (k, v)
+            for k, v in by_name.items()
+            if Path(k.split(":")[0]).parts[0] in interesting and not k.endswith("run_processor")
+        ),
+        key=lambda kv: -kv[1],
+    )[:8]
     return result
 
 
@@ -913,43 +989,60 @@ def fmt_ms(value: float) -> str:
     return f"{value:,.0f} ms" if value >= 100 else f"{value:.1f} ms"
 
 
-def render(args: argparse.Namespace, runs: list[ThroughputRun], fresh: list[FreshnessRun],
-           latency: CommitLatency | None, share: ValidationShare | None, wall_s: float, broker: tuple[float, float]) -> str:
+def render(
+    args: argparse.Namespace,
+    runs: list[ThroughputRun],
+    fresh: list[FreshnessRun],
+    latency: CommitLatency | None,
+    share: ValidationShare | None,
+    wall_s: float,
+    broker: tuple[float, float],
+) -> str:
     out: list[str] = []
     w = out.append
     command = ".venv/bin/python -m bench.pipeline_throughput " + " ".join(args.argv)
     w("# supplylake pipeline benchmark (issue 3)\n")
-    w(f"Generated {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by `{command.strip()}` "
-      f"(whole run {wall_s / 60:.1f} min, of which {QUIET['waited_s']:.0f} s waiting for other sessions' "
-      "load to drop before timed runs).\n")
+    w(
+        f"Generated {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by `{command.strip()}` "
+        f"(whole run {wall_s / 60:.1f} min, of which {QUIET['waited_s']:.0f} s waiting for other sessions' "
+        "load to drop before timed runs).\n"
+    )
     w("Reproduce from the repository root: `" + command.strip() + "`\n")
-    w(f"Machine: {os.cpu_count()} cores (shared, noisy), {platform.python_implementation()} {platform.python_version()}, "
-      f"{platform.machine()}; one embedded Tansu broker (memory storage) for all runs "
-      f"(over the whole run: {broker[0]:.0f} CPU s, peak RSS {broker[1]:,.0f} MB — memory storage keeps every "
-      "record, Quix changelogs included, until it stops). **Ratios within this one run matter more than "
-      "absolute numbers.** Pipelines run as child processes with the supervisor's environment; "
-      "Quix settings are supplylake's (`build_application`: at-least-once, commit every "
-      f"{load_settings().lake.commit_interval_s:g} s, 2 partitions).\n")
+    w(
+        f"Machine: {os.cpu_count()} cores (shared, noisy), {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.machine()}; one embedded Tansu broker (memory storage) for all runs "
+        f"(over the whole run: {broker[0]:.0f} CPU s, peak RSS {broker[1]:,.0f} MB — memory storage keeps every "
+        "record, Quix changelogs included, until it stops). **Ratios within this one run matter more than "
+        "absolute numbers.** Pipelines run as child processes with the supervisor's environment; "
+        "Quix settings are supplylake's (`build_application`: at-least-once, commit every "
+        f"{load_settings().lake.commit_interval_s:g} s, 2 partitions).\n"
+    )
 
     # 1. throughput
     good = [r for r in runs if r.error is None]
     w("## 1. Throughput (input pre-produced)\n")
-    w(f"Input: `tests.support.inventory_stream.inventory_lines({args.events}, seed={args.seed})` — "
-      f"{runs[0].events if runs else 0:,} records over 120 warehouse×SKU keys, with ~2 % duplicates and ~3.5 % "
-      "out-of-order/late arrivals. *Steady* = from the consumer group's first commit to the commit "
-      "covering the last record; *incl. start* = from process start (interpreter, imports, group join). "
-      "*Other load* = CPU cores used meanwhile by processes that are not this benchmark's (the machine is "
-      f"shared; 2 cores in all); a run with other load ≥ {DISTURBED} cores is repeated (marked ′, at most "
-      f"{args.retries} repeats per benchmark run) and medians leave such runs out unless every run of that "
-      "variant had it.\n")
-    w("| variant | run | steady events/s | incl. start events/s | to first commit | all committed | CPU s | peak RSS | other load |")
+    w(
+        f"Input: `tests.support.inventory_stream.inventory_lines({args.events}, seed={args.seed})` — "
+        f"{runs[0].events if runs else 0:,} records over 120 warehouse×SKU keys, with ~2 % duplicates and ~3.5 % "
+        "out-of-order/late arrivals. *Steady* = from the consumer group's first commit to the commit "
+        "covering the last record; *incl. start* = from process start (interpreter, imports, group join). "
+        "*Other load* = CPU cores used meanwhile by processes that are not this benchmark's (the machine is "
+        f"shared; 2 cores in all); a run with other load ≥ {DISTURBED} cores is repeated (marked ′, at most "
+        f"{args.retries} repeats per benchmark run) and medians leave such runs out unless every run of that "
+        "variant had it.\n"
+    )
+    w(
+        "| variant | run | steady events/s | incl. start events/s | to first commit | all committed | CPU s | peak RSS | other load |"
+    )
     w("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in runs:
         if r.error:
             w(f"| {LABEL[r.variant]} | {r.repeat + 1}{'′' * r.retry} | failed | | | | | {r.error.splitlines()[0]} | |")
             continue
-        w(f"| {LABEL[r.variant]} | {r.repeat + 1}{'′' * r.retry} | {r.steady_rate:,.0f} | {r.total_rate:,.0f} | {r.first_commit_s:.1f} s | "
-          f"{r.done_s:.1f} s | {r.cpu_s:.0f} | {r.peak_rss_mb:,.0f} MB | {r.other_cores:.2f} |")
+        w(
+            f"| {LABEL[r.variant]} | {r.repeat + 1}{'′' * r.retry} | {r.steady_rate:,.0f} | {r.total_rate:,.0f} | {r.first_commit_s:.1f} s | "
+            f"{r.done_s:.1f} s | {r.cpu_s:.0f} | {r.peak_rss_mb:,.0f} MB | {r.other_cores:.2f} |"
+        )
     w("")
     med: dict[str, dict[str, float]] = {}
     for v in VARIANTS:
@@ -957,19 +1050,27 @@ def render(args: argparse.Namespace, runs: list[ThroughputRun], fresh: list[Fres
         # Runs another session disturbed (over DISTURBED cores of other load) only count when all were.
         vr = [r for r in vr if r.other_cores < DISTURBED] or vr
         if vr:
-            med[v] = {"steady": statistics.median(r.steady_rate for r in vr),
-                      "total": statistics.median(r.total_rate for r in vr),
-                      "rss": max(r.peak_rss_mb for r in vr),
-                      "cpu_per_1k": statistics.median(r.steady_cpu_per_event_s * 1000 for r in vr)}
-    w("| variant | what | median steady events/s | median incl. start | process CPU s per 1k events (steady) | peak RSS (max) |")
+            med[v] = {
+                "steady": statistics.median(r.steady_rate for r in vr),
+                "total": statistics.median(r.total_rate for r in vr),
+                "rss": max(r.peak_rss_mb for r in vr),
+                "cpu_per_1k": statistics.median(r.steady_cpu_per_event_s * 1000 for r in vr),
+            }
+    w(
+        "| variant | what | median steady events/s | median incl. start | process CPU s per 1k events (steady) | peak RSS (max) |"
+    )
     w("|---|---|---:|---:|---:|---:|")
     for v, m in med.items():
-        w(f"| {LABEL[v]} | {VARIANTS[v][0]} | {m['steady']:,.0f} | {m['total']:,.0f} | {m['cpu_per_1k']:.2f} | {m['rss']:,.0f} MB |")
+        w(
+            f"| {LABEL[v]} | {VARIANTS[v][0]} | {m['steady']:,.0f} | {m['total']:,.0f} | {m['cpu_per_1k']:.2f} | {m['rss']:,.0f} MB |"
+        )
     w("")
     if "d" in med and "a" in med:
-        w(f"(a′) is a diagnostic, not a variant: the same pipeline with the dedupe memory cut from 24 h to 10 min "
-          f"of event time, so each key's stock state stays small. It runs at {med['d']['steady'] / med['a']['steady']:.2f}× "
-          "(a): the difference is the per-event (de)serialisation of the per-key state (see section 4).\n")
+        w(
+            f"(a′) is a diagnostic, not a variant: the same pipeline with the dedupe memory cut from 24 h to 10 min "
+            f"of event time, so each key's stock state stays small. It runs at {med['d']['steady'] / med['a']['steady']:.2f}× "
+            "(a): the difference is the per-event (de)serialisation of the per-key state (see section 4).\n"
+        )
     targets: list[tuple[str, str, str]] = []
     if "a" in med and "b" in med and "c" in med:
         ab, ac = med["a"]["steady"] / med["b"]["steady"], med["a"]["steady"] / med["c"]["steady"]
@@ -979,8 +1080,10 @@ def render(args: argparse.Namespace, runs: list[ThroughputRun], fresh: list[Fres
         w(f"| (a)/(b) | {ab:.2f} | {ab_t:.2f} | ≥ 3 | {'yes' if ab >= 3 else 'no'} |")
         w(f"| (a)/(c) | {ac:.2f} | {ac_t:.2f} | ≥ 0.5 | {'yes' if ac >= 0.5 else 'no'} |")
         w("")
-        targets += [("(a)/(b) ≥ 3", f"{ab:.2f}", "yes" if ab >= 3 else "no"),
-                    ("(a)/(c) ≥ 0.5", f"{ac:.2f}", "yes" if ac >= 0.5 else "no")]
+        targets += [
+            ("(a)/(b) ≥ 3", f"{ab:.2f}", "yes" if ab >= 3 else "no"),
+            ("(a)/(c) ≥ 0.5", f"{ac:.2f}", "yes" if ac >= 0.5 else "no"),
+        ]
 
     # lake files
     w("### Lake at the end of each throughput run (last repeat)\n")
@@ -990,23 +1093,29 @@ def render(args: argparse.Namespace, runs: list[ThroughputRun], fresh: list[Fres
         last = [r for r in good if r.variant == v]
         if last:
             for table, info in last[-1].lake.items():
-                w(f"| {LABEL[v]} | {table} | {info['snapshots']} | {info['data_files']} | {info['rows']:,} | "
-                  f"{info['parquet_on_disk']} | {info['metadata_json_on_disk']} |")
+                w(
+                    f"| {LABEL[v]} | {table} | {info['snapshots']} | {info['data_files']} | {info['rows']:,} | "
+                    f"{info['parquet_on_disk']} | {info['metadata_json_on_disk']} |"
+                )
     w("")
 
     # 2. freshness
     w("## 2. Freshness of (a) at a fixed input rate\n")
-    w("Produce time = the record's Kafka CreateTime; *visible* = first `LakeReader.refresh` + DuckDB query "
-      "(`max(_src_offset)` per partition of `inventory_events`) that covers the record's offset, so it "
-      f"includes the reader's poll interval ({args.poll_interval:g} s pause + query time); *committed* = the `supplylake.committed-at-ms` of the first "
-      "snapshot whose offsets ledger covers it (that property is stamped just before the data files are "
-      "written, so it is slightly early). *p50 by thirds*: median visibility delay of the first, middle and "
-      "last third of the records — growing means the pipeline falls behind. *Sustained* = no growing delay "
-      "and a backlog under three seconds of input when production stops. The pipeline is warmed up (group "
-      "joined, tables exist) before the clock starts. The sink runs lake maintenance inside its flush every "
-      f"{load_settings().lake.maintain_every_commits} commits of a table; the longer run is sized to include one.\n")
-    w("| target rate | achieved produce rate | events | sustained | backlog at end | drain | visible p50 | visible p99 | "
-      "committed p50 | committed p99 | p50 by thirds | reader query p50 | lake maintenance runs | CPU cores pipeline / bench / other | peak RSS |")
+    w(
+        "Produce time = the record's Kafka CreateTime; *visible* = first `LakeReader.refresh` + DuckDB query "
+        "(`max(_src_offset)` per partition of `inventory_events`) that covers the record's offset, so it "
+        f"includes the reader's poll interval ({args.poll_interval:g} s pause + query time); *committed* = the `supplylake.committed-at-ms` of the first "
+        "snapshot whose offsets ledger covers it (that property is stamped just before the data files are "
+        "written, so it is slightly early). *p50 by thirds*: median visibility delay of the first, middle and "
+        "last third of the records — growing means the pipeline falls behind. *Sustained* = no growing delay "
+        "and a backlog under three seconds of input when production stops. The pipeline is warmed up (group "
+        "joined, tables exist) before the clock starts. The sink runs lake maintenance inside its flush every "
+        f"{load_settings().lake.maintain_every_commits} commits of a table; the longer run is sized to include one.\n"
+    )
+    w(
+        "| target rate | achieved produce rate | events | sustained | backlog at end | drain | visible p50 | visible p99 | "
+        "committed p50 | committed p99 | p50 by thirds | reader query p50 | lake maintenance runs | CPU cores pipeline / bench / other | peak RSS |"
+    )
     w("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---|---|---:|")
     for f in fresh:
         if f.error and not f.visible_ms:
@@ -1017,10 +1126,12 @@ def render(args: argparse.Namespace, runs: list[ThroughputRun], fresh: list[Fres
         verdict = "yes" if f.sustained else (f"no: {f.gave_up_lag_text}" if f.gave_up_after_s is not None else "no")
         if f.other_cores >= DISTURBED:
             verdict += f" (disturbed: {f.other_cores:.2f} cores of other load)"
-        w(f"| {f.rate:,.0f}/s | {f.achieved_rate:,.0f}/s | {f.produced:,} | {verdict} | "
-          f"{f.backlog_at_end:,} | {f.drain_s:.1f} s | {pct(f.visible_ms, 50) / 1000:.2f} s | {pct(f.visible_ms, 99) / 1000:.2f} s | "
-          f"{pct(f.committed_ms, 50) / 1000:.2f} s | {pct(f.committed_ms, 99) / 1000:.2f} s | {thirds} | "
-          f"{fmt_ms(pct(f.poll_ms, 50))} | {maint} | {f.pipeline_cpu_share:.2f} / {f.bench_cpu_share:.2f} / {f.other_cores:.2f} | {f.peak_rss_mb:,.0f} MB |")
+        w(
+            f"| {f.rate:,.0f}/s | {f.achieved_rate:,.0f}/s | {f.produced:,} | {verdict} | "
+            f"{f.backlog_at_end:,} | {f.drain_s:.1f} s | {pct(f.visible_ms, 50) / 1000:.2f} s | {pct(f.visible_ms, 99) / 1000:.2f} s | "
+            f"{pct(f.committed_ms, 50) / 1000:.2f} s | {pct(f.committed_ms, 99) / 1000:.2f} s | {thirds} | "
+            f"{fmt_ms(pct(f.poll_ms, 50))} | {maint} | {f.pipeline_cpu_share:.2f} / {f.bench_cpu_share:.2f} / {f.other_cores:.2f} | {f.peak_rss_mb:,.0f} MB |"
+        )
     w("")
     if fresh:
         primary = fresh[0]
@@ -1030,11 +1141,18 @@ def render(args: argparse.Namespace, runs: list[ThroughputRun], fresh: list[Fres
         targets.append((f"freshness p99 ≤ 3 s at {primary.rate:,.0f}/s", f"{p99:.2f} s{note}", "yes" if met else "no"))
         for f in fresh[1:]:
             p = pct(f.visible_ms, 99) / 1000
-            targets.append((f"freshness p99 ≤ 3 s at {f.rate:,.0f}/s (fallback)", f"{p:.2f} s",
-                            "yes" if f.sustained and p <= 3 else "no"))
-        w("Where the time goes: Quix runs the lake flush (one commit per table, maintenance every "
-          f"{load_settings().lake.maintain_every_commits} commits) synchronously at each checkpoint, then produces "
-          "the state changelog and commits offsets; no records are processed meanwhile. From the sink's log:\n")
+            targets.append(
+                (
+                    f"freshness p99 ≤ 3 s at {f.rate:,.0f}/s (fallback)",
+                    f"{p:.2f} s",
+                    "yes" if f.sustained and p <= 3 else "no",
+                )
+            )
+        w(
+            "Where the time goes: Quix runs the lake flush (one commit per table, maintenance every "
+            f"{load_settings().lake.maintain_every_commits} commits) synchronously at each checkpoint, then produces "
+            "the state changelog and commits offsets; no records are processed meanwhile. From the sink's log:\n"
+        )
         w("| rate | checkpoints | mean cycle | mean lake flush | p99 lake flush | lake flush share of wall time |")
         w("|---:|---:|---:|---:|---:|---:|")
         for f in fresh:
@@ -1047,42 +1165,60 @@ def render(args: argparse.Namespace, runs: list[ThroughputRun], fresh: list[Fres
 
     # 3. commit latency
     w("## 3. Lake commit latency\n")
-    w("In the pipeline runs (the sink's `lake commit` log line: one `ExactlyOnceWriter.commit` per table per checkpoint):\n")
+    w(
+        "In the pipeline runs (the sink's `lake commit` log line: one `ExactlyOnceWriter.commit` per table per checkpoint):\n"
+    )
     w("| run | table | commits | p50 | p99 | max |")
     w("|---|---|---:|---:|---:|---:|")
-    for label, times in [(f"throughput (a) run {r.repeat + 1}", r.commit_ms) for r in good if r.variant == "a"] + \
-            [(f"freshness {f.rate:,.0f}/s", f.commit_ms) for f in fresh]:
+    for label, times in [(f"throughput (a) run {r.repeat + 1}", r.commit_ms) for r in good if r.variant == "a"] + [
+        (f"freshness {f.rate:,.0f}/s", f.commit_ms) for f in fresh
+    ]:
         for table, ms in sorted(times.items()):
             w(f"| {label} | {table} | {len(ms)} | {fmt_ms(pct(ms, 50))} | {fmt_ms(pct(ms, 99))} | {fmt_ms(max(ms))} |")
     w("")
     if latency is not None:
         first, last, fresh_t = latency.commit_ms[:100], latency.commit_ms[-100:], latency.fresh_ms
         n = latency.commits
-        w(f"`ExactlyOnceWriter` alone, {n:,} commits of {latency.rows:,} rows to `inventory_events` "
-          f"(day-partitioned), maintenance (`should_maintain` → `maintain`) every {latency.maintain_every} commits "
-          f"as `LakeSink` does; during the last 100, each commit to the aged table is followed by one to a "
-          f"fresh table, so both see the same machine load; {latency.seconds:.0f} s in all:\n")
+        w(
+            f"`ExactlyOnceWriter` alone, {n:,} commits of {latency.rows:,} rows to `inventory_events` "
+            f"(day-partitioned), maintenance (`should_maintain` → `maintain`) every {latency.maintain_every} commits "
+            f"as `LakeSink` does; during the last 100, each commit to the aged table is followed by one to a "
+            f"fresh table, so both see the same machine load; {latency.seconds:.0f} s in all:\n"
+        )
         w("| window | p50 | p99 | max |")
         w("|---|---:|---:|---:|")
         w(f"| aged table, commits 1–100 | {fmt_ms(pct(first, 50))} | {fmt_ms(pct(first, 99))} | {fmt_ms(max(first))} |")
-        w(f"| aged table, commits {n - 99:,}–{n:,} | {fmt_ms(pct(last, 50))} | {fmt_ms(pct(last, 99))} | {fmt_ms(max(last))} |")
+        w(
+            f"| aged table, commits {n - 99:,}–{n:,} | {fmt_ms(pct(last, 50))} | {fmt_ms(pct(last, 99))} | {fmt_ms(max(last))} |"
+        )
         if fresh_t:
-            w(f"| fresh table, commits 1–100, interleaved with the row above | {fmt_ms(pct(fresh_t, 50))} | "
-              f"{fmt_ms(pct(fresh_t, 99))} | {fmt_ms(max(fresh_t))} |")
+            w(
+                f"| fresh table, commits 1–100, interleaved with the row above | {fmt_ms(pct(fresh_t, 50))} | "
+                f"{fmt_ms(pct(fresh_t, 99))} | {fmt_ms(max(fresh_t))} |"
+            )
         if latency.maintain_ms:
-            w(f"| maintenance runs ({len(latency.maintain_ms)}, not counted above) | {fmt_ms(pct(latency.maintain_ms, 50))} | "
-              f"{fmt_ms(pct(latency.maintain_ms, 99))} | {fmt_ms(max(latency.maintain_ms))} |")
+            w(
+                f"| maintenance runs ({len(latency.maintain_ms)}, not counted above) | {fmt_ms(pct(latency.maintain_ms, 50))} | "
+                f"{fmt_ms(pct(latency.maintain_ms, 99))} | {fmt_ms(max(latency.maintain_ms))} |"
+            )
         w("")
         base = fresh_t or first
         ratio50 = pct(last, 50) / pct(base, 50)
         ratio99 = pct(last, 99) / pct(base, 99)
         drift50 = pct(last, 50) / pct(first, 50)
-        w(f"Aged vs fresh table at the same time: p50 ×{ratio50:.2f}, p99 ×{ratio99:.2f} (aged table, end vs its own "
-          f"start, which mixes in any change of machine load: p50 ×{drift50:.2f}). At the end the aged table has "
-          f"{latency.snapshots} snapshots and {latency.data_files} live data files.\n")
+        w(
+            f"Aged vs fresh table at the same time: p50 ×{ratio50:.2f}, p99 ×{ratio99:.2f} (aged table, end vs its own "
+            f"start, which mixes in any change of machine load: p50 ×{drift50:.2f}). At the end the aged table has "
+            f"{latency.snapshots} snapshots and {latency.data_files} live data files.\n"
+        )
         flat = ratio50 <= 1.5 and ratio99 <= 2.0
-        targets.append((f"commit latency flat (after {n - 100:,} commits vs a fresh table: p50 ×≤ 1.5, p99 ×≤ 2)",
-                        f"p50 ×{ratio50:.2f}, p99 ×{ratio99:.2f}", "yes" if flat else "no"))
+        targets.append(
+            (
+                f"commit latency flat (after {n - 100:,} commits vs a fresh table: p50 ×≤ 1.5, p99 ×≤ 2)",
+                f"p50 ×{ratio50:.2f}, p99 ×{ratio99:.2f}",
+                "yes" if flat else "no",
+            )
+        )
 
     # 4. validation
     if share is not None:
@@ -1091,37 +1227,49 @@ def render(args: argparse.Namespace, runs: list[ThroughputRun], fresh: list[Fres
         # (a)'s steady-phase CPU per event (startup excluded) against parse_event's CPU per event.
         a_cpu_per_event = statistics.median(r.steady_cpu_per_event_s for r in a_runs) if a_runs else float("nan")
         parse_per_event = share.parse_s / share.events
-        w(f"`InventoryProcessor` in-process over the same {share.events:,} records (dict-backed state "
-          "that round-trips values through JSON like Quix's store; the processor's state cache is flushed every "
-          f"{share.checkpoint_every:,} records, about one commit interval of (a), as `LakeSink.flush` does):\n")
+        w(
+            f"`InventoryProcessor` in-process over the same {share.events:,} records (dict-backed state "
+            "that round-trips values through JSON like Quix's store; the processor's state cache is flushed every "
+            f"{share.checkpoint_every:,} records, about one commit interval of (a), as `LakeSink.flush` does):\n"
+        )
         w("| measure | seconds | parse_event share |")
         w("|---|---:|---:|")
-        w(f"| processor, timed (CPU) | {share.processor_s:.1f} | {share.parse_s / share.processor_s:.1%} "
-          f"(parse_event alone: {share.parse_s:.2f} s) |")
-        w(f"| processor under cProfile (first {args.profile_events:,} records) | {share.profiled_total_s:.1f} | "
-          f"{share.profiled_parse_s / share.profiled_total_s:.1%} |")
+        w(
+            f"| processor, timed (CPU) | {share.processor_s:.1f} | {share.parse_s / share.processor_s:.1%} "
+            f"(parse_event alone: {share.parse_s:.2f} s) |"
+        )
+        w(
+            f"| processor under cProfile (first {args.profile_events:,} records) | {share.profiled_total_s:.1f} | "
+            f"{share.profiled_parse_s / share.profiled_total_s:.1%} |"
+        )
         if a_runs:
-            w(f"| whole (a) process, steady-phase CPU per 1k events (throughput runs, median) | "
-              f"{a_cpu_per_event * 1000:.2f} | {parse_per_event / a_cpu_per_event:.1%} |")
+            w(
+                f"| whole (a) process, steady-phase CPU per 1k events (throughput runs, median) | "
+                f"{a_cpu_per_event * 1000:.2f} | {parse_per_event / a_cpu_per_event:.1%} |"
+            )
         w("")
-        w(f"Under cProfile, stock-state (de)serialisation (`StockState.from_dict` + `to_dict`) takes "
-          f"{share.profiled_stock_state_s / share.profiled_total_s:.0%} of the processor. After the whole input, "
-          f"a key's stored stock state is {share.state_bytes_mean / 1024:.1f} KiB on average (max "
-          f"{share.state_bytes_max / 1024:.1f} KiB): {share.seen_ids_mean:.0f} remembered event ids (24 h dedupe "
-          f"memory) and {share.window_mean:.0f} window entries. With the write-behind cache "
-          "(`supplylake/pipelines/state_cache.py`) that is decoded and type-checked on a key's first event in a "
-          "checkpoint and re-encoded once at the checkpoint (and produced to the Quix changelog then), instead "
-          "of on every event. Largest cumulative entries:\n")
+        w(
+            f"Under cProfile, stock-state (de)serialisation (`StockState.from_dict` + `to_dict`) takes "
+            f"{share.profiled_stock_state_s / share.profiled_total_s:.0%} of the processor. After the whole input, "
+            f"a key's stored stock state is {share.state_bytes_mean / 1024:.1f} KiB on average (max "
+            f"{share.state_bytes_max / 1024:.1f} KiB): {share.seen_ids_mean:.0f} remembered event ids (24 h dedupe "
+            f"memory) and {share.window_mean:.0f} window entries. With the write-behind cache "
+            "(`pipelines/state_cache.py`) that is decoded and type-checked on a key's first event in a "
+            "checkpoint and re-encoded once at the checkpoint (and produced to the Quix changelog then), instead "
+            "of on every event. Largest cumulative entries:\n"
+        )
         w("| function | cumulative s | share |")
         w("|---|---:|---:|")
         for name, seconds in share.top:
             w(f"| `{name}` | {seconds:.2f} | {seconds / share.profiled_total_s:.0%} |")
         w("")
-        w("One load + store of a key's stock state (JSON decode → `StockState.from_dict` → `to_dict` → JSON "
-          "encode), by the number of remembered ids — paid once per active key per checkpoint with the cache "
-          "(it was paid per event before it). 10,000 is `MAX_DEDUPE_IDS`, which any key with more than 10,000 "
-          "events a day reaches under the default 24 h dedupe horizon; the last column is the CPU a checkpoint "
-          "spends on it if all 120 keys of this input are active:\n")
+        w(
+            "One load + store of a key's stock state (JSON decode → `StockState.from_dict` → `to_dict` → JSON "
+            "encode), by the number of remembered ids — paid once per active key per checkpoint with the cache "
+            "(it was paid per event before it). 10,000 is `MAX_DEDUPE_IDS`, which any key with more than 10,000 "
+            "events a day reaches under the default 24 h dedupe horizon; the last column is the CPU a checkpoint "
+            "spends on it if all 120 keys of this input are active:\n"
+        )
         w("| remembered ids | state size (also changelog record size) | µs per round trip | per checkpoint, 120 keys |")
         w("|---:|---:|---:|---:|")
         for n, size, us in share.roundtrip:
@@ -1154,25 +1302,53 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=100_000, help="input events for the throughput runs")
     parser.add_argument("--rate", type=float, default=5000, help="input rate of the freshness run (events/s)")
-    parser.add_argument("--fresh-seconds", type=float, default=180,
-                        help="how long to produce at --rate (default: long enough for the sink's lake maintenance "
-                        "at commit 100 of each table at 2,500/s)")
-    parser.add_argument("--give-up-lag", type=float, default=6,
-                        help="stop producing once this many seconds of input are uncommitted (rate not sustained)")
-    parser.add_argument("--fallback-rate", type=float, default=None,
-                        help="second freshness rate if --rate is not sustained (default: half of --rate)")
+    parser.add_argument(
+        "--fresh-seconds",
+        type=float,
+        default=180,
+        help="how long to produce at --rate (default: long enough for the sink's lake maintenance "
+        "at commit 100 of each table at 2,500/s)",
+    )
+    parser.add_argument(
+        "--give-up-lag",
+        type=float,
+        default=6,
+        help="stop producing once this many seconds of input are uncommitted (rate not sustained)",
+    )
+    parser.add_argument(
+        "--fallback-rate",
+        type=float,
+        default=None,
+        help="second freshness rate if --rate is not sustained (default: half of --rate)",
+    )
     parser.add_argument("--repeats", type=int, default=2, help="interleaved repeats of (a), (b), (c)")
     parser.add_argument("--variants", default="abc", help="which throughput variants to run")
-    parser.add_argument("--no-diagnostic", dest="diagnostic", action="store_false",
-                        help="skip the one (a′) run (small per-key state) after the first repeat")
+    parser.add_argument(
+        "--no-diagnostic",
+        dest="diagnostic",
+        action="store_false",
+        help="skip the one (a′) run (small per-key state) after the first repeat",
+    )
     parser.add_argument("--commits", type=int, default=1100, help="commits of the writer-alone latency run (0: skip)")
     parser.add_argument("--rows-per-commit", type=int, default=500)
-    parser.add_argument("--profile-events", type=int, default=20_000, help="records run under cProfile (0: skip figure 4)")
-    parser.add_argument("--bare-copies", type=int, default=4,
-                        help="(c) gets the input this many times over, so its steady phase lasts several commits")
-    parser.add_argument("--retries", type=int, default=2,
-                        help="throughput runs disturbed by other sessions' load are repeated, this many in all")
-    parser.add_argument("--poll-interval", type=float, default=0.2, help="freshness reader pause between lake queries (s)")
+    parser.add_argument(
+        "--profile-events", type=int, default=20_000, help="records run under cProfile (0: skip figure 4)"
+    )
+    parser.add_argument(
+        "--bare-copies",
+        type=int,
+        default=4,
+        help="(c) gets the input this many times over, so its steady phase lasts several commits",
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="throughput runs disturbed by other sessions' load are repeated, this many in all",
+    )
+    parser.add_argument(
+        "--poll-interval", type=float, default=0.2, help="freshness reader pause between lake queries (s)"
+    )
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=240, help="per throughput run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dirs")
@@ -1201,7 +1377,7 @@ def main(argv: list[str] | None = None) -> None:
             order = list(args.variants)
             retries_left = args.retries
             for repeat in range(args.repeats):
-                rotated = order[repeat % len(order):] + order[:repeat % len(order)]
+                rotated = order[repeat % len(order) :] + order[: repeat % len(order)]
                 if repeat == 0 and args.diagnostic and "a" in order:
                     rotated.append("d")
                 for variant in rotated:
@@ -1219,26 +1395,48 @@ def main(argv: list[str] | None = None) -> None:
                     if run.error:
                         log(f"  FAILED: {run.error}")
                     else:
-                        log(f"  steady {run.steady_rate:,.0f} ev/s, incl. start {run.total_rate:,.0f} ev/s, "
+                        log(
+                            f"  steady {run.steady_rate:,.0f} ev/s, incl. start {run.total_rate:,.0f} ev/s, "
                             f"done at {run.done_s:.1f}s, CPU {run.cpu_s:.0f}s, peak RSS {run.peak_rss_mb:,.0f} MB, "
-                            f"other load {run.other_cores:.2f} cores")
+                            f"other load {run.other_cores:.2f} cores"
+                        )
             if args.rate > 0 and args.fresh_seconds > 0:
                 log(f"freshness (a) at {args.rate:,.0f}/s for {args.fresh_seconds:.0f}s")
-                first = freshness_run(connection, root, "1", args.rate, args.fresh_seconds, args.seed + 1, args.poll_interval,
-                                      args.give_up_lag)
+                first = freshness_run(
+                    connection,
+                    root,
+                    "1",
+                    args.rate,
+                    args.fresh_seconds,
+                    args.seed + 1,
+                    args.poll_interval,
+                    args.give_up_lag,
+                )
                 fresh.append(first)
-                log(f"  produced {first.produced:,} at {first.achieved_rate:,.0f}/s, backlog {first.backlog_at_end:,}, "
+                log(
+                    f"  produced {first.produced:,} at {first.achieved_rate:,.0f}/s, backlog {first.backlog_at_end:,}, "
                     f"visible p50 {pct(first.visible_ms, 50) / 1000:.2f}s p99 {pct(first.visible_ms, 99) / 1000:.2f}s, "
-                    f"sustained: {first.sustained} {first.error or ''}")
+                    f"sustained: {first.sustained} {first.error or ''}"
+                )
                 if not first.sustained:
                     fallback = args.fallback_rate or args.rate / 2
                     log(f"freshness (a) at fallback {fallback:,.0f}/s for {args.fresh_seconds:.0f}s")
-                    second = freshness_run(connection, root, "2", fallback, args.fresh_seconds, args.seed + 1, args.poll_interval,
-                                       args.give_up_lag)
+                    second = freshness_run(
+                        connection,
+                        root,
+                        "2",
+                        fallback,
+                        args.fresh_seconds,
+                        args.seed + 1,
+                        args.poll_interval,
+                        args.give_up_lag,
+                    )
                     fresh.append(second)
-                    log(f"  produced {second.produced:,} at {second.achieved_rate:,.0f}/s, backlog {second.backlog_at_end:,}, "
+                    log(
+                        f"  produced {second.produced:,} at {second.achieved_rate:,.0f}/s, backlog {second.backlog_at_end:,}, "
                         f"visible p50 {pct(second.visible_ms, 50) / 1000:.2f}s p99 {pct(second.visible_ms, 99) / 1000:.2f}s, "
-                        f"sustained: {second.sustained} {second.error or ''}")
+                        f"sustained: {second.sustained} {second.error or ''}"
+                    )
             broker_use = broker_usage(broker)
         if args.commits > 0:
             log(f"commit latency: {args.commits} commits of {args.rows_per_commit} rows, ExactlyOnceWriter alone")
@@ -1262,7 +1460,7 @@ def main(argv: list[str] | None = None) -> None:
         # Hand-written notes below the marker survive a re-run.
         notes = ""
         if REPORT.is_file() and NOTES_MARKER in (old := REPORT.read_text()):
-            notes = old[old.index(NOTES_MARKER):]
+            notes = old[old.index(NOTES_MARKER) :]
         REPORT.write_text(text + "\n" + (notes or NOTES_MARKER + "\n"))
         log(f"wrote {REPORT.relative_to(ROOT)}")
 

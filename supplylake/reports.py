@@ -29,10 +29,13 @@ def lake_counts(settings: Settings) -> dict[str, int]:
         present = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         counts = {
             relation: int(con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
-            for _, relation in SUMMARY if relation in present
+            for _, relation in SUMMARY
+            if relation in present
         }
         if "alerts" in present:
-            for alert_type, n in con.execute("SELECT alert_type, count(*) FROM alerts GROUP BY 1 ORDER BY 1").fetchall():
+            for alert_type, n in con.execute(
+                "SELECT alert_type, count(*) FROM alerts GROUP BY 1 ORDER BY 1"
+            ).fetchall():
                 counts[f"alerts.{alert_type}"] = int(n)
     finally:
         con.close()

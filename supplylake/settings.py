@@ -178,8 +178,7 @@ class Settings(BaseSettings):
         if self.kafka.sasl_password is not None:
             data["kafka"]["sasl_password"] = "***"
         data["catalog"]["properties"] = {
-            key: ("***" if _looks_secret(key) else value)
-            for key, value in self.catalog.properties.items()
+            key: ("***" if _looks_secret(key) else value) for key, value in self.catalog.properties.items()
         }
         return data
 

@@ -37,8 +37,7 @@ def cluster_id_of(bootstrap: str, client_config: dict[str, str], timeout_s: floa
     except Exception as exc:
         raise BrokerError(
             f"cannot reach Kafka at {bootstrap} ({exc})",
-            hint="check SUPPLYLAKE_KAFKA_BROKERS and the security settings, "
-            "or unset it to use the embedded broker",
+            hint="check SUPPLYLAKE_KAFKA_BROKERS and the security settings, or unset it to use the embedded broker",
         ) from None
     if not metadata.cluster_id:
         raise BrokerError(

@@ -144,11 +144,16 @@ class EmbeddedBroker:
     def _command(self) -> list[str]:
         url = f"tcp://127.0.0.1:{self.port}"
         return [
-            str(tansu_binary()), "broker",
-            "--listener-url", url,
-            "--advertised-listener-url", url,
-            "--cluster-id", self.cluster_id,
-            "--storage-engine", "memory://tansu/",
+            str(tansu_binary()),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--cluster-id",
+            self.cluster_id,
+            "--storage-engine",
+            "memory://tansu/",
         ]
 
     def start(self, *, detached: bool = False, timeout_s: float = 20.0) -> EmbeddedBroker:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker, read_detached, stop_detached
 from supplylake.broker.topics import all_topics, ensure_topics
-from supplylake.broker.connection import BrokerConnection
 from supplylake.cli.options import DataDirOption, settings_for
 
 app = typer.Typer(
@@ -24,7 +24,9 @@ def start(data_dir: DataDirOption = None) -> None:
         typer.echo(f"already running at {running.bootstrap} (cluster {running.cluster_id}, pid {running.pid})")
         return
     broker = EmbeddedBroker(settings.data_dir).start(detached=True)
-    ensure_topics(BrokerConnection(broker.bootstrap, broker.cluster_id, True), all_topics(settings.topics), settings.topics)
+    ensure_topics(
+        BrokerConnection(broker.bootstrap, broker.cluster_id, True), all_topics(settings.topics), settings.topics
+    )
     typer.echo(f"started at {broker.bootstrap} (cluster {broker.cluster_id}); stop it with `supplylake broker stop`")
 
 

@@ -12,7 +12,9 @@ app = typer.Typer(help="Event contracts (the wire format producers speak).", no_
 
 @app.command("export")
 def export(
-    out_dir: Annotated[Path, typer.Argument(help="Directory to write one <eventType>.schema.json per event type.", file_okay=False)],
+    out_dir: Annotated[
+        Path, typer.Argument(help="Directory to write one <eventType>.schema.json per event type.", file_okay=False)
+    ],
 ) -> None:
     """Write one JSON Schema file per event type."""
     from supplylake.contracts import export_json_schemas

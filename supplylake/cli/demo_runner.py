@@ -26,9 +26,24 @@ def start_dashboard(settings: Settings, port: int) -> subprocess.Popen[bytes]:
     log = (settings.data_dir / "logs" / "dashboard.log").open("ab")
     env = {**os.environ, "SUPPLYLAKE_DATA_DIR": str(settings.data_dir.resolve())}
     return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(DASHBOARD), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, preexec_fn=die_with_parent,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(DASHBOARD),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        preexec_fn=die_with_parent,
         start_new_session=True,
     )
 
@@ -47,16 +62,21 @@ def run_demo(settings: Settings, *, events: int | None, rate: float, seed: int, 
                 dashboard = start_dashboard(settings, port)
                 typer.echo(f"dashboard: http://localhost:{port}")
             where = "embedded broker (memory only)" if connection.embedded else "Kafka"
-            typer.echo(f"{where} at {connection.bootstrap}; simulating {events or 'unbounded'} events at {rate:g}/s; "
-                       "Ctrl-C stops")
+            typer.echo(
+                f"{where} at {connection.bootstrap}; simulating {events or 'unbounded'} events at {rate:g}/s; "
+                "Ctrl-C stops"
+            )
             result = produce_paced(sim.events(max_events=events), connection, settings.topics, rate=rate, stop=stop)
             write_side_files(sim, settings.data_dir)
             if events is not None:
                 with progress_bar("pipelines") as progress:
                     task = progress.add_task("committing", total=None)
                     wait_until_pipelines_committed(
-                        connection, settings, result.end_offsets,
-                        timeout_s=120 + events / 200, check=supervisor.check,
+                        connection,
+                        settings,
+                        result.end_offsets,
+                        timeout_s=120 + events / 200,
+                        check=supervisor.check,
                         on_progress=lambda done, total: progress.update(task, completed=done, total=total),
                     )
                 typer.echo(f"produced {result.produced} events")

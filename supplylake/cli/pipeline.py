@@ -28,8 +28,12 @@ from supplylake.settings import Settings
 def progress_bar(label: str) -> Iterator[Progress]:
     """A progress bar on stderr when it is a terminal; silent otherwise (logs stay quiet)."""
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        transient=True, disable=not sys.stderr.isatty(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
     )
     with progress:
         yield progress
@@ -65,10 +69,26 @@ def running_pipelines(
 
 
 def run(
-    input_file: Annotated[Path, typer.Option("--input", "-i", help="JSON-lines file of events (e.g. from `supplylake simulate --out`).", dir_okay=False)],
+    input_file: Annotated[
+        Path,
+        typer.Option(
+            "--input", "-i", help="JSON-lines file of events (e.g. from `supplylake simulate --out`).", dir_okay=False
+        ),
+    ],
     data_dir: DataDirOption = None,
-    reorder_points: Annotated[Path | None, typer.Option("--reorder-points", help="CSV with columns sku,reorder_point (the simulator writes skus.csv).", dir_okay=False, exists=True)] = None,
-    timeout: Annotated[float | None, typer.Option(help="Seconds to wait for the pipelines to catch up (default: 120 + 1 s per 500 lines).", min=1)] = None,
+    reorder_points: Annotated[
+        Path | None,
+        typer.Option(
+            "--reorder-points",
+            help="CSV with columns sku,reorder_point (the simulator writes skus.csv).",
+            dir_okay=False,
+            exists=True,
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds to wait for the pipelines to catch up (default: 120 + 1 s per 500 lines).", min=1),
+    ] = None,
 ) -> None:
     """Replay a file through every pipeline into the lake, print a summary, exit.
 
@@ -78,11 +98,15 @@ def run(
     settings = settings_for(data_dir)
     if not input_file.is_file():
         raise typer.BadParameter(f"{input_file} does not exist", param_hint="'--input'")
-    with connect(settings) as connection, running_pipelines(settings, connection, reorder_points, live=False) as supervisor:
+    with (
+        connect(settings) as connection,
+        running_pipelines(settings, connection, reorder_points, live=False) as supervisor,
+    ):
         with progress_bar("replaying") as progress:
             task = progress.add_task("producing", total=None)
-            summary = replay_file(input_file, connection, settings.topics,
-                                  on_progress=lambda n: progress.update(task, completed=n))
+            summary = replay_file(
+                input_file, connection, settings.topics, on_progress=lambda n: progress.update(task, completed=n)
+            )
             record_rejects(settings, connection, summary.rejected)
             if summary.max_event_time_ms is not None:
                 # Every deadline due by the input's latest event time fires, on every partition,
@@ -99,18 +123,24 @@ def run(
                 check=supervisor.check,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
-    typer.echo(f"replayed {summary.lines} lines from {input_file.name}: "
-               + ", ".join(f"{topic} {n}" for topic, n in sorted(summary.produced.items()))
-               + f"; {len(summary.rejected)} rejected at intake")
+    typer.echo(
+        f"replayed {summary.lines} lines from {input_file.name}: "
+        + ", ".join(f"{topic} {n}" for topic, n in sorted(summary.produced.items()))
+        + f"; {len(summary.rejected)} rejected at intake"
+    )
     typer.echo(lake_summary(settings))
 
 
 def demo(
     data_dir: DataDirOption = None,
-    events: Annotated[int | None, typer.Option(help="Stop after this many simulated events (default: run until Ctrl-C).", min=1)] = None,
+    events: Annotated[
+        int | None, typer.Option(help="Stop after this many simulated events (default: run until Ctrl-C).", min=1)
+    ] = None,
     rate: Annotated[float, typer.Option(help="Simulated events per second.", min=0.1)] = 200.0,
     seed: Annotated[int, typer.Option(help="Simulator seed.")] = 7,
-    headless: Annotated[bool, typer.Option("--headless", help="No dashboard; with --events, exit once the lake holds everything.")] = False,
+    headless: Annotated[
+        bool, typer.Option("--headless", help="No dashboard; with --events, exit once the lake holds everything.")
+    ] = False,
     port: Annotated[int, typer.Option(help="Dashboard port.", min=1, max=65535)] = 8501,
 ) -> None:
     """Run everything on one machine: broker, simulator, pipelines, lake and dashboard."""

@@ -12,20 +12,44 @@ from supplylake.cli.options import DataDirOption, settings_for
 
 def simulate(
     events: Annotated[int | None, typer.Option("--events", "-n", help="Number of events to generate.", min=1)] = None,
-    duration: Annotated[float | None, typer.Option(help="Seconds to run (live) or of event time to cover (file).", min=0.1)] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Seconds to run (live) or of event time to cover (file).", min=0.1)
+    ] = None,
     seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 7,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write JSON lines here (plus FILE.faults.json, erp/ and reference/ beside it).", dir_okay=False)] = None,
-    rate: Annotated[float | None, typer.Option(help="Produce live to the topics at this many events/s (instead of --out).", min=0.1)] = None,
-    faults: Annotated[str | None, typer.Option(help="Fault ratios, e.g. 'duplicate=0.02,malformed_json=0.01' (kinds: duplicate, out_of_order, late, malformed_json, missing_field, unknown_type, schema_drift); 'none' for a clean stream.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write JSON lines here (plus FILE.faults.json, erp/ and reference/ beside it).",
+            dir_okay=False,
+        ),
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option(help="Produce live to the topics at this many events/s (instead of --out).", min=0.1)
+    ] = None,
+    faults: Annotated[
+        str | None,
+        typer.Option(
+            help="Fault ratios, e.g. 'duplicate=0.02,malformed_json=0.01' (kinds: duplicate, out_of_order, late, malformed_json, missing_field, unknown_type, schema_drift); 'none' for a clean stream."
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Generate supply-chain events: orders, shipments, POs, sales, stock, with injected faults."""
     from supplylake.ingest.simulated import run_simulation
 
     if out is None and rate is None:
-        raise typer.BadParameter("say where the events go: --out FILE.jsonl, or --rate N to produce to the topics", param_hint="'--out' / '--rate'")
+        raise typer.BadParameter(
+            "say where the events go: --out FILE.jsonl, or --rate N to produce to the topics",
+            param_hint="'--out' / '--rate'",
+        )
     if out is not None and rate is not None:
-        raise typer.BadParameter("use either --out (file) or --rate (live to the topics), not both", param_hint="'--out' / '--rate'")
+        raise typer.BadParameter(
+            "use either --out (file) or --rate (live to the topics), not both", param_hint="'--out' / '--rate'"
+        )
     if out is not None and events is None and duration is None:
         raise typer.BadParameter("a file needs a bound: add --events N or --duration S", param_hint="'--events'")
-    run_simulation(settings_for(data_dir), events=events, duration=duration, seed=seed, out=out, rate=rate, faults=faults)
+    run_simulation(
+        settings_for(data_dir), events=events, duration=duration, seed=seed, out=out, rate=rate, faults=faults
+    )

@@ -30,13 +30,35 @@ def _parse_time(text: str) -> datetime:
 
 
 def sql(
-    query: Annotated[str | None, typer.Argument(help="A single read-only query (SELECT / WITH ...); or use --file.")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="Run the query in this file instead, e.g. a named query from sql/.", dir_okay=False)] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value for a :name placeholder in the query (repeatable); bound as a string literal.")] = None,
+    query: Annotated[
+        str | None, typer.Argument(help="A single read-only query (SELECT / WITH ...); or use --file.")
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", help="Run the query in this file instead, e.g. a named query from sql/.", dir_okay=False
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            help="name=value for a :name placeholder in the query (repeatable); bound as a string literal.",
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
-    dialect: Annotated[str | None, typer.Option(help="SQL dialect of the query (snowflake, bigquery, postgres, ...); translated to DuckDB.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Answer from the lake as it was at this time (ISO 8601, e.g. 2025-01-15T18:00:00Z).")] = None,
+    dialect: Annotated[
+        str | None,
+        typer.Option(help="SQL dialect of the query (snowflake, bigquery, postgres, ...); translated to DuckDB."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Answer from the lake as it was at this time (ISO 8601, e.g. 2025-01-15T18:00:00Z)."
+        ),
+    ] = None,
     max_rows: Annotated[int | None, typer.Option(help="Stop after this many rows.", min=1)] = None,
 ) -> None:
     """Run a read-only query against the lake (tables are views at their latest snapshot).

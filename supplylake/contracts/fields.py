@@ -24,9 +24,7 @@ from pydantic_core import PydanticCustomError
 
 # RFC 3339 date-time with a mandatory zone. JSON Schema validators do not check `format` unless
 # asked to, so producers validating with the exported schema get this pattern as the real check.
-DATETIME_PATTERN = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
-)
+DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
 _DATETIME_RE = re.compile(DATETIME_PATTERN)
 # Same shape without a zone: recognised only to give naive timestamps their own clear reason.
 _NAIVE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?$")

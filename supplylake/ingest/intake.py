@@ -22,7 +22,7 @@ from supplylake.settings import Settings
 def record_rejects(settings: Settings, connection: BrokerConnection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    producer = Producer(connection.config(**{"log_level": 3}))
+    producer = Producer(connection.config(log_level=3))
     offsets: dict[tuple[str, int], int] = {}
     for row in rows:
         raw = row["raw_value"].encode() if row["raw_encoding"] == "utf-8" else None

@@ -18,7 +18,6 @@ from supplylake.errors import FatalError
 from supplylake.ingest.routing import Unroutable, route
 from supplylake.settings import TopicSettings
 
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -58,7 +57,9 @@ def replay_file(
 ) -> ReplaySummary:
     """Produce every routable line to its family topic; collect the rest as dead letters."""
     if not path.is_file():
-        raise ReplayError(f"input file {path} does not exist", hint="pass a JSON-lines file, e.g. from `supplylake simulate --out`")
+        raise ReplayError(
+            f"input file {path} does not exist", hint="pass a JSON-lines file, e.g. from `supplylake simulate --out`"
+        )
     summary = ReplaySummary()
     errors: list[str] = []
 

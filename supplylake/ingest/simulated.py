@@ -47,7 +47,9 @@ def parse_faults(text: str | None) -> FaultConfig:
         try:
             ratios[kind] = float(value)
         except ValueError:
-            raise FaultSpecError(f"--faults {kind}={value!r} is not a number", hint="write ratios like duplicate=0.02") from None
+            raise FaultSpecError(
+                f"--faults {kind}={value!r} is not a number", hint="write ratios like duplicate=0.02"
+            ) from None
     return FaultConfig(**ratios)
 
 
@@ -60,7 +62,9 @@ class LiveResult:
 def live_simulation(seed: int, rate: float, faults: FaultConfig) -> Simulation:
     """A simulation whose event time tracks the wall clock at `rate` events per second."""
     start = datetime.now(UTC).replace(microsecond=0)
-    return Simulation(SimulationConfig(seed=seed, start=start, events_per_hour=rate * 3600, faults=faults, seasonality=0.0))
+    return Simulation(
+        SimulationConfig(seed=seed, start=start, events_per_hour=rate * 3600, faults=faults, seasonality=0.0)
+    )
 
 
 def produce_paced(
@@ -97,8 +101,9 @@ def produce_paced(
                 time.sleep(ahead)
         while True:
             try:
-                producer.produce(topics.for_family(event.family), value=event.value,
-                                 key=event.key.encode(), on_delivery=delivered)
+                producer.produce(
+                    topics.for_family(event.family), value=event.value, key=event.key.encode(), on_delivery=delivered
+                )
                 break
             except BufferError:
                 producer.poll(0.05)
@@ -128,12 +133,15 @@ def run_simulation(
     if out is not None:
         sim = Simulation(SimulationConfig(seed=seed, faults=fault_config))
         until = DEFAULT_START + timedelta(seconds=duration) if duration is not None else None
-        summary = write_jsonl(sim.events(until=until, max_events=events), out,
-                              manifest_path=out.with_name(out.name + ".faults.json"))
+        summary = write_jsonl(
+            sim.events(until=until, max_events=events), out, manifest_path=out.with_name(out.name + ".faults.json")
+        )
         write_side_files(sim, out.parent)
         faults_line = ", ".join(f"{k} {v}" for k, v in sorted(summary.by_fault.items())) or "none"
-        typer.echo(f"wrote {summary.events} events to {out}; faults: {faults_line} "
-                   f"(manifest {out.name}.faults.json; reference/ and erp/ beside it)")
+        typer.echo(
+            f"wrote {summary.events} events to {out}; faults: {faults_line} "
+            f"(manifest {out.name}.faults.json; reference/ and erp/ beside it)"
+        )
         return
     assert rate is not None
     with connect(settings, start_embedded=False) as connection:

@@ -130,8 +130,13 @@ class LakeSink(BaseSink):
                     rows, self._offsets, max_event_time_ms=self._max_event_time.get(name)
                 )
                 self._commits[name] += 1
-                log.debug("lake commit", table=name, rows=result.rows_written,
-                          skipped=result.rows_skipped_as_replayed, ms=round(result.duration_ms, 1))
+                log.debug(
+                    "lake commit",
+                    table=name,
+                    rows=result.rows_written,
+                    skipped=result.rows_skipped_as_replayed,
+                    ms=round(result.duration_ms, 1),
+                )
                 if self._commits[name] % self.maintain_every == 0:
                     self._maintain(name)
         finally:

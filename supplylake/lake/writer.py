@@ -41,7 +41,6 @@ from supplylake.lake.catalog import NAMESPACE
 from supplylake.lake.datafiles import delete_files_quietly, write_data_files
 from supplylake.lake.errors import CommitConflict, InvalidBatch, TableReplaced
 from supplylake.lake.ledger import LEDGER_PROPERTY, MAX_CLUSTERS, Ledger, TopicPartition, read_ledger
-from supplylake.lake.transaction import begin
 from supplylake.lake.tables import (
     SRC_OFFSET,
     SRC_PARTITION,
@@ -51,6 +50,7 @@ from supplylake.lake.tables import (
     ensure_table,
     rows_to_arrow,
 )
+from supplylake.lake.transaction import begin
 
 MAX_EVENT_TIME_PROPERTY = "supplylake.max-event-time-ms"
 COMMITTED_AT_PROPERTY = "supplylake.committed-at-ms"

@@ -31,5 +31,3 @@ class NoSnapshotAtTime(QueryError):
 
 class ExtensionUnavailable(FatalError):
     """DuckDB's iceberg extension cannot be loaded offline (missing wheel, version mismatch)."""
-
-

@@ -29,8 +29,21 @@ import orjson
 from supplylake.query.runner import QueryResult
 
 FORMATS: tuple[str, ...] = ("table", "csv", "json", "jsonl")
-_NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-                  "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+_NUMERIC_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+)
 _INT64 = 2**63
 
 
@@ -52,9 +65,7 @@ def render_table(result: QueryResult) -> str:
     right = [t.upper().startswith(_NUMERIC_TYPES) for t in result.column_types]
 
     def line(values: Sequence[str], align: bool = True) -> str:
-        parts = [
-            v.rjust(w) if align and r else v.ljust(w) for v, w, r in zip(values, widths, right)
-        ]
+        parts = [v.rjust(w) if align and r else v.ljust(w) for v, w, r in zip(values, widths, right)]
         return " | ".join(parts).rstrip()
 
     out = [line(header, align=False), "-+-".join("-" * w for w in widths)]
@@ -142,9 +153,9 @@ def _iso_duration(delta: timedelta) -> str:
     hours, rest = divmod(delta.seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     secs = f"{seconds + delta.microseconds / 1e6:g}" if delta.microseconds else str(seconds)
-    clock = "".join(
-        f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M")) if n
-    ) + (f"{secs}S" if seconds or delta.microseconds else "")
+    clock = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M")) if n) + (
+        f"{secs}S" if seconds or delta.microseconds else ""
+    )
     days = f"{delta.days}D" if delta.days else ""
     if not days and not clock:
         return "PT0S"

@@ -122,9 +122,7 @@ class LakeReader:
         self.catalog = catalog
         self.namespace = namespace
         # None means the defaults; pass {} for no derived views at all.
-        self.derived_views: Mapping[str, str] = dict(
-            DEFAULT_DERIVED_VIEWS if derived_views is None else derived_views
-        )
+        self.derived_views: Mapping[str, str] = dict(DEFAULT_DERIVED_VIEWS if derived_views is None else derived_views)
         self._states: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, _ConnectionState] = (
             weakref.WeakKeyDictionary()
         )
@@ -241,10 +239,8 @@ class LakeReader:
                 outside = [p for p in item.locations if not _covered(p, state.allowed_prefixes)]
                 if problem is None and outside:
                     problem = UnknownTable(
-                        f"table {name} has files under {outside[0]}, outside what this "
-                        "connection may read",
-                        hint="open a new connection (LakeReader.connect) to see tables created "
-                        "in new locations",
+                        f"table {name} has files under {outside[0]}, outside what this connection may read",
+                        hint="open a new connection (LakeReader.connect) to see tables created in new locations",
                     )
                 if problem is not None or item.pin is None:
                     con.execute(f"DROP VIEW IF EXISTS {view}")
@@ -391,9 +387,7 @@ _MISSING = re.compile(r"(?:Table|View) with name \"?([^\s\"!]+)\"?!? does not ex
 
 
 def _before_first_commit(as_of: datetime, tables: Iterable[Table]) -> NoSnapshotAtTime:
-    firsts = [
-        log[0].timestamp_ms for log in (table.history() for table in tables) if log
-    ]
+    firsts = [log[0].timestamp_ms for log in (table.history() for table in tables) if log]
     if not firsts:
         return NoSnapshotAtTime(
             f"the lake has no committed data at all, so nothing to show as of {_iso(as_of)}",
@@ -420,9 +414,7 @@ def _lock_down(con: duckdb.DuckDBPyConnection, allowed: tuple[str, ...]) -> None
     con.execute("SET lock_configuration = true")
 
 
-def _allowed_prefixes(
-    locations: Iterable[str], catalog_properties: Mapping[str, str]
-) -> tuple[str, ...]:
+def _allowed_prefixes(locations: Iterable[str], catalog_properties: Mapping[str, str]) -> tuple[str, ...]:
     """Folder prefixes a connection may read: every table location and the warehouse root."""
     roots = list(locations)
     warehouse = catalog_properties.get("warehouse")

@@ -123,9 +123,7 @@ def check_read_only(sql: str, *, dialect: str | None = None) -> CheckedQuery:
                 f"cannot translate this {read} SQL to DuckDB: {_first_line(exc)}",
                 hint="rewrite that part, or run the query with --dialect duckdb",
             ) from exc
-    return CheckedQuery(
-        duckdb_sql=duckdb_sql, relations=_relations(statement), transpiled=read != DUCKDB
-    )
+    return CheckedQuery(duckdb_sql=duckdb_sql, relations=_relations(statement), transpiled=read != DUCKDB)
 
 
 def run_query(
@@ -206,8 +204,7 @@ def _refuse_writes(statement: exp.Expression, dialect: str) -> None:
         if str(statement.this).upper() in _SHOW_ALLOWED and not _has_options(statement):
             return
         raise NotAQuery(
-            f"found {_statement_kind(statement, dialect)}; of the SHOW commands only SHOW TABLES "
-            "runs here",
+            f"found {_statement_kind(statement, dialect)}; of the SHOW commands only SHOW TABLES runs here",
             hint="use SHOW TABLES, DESCRIBE <table>, or query information_schema",
         )
     if isinstance(statement, exp.Describe):
@@ -251,9 +248,7 @@ def _relations(statement: exp.Expression) -> frozenset[str]:
     return frozenset(names - ctes)
 
 
-def _read_tables(
-    relations: frozenset[str], reader: LakeReader, pins: Mapping[str, TablePin]
-) -> dict[str, TablePin]:
+def _read_tables(relations: frozenset[str], reader: LakeReader, pins: Mapping[str, TablePin]) -> dict[str, TablePin]:
     """Lake tables behind ``relations``, following derived views down to the base tables."""
     derived = {name.lower(): sql for name, sql in reader.derived_views.items()}
     by_lower = {name.lower(): pin for name, pin in pins.items()}
@@ -308,8 +303,9 @@ def _translate(
             known = sorted(set(reader.pins(con)) | set(reader.derived_views) - set(unavailable))
             return UnknownTable(
                 f"the lake has no table or view named {name}",
-                hint=f"available: {', '.join(known)}" if known else "the lake has no tables yet; "
-                "run the pipelines first",
+                hint=f"available: {', '.join(known)}"
+                if known
+                else "the lake has no tables yet; run the pipelines first",
             )
     if isinstance(exc, duckdb.PermissionException):
         return QueryError(

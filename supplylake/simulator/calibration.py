@@ -60,17 +60,24 @@ def calibrate(world: World, events_per_hour: float) -> Calibration:
     p_cold = cold_weight / total_weight
     cold = tuple(c for c in world.carriers if c.cold_chain) or world.carriers
     # Share of time a region is under a delaying (medium/high) weather alert.
-    weather_share = min(1.0, params.SIGNALS_PER_DAY * (1 - params.PORT_CLOSURE_SHARE) * 0.6
-                        / len(world.regions) * 27.0 / 24.0)
+    weather_share = min(
+        1.0, params.SIGNALS_PER_DAY * (1 - params.PORT_CLOSURE_SHARE) * 0.6 / len(world.regions) * 27.0 / 24.0
+    )
     whs = {w.warehouse_id: w for w in world.warehouses}
     stocked = {(p.warehouse_id, p.sku) for p in world.pairs}
     ship_events = ship_hours = 0.0
     for customer in world.customers:
         # An order ships from the nearest warehouse stocking its (first) SKU.
-        km = {w: distance_km(whs[w].lat, whs[w].lon, customer.lat, customer.lon)
-              for w in customer.warehouses_by_distance}
-        dist = sum(s.weight * next(km[w] for w in customer.warehouses_by_distance if (w, s.sku) in stocked)
-                   for s in world.skus) / total_weight
+        km = {
+            w: distance_km(whs[w].lat, whs[w].lon, customer.lat, customer.lon) for w in customer.warehouses_by_distance
+        }
+        dist = (
+            sum(
+                s.weight * next(km[w] for w in customer.warehouses_by_distance if (w, s.sku) in stocked)
+                for s in world.skus
+            )
+            / total_weight
+        )
         for carriers, share in ((world.carriers, 1 - p_cold), (cold, p_cold)):
             for carrier in carriers:
                 events, hours = _shipment(dist, carrier, weather_share)
@@ -96,9 +103,14 @@ def calibrate(world: World, events_per_hour: float) -> Calibration:
     per_order = order_events + ship_events + params.POS_SALES_PER_ORDER + params.ADJUSTMENTS_PER_ORDER
 
     pairs = len(world.pairs)
-    counts = sum(max(1, round(n * params.CYCLE_COUNT_SHARE))
-                 for n in (sum(1 for p in world.pairs if p.warehouse_id == w.warehouse_id)
-                           for w in world.warehouses) if n) / 24.0
+    counts = (
+        sum(
+            max(1, round(n * params.CYCLE_COUNT_SHARE))
+            for n in (sum(1 for p in world.pairs if p.warehouse_id == w.warehouse_id) for w in world.warehouses)
+            if n
+        )
+        / 24.0
+    )
     po_line_events = 1 + 0.03 + 2 / _LINES_PER_PO
     replenishment = pairs / params.COVER_DAYS * po_line_events / 24.0
     signals = (params.SIGNALS_PER_DAY + params.LEADTIME_CHANGES_PER_DAY) / 24.0

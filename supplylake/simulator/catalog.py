@@ -54,16 +54,27 @@ TEMPERATURE_RANGE: dict[str, tuple[float, float]] = {
     "FRESH": (0.0, 4.0),
 }
 
-def _template(kind: str, category: str, noun: str, models: str, variants: str, cost: tuple[float, float],
-              line_units: int, case_pack: int) -> ProductTemplate:
-    return ProductTemplate(kind, category, noun, tuple(models.split()), tuple(variants.split()), cost, line_units,
-                           case_pack)
+
+def _template(
+    kind: str,
+    category: str,
+    noun: str,
+    models: str,
+    variants: str,
+    cost: tuple[float, float],
+    line_units: int,
+    case_pack: int,
+) -> ProductTemplate:
+    return ProductTemplate(
+        kind, category, noun, tuple(models.split()), tuple(variants.split()), cost, line_units, case_pack
+    )
 
 
 # kind, category, noun, models, variants, unit cost range, units per business line, case pack
 TEMPLATES: tuple[ProductTemplate, ...] = (
-    _template("LAPTOP", "ELECTRONICS", "Laptop", "XPS MBP THINKPAD SPECTRE ZENBOOK", "13 14 15 16", (550.0, 1900.0),
-              3, 5),
+    _template(
+        "LAPTOP", "ELECTRONICS", "Laptop", "XPS MBP THINKPAD SPECTRE ZENBOOK", "13 14 15 16", (550.0, 1900.0), 3, 5
+    ),
     _template("MONITOR", "ELECTRONICS", "Monitor", "U27 P24 ODYSSEY ULTRAGEAR", "24 27 32", (140.0, 720.0), 4, 4),
     _template("PHONE", "ELECTRONICS", "Phone", "PIXEL GALAXY IPHONE", "8 9 15 S24", (320.0, 980.0), 5, 10),
     _template("HEADSET", "ELECTRONICS", "Headset", "WH1000 QC45 AIRMAX", "BLK SLV", (90.0, 380.0), 6, 12),

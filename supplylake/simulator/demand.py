@@ -61,8 +61,9 @@ class _Catalogue:
 
 
 class Demand:
-    def __init__(self, engine: Engine, rng: Random, world: World, orders: Orders, rates: DemandRates,
-                 strength: float) -> None:
+    def __init__(
+        self, engine: Engine, rng: Random, world: World, orders: Orders, rates: DemandRates, strength: float
+    ) -> None:
         self._engine = engine
         self._rng = rng
         self._orders = orders
@@ -128,17 +129,26 @@ class Demand:
         if order_id is None:
             return
         for s, qty, price in lines:
-            self._engine.emit("sale.recorded", s.sku, {
-                "sku": s.sku, "region": customer.region, "channel": "web", "quantity": qty,
-                "unitPrice": price, "orderId": order_id,
-            })
+            self._engine.emit(
+                "sale.recorded",
+                s.sku,
+                {
+                    "sku": s.sku,
+                    "region": customer.region,
+                    "channel": "web",
+                    "quantity": qty,
+                    "unitPrice": price,
+                    "orderId": order_id,
+                },
+            )
 
     def _business_order(self, _: Any = None) -> None:
         rng = self._rng
         first = self._catalogue.pick(rng)
         customer = self._business[rng.randrange(len(self._business))]
-        skus = [first] + self._catalogue.companions(rng, first, rng.randint(*params.B2B_LINES) - 1,
-                                                    self._stocked_with(customer, first))
+        skus = [first] + self._catalogue.companions(
+            rng, first, rng.randint(*params.B2B_LINES) - 1, self._stocked_with(customer, first)
+        )
         # Business customers buy in volume at a negotiated price.
         lines = [(s, rng.randint(1, 2 * s.line_units - 1), round(s.unit_price * 0.9, 2)) for s in skus]
         self._orders.place(customer, lines)
@@ -152,11 +162,18 @@ class Demand:
         rng = self._rng
         store = self._stores[rng.randrange(len(self._stores))]
         u = rng.random()
-        self._engine.emit("sale.recorded", sku.sku, {
-            "sku": sku.sku, "region": store.region, "channel": "pos",
-            "quantity": 1 if u < 0.8 else (2 if u < 0.95 else 3),
-            "unitPrice": self._price(sku), "storeId": store.store_id,
-        })
+        self._engine.emit(
+            "sale.recorded",
+            sku.sku,
+            {
+                "sku": sku.sku,
+                "region": store.region,
+                "channel": "pos",
+                "quantity": 1 if u < 0.8 else (2 if u < 0.95 else 3),
+                "unitPrice": self._price(sku),
+                "storeId": store.store_id,
+            },
+        )
 
     # --- spikes ---------------------------------------------------------------------------------
 

@@ -66,8 +66,12 @@ class Disruptions:
             ports = self._ports[region]
             starts = now + int(rng.uniform(0, 2) * MS_PER_H)
             ends = starts + int(rng.uniform(12, 96) * MS_PER_H)
-            fields: dict[str, Any] = {"region": region, "port": ports[rng.randrange(len(ports))],
-                                      "severity": severity, "startsAt": ts.seconds(starts)}
+            fields: dict[str, Any] = {
+                "region": region,
+                "port": ports[rng.randrange(len(ports))],
+                "severity": severity,
+                "startsAt": ts.seconds(starts),
+            }
             # Port authorities often announce a closure before they know when it will end.
             if rng.random() < 0.7:
                 fields["endsAt"] = ts.seconds(ends)
@@ -79,13 +83,17 @@ class Disruptions:
             starts = now + int(rng.uniform(0, 6) * MS_PER_H)
             ends = starts + int(rng.uniform(6, 48) * MS_PER_H)
             descriptions = _WEATHER[severity]
-            engine.emit("weather.alert", region, {
-                "region": region,
-                "severity": severity,
-                "description": descriptions[rng.randrange(len(descriptions))],
-                "startsAt": ts.seconds(starts),
-                "endsAt": ts.seconds(ends),
-            })
+            engine.emit(
+                "weather.alert",
+                region,
+                {
+                    "region": region,
+                    "severity": severity,
+                    "description": descriptions[rng.randrange(len(descriptions))],
+                    "startsAt": ts.seconds(starts),
+                    "endsAt": ts.seconds(ends),
+                },
+            )
             if severity != "low":
                 self._weather.append((region, starts, ends))
         self._schedule_next()

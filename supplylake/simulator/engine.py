@@ -56,8 +56,9 @@ class Engine:
         event_id = new_uuid(self._ids)
         payload = {"eventId": event_id, "eventType": event_type, "timestamp": self.timestamps.millis(t)}
         payload.update(fields)
-        self._out.append(SimEvent(FAMILY_OF[event_type], key, orjson.dumps(payload), event_type, event_id,
-                                  from_ms(t), None, t))
+        self._out.append(
+            SimEvent(FAMILY_OF[event_type], key, orjson.dumps(payload), event_type, event_id, from_ms(t), None, t)
+        )
         return event_id
 
     def run(self, until_ms: int | None = None) -> Iterator[SimEvent]:

@@ -73,13 +73,18 @@ class ErpSnapshot:
     def label_rows(self) -> Iterator[list[Any]]:
         stamp = Timestamps().millis(self.time_ms)
         for lab in self.labels:
-            yield [stamp, lab.warehouse_id, lab.sku, lab.label,
-                   "" if lab.stream_on_hand is None else lab.stream_on_hand,
-                   "" if lab.erp_on_hand is None else lab.erp_on_hand]
+            yield [
+                stamp,
+                lab.warehouse_id,
+                lab.sku,
+                lab.label,
+                "" if lab.stream_on_hand is None else lab.stream_on_hand,
+                "" if lab.erp_on_hand is None else lab.erp_on_hand,
+            ]
 
 
 class _Capture:
-    __slots__ = ("t_ms", "levels", "next_moves")
+    __slots__ = ("levels", "next_moves", "t_ms")
 
     def __init__(self, t_ms: int, levels: list[tuple[PairState, int, float, int, int]]) -> None:
         self.t_ms = t_ms
@@ -90,8 +95,16 @@ class _Capture:
 class ErpClerk:
     """Captures the true stock every ``every_ms`` and hands finished snapshots to ``ready``."""
 
-    def __init__(self, engine: Engine, rng: Random, world: World, book: StockBook, every_ms: int,
-                 disagreement_rate: float, ready: deque[ErpSnapshot]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        rng: Random,
+        world: World,
+        book: StockBook,
+        every_ms: int,
+        disagreement_rate: float,
+        ready: deque[ErpSnapshot],
+    ) -> None:
         self._engine = engine
         self._rng = rng
         self._book = book
@@ -104,9 +117,11 @@ class ErpClerk:
         n_ghosts = 0
         if disagreement_rate > 0 and world.unstocked:
             n_ghosts = min(len(world.unstocked), max(1, round(disagreement_rate * rows * _GHOST_SHARE)))
-        self._ghosts = [(wh, sku, rng.randint(5, 200), item_cost)
-                        for wh, sku in sorted(rng.sample(list(world.unstocked), n_ghosts))
-                        for item_cost in [next(s.unit_cost for s in world.skus if s.sku == sku)]]
+        self._ghosts = [
+            (wh, sku, rng.randint(5, 200), item_cost)
+            for wh, sku in sorted(rng.sample(list(world.unstocked), n_ghosts))
+            for item_cost in [next(s.unit_cost for s in world.skus if s.sku == sku)]
+        ]
         self._planted = max(0, round(disagreement_rate * (len(world.pairs) + n_ghosts)) - n_ghosts)
 
     def start(self) -> None:

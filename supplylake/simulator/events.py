@@ -15,11 +15,30 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # docs/wire-format.md: family of every event type, its topic and what the message key is.
 FAMILY_OF: dict[str, str] = {
-    **dict.fromkeys(("inventory.received", "inventory.shipped", "inventory.adjusted", "inventory.counted",
-                     "inventory.reserved", "inventory.released"), "inventory"),
+    **dict.fromkeys(
+        (
+            "inventory.received",
+            "inventory.shipped",
+            "inventory.adjusted",
+            "inventory.counted",
+            "inventory.reserved",
+            "inventory.released",
+        ),
+        "inventory",
+    ),
     **dict.fromkeys(("order.placed", "warehouse.picking.started", "warehouse.picking.completed"), "orders"),
-    **dict.fromkeys(("shipment.created", "carrier.picked_up", "in.transit", "out.for.delivery",
-                     "delivery.attempted", "delivered", "shipment.telemetry"), "shipments"),
+    **dict.fromkeys(
+        (
+            "shipment.created",
+            "carrier.picked_up",
+            "in.transit",
+            "out.for.delivery",
+            "delivery.attempted",
+            "delivered",
+            "shipment.telemetry",
+        ),
+        "shipments",
+    ),
     **dict.fromkeys(("po.created", "asn.sent", "supplier.leadtime.changed", "quality.rejected"), "suppliers"),
     "sale.recorded": "sales",
     **dict.fromkeys(("port.closure", "weather.alert"), "signals"),
@@ -67,7 +86,7 @@ def from_ms(ms: int) -> datetime:
 class Timestamps:
     """ISO 8601 UTC strings from epoch ms, caching the date-time prefix of the current second."""
 
-    __slots__ = ("_second", "_prefix")
+    __slots__ = ("_prefix", "_second")
 
     def __init__(self) -> None:
         self._second = -1

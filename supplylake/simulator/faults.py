@@ -36,7 +36,13 @@ from supplylake.simulator.errors import SimulatorConfigError
 from supplylake.simulator.events import SimEvent, Timestamps, new_uuid
 
 FAULT_KINDS: tuple[str, ...] = (
-    "duplicate", "out_of_order", "late", "malformed_json", "missing_field", "unknown_type", "schema_drift",
+    "duplicate",
+    "out_of_order",
+    "late",
+    "malformed_json",
+    "missing_field",
+    "unknown_type",
+    "schema_drift",
 )
 DEAD_LETTER_KINDS: tuple[str, ...] = ("malformed_json", "missing_field", "unknown_type")
 # Kinds that add a message on top of the clean stream (the others move or decorate one).
@@ -63,8 +69,16 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "order.placed": ("orderId", "customerId", "region", "warehouseId", "promisedDelivery", "lines"),
     "warehouse.picking.started": ("orderId", "warehouseId"),
     "warehouse.picking.completed": ("orderId", "warehouseId"),
-    "shipment.created": ("shipmentId", "orderId", "carrier", "warehouseId", "expectedDelivery", "category",
-                         "origin", "destination"),
+    "shipment.created": (
+        "shipmentId",
+        "orderId",
+        "carrier",
+        "warehouseId",
+        "expectedDelivery",
+        "category",
+        "origin",
+        "destination",
+    ),
     "carrier.picked_up": ("shipmentId",),
     "in.transit": ("shipmentId",),
     "out.for.delivery": ("shipmentId",),
@@ -159,8 +173,11 @@ class FaultManifest:
         """Account one emitted event (call for every event, in emission order)."""
         if event.fault is not None:
             self.counts[event.fault] += 1
-            self.records.append(FaultRecord(self.emitted, event.fault, event.event_id, event.event_type,
-                                            event.family, event.key, event.time_ms))
+            self.records.append(
+                FaultRecord(
+                    self.emitted, event.fault, event.event_id, event.event_type, event.family, event.key, event.time_ms
+                )
+            )
         self.emitted += 1
 
     @property
@@ -179,9 +196,16 @@ class FaultManifest:
             "expectedDeadLetters": self.expected_dead_letters,
             "faults": {
                 kind: [
-                    {"index": r.index, "eventId": r.event_id, "eventType": r.event_type, "family": r.family,
-                     "key": r.key, "eventTime": stamps.millis(r.event_time_ms)}
-                    for r in self.records if r.kind == kind
+                    {
+                        "index": r.index,
+                        "eventId": r.event_id,
+                        "eventType": r.event_type,
+                        "family": r.family,
+                        "key": r.key,
+                        "eventTime": stamps.millis(r.event_time_ms),
+                    }
+                    for r in self.records
+                    if r.kind == kind
                 ]
                 for kind in FAULT_KINDS
             },
@@ -197,8 +221,9 @@ class FaultManifest:
 class FaultInjector:
     """Turns the clean, time-ordered stream into the emitted one."""
 
-    def __init__(self, config: FaultConfig, rng: Random, *, events_per_hour: float,
-                 until_ms: int | None = None) -> None:
+    def __init__(
+        self, config: FaultConfig, rng: Random, *, events_per_hour: float, until_ms: int | None = None
+    ) -> None:
         self._rng = rng
         self._ratios = {k: r for k, r in config.ratios().items() if r > 0}
         self._until_ms = until_ms
@@ -271,8 +296,10 @@ class FaultInjector:
                 self._fire("late")
                 next_due = min(self._due_at.values())
             elif slot >= next_due:
-                due = sorted((k for k, at in self._due_at.items() if slot >= at),
-                             key=lambda k: (-(slot - self._due_at[k]) * self._ratios[k], FAULT_KINDS.index(k)))
+                due = sorted(
+                    (k for k, at in self._due_at.items() if slot >= at),
+                    key=lambda k: (-(slot - self._due_at[k]) * self._ratios[k], FAULT_KINDS.index(k)),
+                )
                 for kind in due:
                     head = ahead[0] if ahead and ahead[0].fault is None else None
                     if kind == "late":
@@ -316,9 +343,15 @@ class FaultInjector:
                     left_ms = until - _LATE_TAIL_MS - ahead[0].time_ms
                     ramp = min(ramp, max(0.0, left_ms / (_LATE_POOL_MINUTES * 60_000)))
                 late_lead = self._late_lead * ramp
-                while (late_ratio and not closing and not ooo_in_flight and ahead and ahead[0].fault is None
-                       and withheld < late_ratio * slot + late_lead
-                       and (until is None or ahead[0].time_ms <= until - _LATE_TAIL_MS)):
+                while (
+                    late_ratio
+                    and not closing
+                    and not ooo_in_flight
+                    and ahead
+                    and ahead[0].fault is None
+                    and withheld < late_ratio * slot + late_lead
+                    and (until is None or ahead[0].time_ms <= until - _LATE_TAIL_MS)
+                ):
                     pool.append(dataclasses.replace(ahead.popleft(), fault="late"))
                     withheld += 1
                     if not ahead and not exhausted:
@@ -377,15 +410,32 @@ class FaultInjector:
         if kind == "missing_field":
             candidates = (*REQUIRED_FIELDS[head.event_type or ""], "timestamp")
             del payload[candidates[rng.randrange(len(candidates))]]
-            return SimEvent(head.family, head.key, orjson.dumps(payload), head.event_type, event_id,
-                            head.event_time, kind, head.time_ms)
+            return SimEvent(
+                head.family,
+                head.key,
+                orjson.dumps(payload),
+                head.event_type,
+                event_id,
+                head.event_time,
+                kind,
+                head.time_ms,
+            )
         if kind == "unknown_type":
             names = UNKNOWN_TYPES[head.family]
             payload["eventType"] = names[rng.randrange(len(names))]
-            return SimEvent(head.family, head.key, orjson.dumps(payload), payload["eventType"], event_id,
-                            head.event_time, kind, head.time_ms)
-        return SimEvent(head.family, head.key, _garble(orjson.dumps(payload), rng), None, None,
-                        head.event_time, kind, head.time_ms)
+            return SimEvent(
+                head.family,
+                head.key,
+                orjson.dumps(payload),
+                payload["eventType"],
+                event_id,
+                head.event_time,
+                kind,
+                head.time_ms,
+            )
+        return SimEvent(
+            head.family, head.key, _garble(orjson.dumps(payload), rng), None, None, head.event_time, kind, head.time_ms
+        )
 
 
 def _garble(raw: bytes, rng: Random) -> bytes:

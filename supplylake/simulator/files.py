@@ -74,19 +74,21 @@ def write_jsonl(
                 last = t
     if manifest_path is not None:
         manifest.write(manifest_path)
-    return SimulationSummary(target, manifest.emitted, dict(families), dict(types), dict(faults), first, last,
-                             manifest)
+    return SimulationSummary(target, manifest.emitted, dict(families), dict(types), dict(faults), first, last, manifest)
 
 
-def write_erp_snapshots(snapshots: Iterable[ErpSnapshot], path: str | Path, *,
-                        labels_path: str | Path | None = None) -> tuple[Path, Path]:
+def write_erp_snapshots(
+    snapshots: Iterable[ErpSnapshot], path: str | Path, *, labels_path: str | Path | None = None
+) -> tuple[Path, Path]:
     """ERP snapshots CSV and, beside it, ``erp_snapshot_labels.csv`` (the planted differences)."""
     target = Path(path)
     labels_target = Path(labels_path) if labels_path is not None else target.with_name("erp_snapshot_labels.csv")
     target.parent.mkdir(parents=True, exist_ok=True)
     labels_target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", newline="", encoding="utf-8") as rows_fh, \
-            labels_target.open("w", newline="", encoding="utf-8") as labels_fh:
+    with (
+        target.open("w", newline="", encoding="utf-8") as rows_fh,
+        labels_target.open("w", newline="", encoding="utf-8") as labels_fh,
+    ):
         rows = csv.writer(rows_fh, lineterminator="\n")
         labels = csv.writer(labels_fh, lineterminator="\n")
         rows.writerow(SNAPSHOT_COLUMNS)

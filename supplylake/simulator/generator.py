@@ -77,8 +77,7 @@ class SimulationConfig:
         if self.erp_snapshot_every <= timedelta(0):
             raise SimulatorConfigError("erp_snapshot_every must be positive")
         if not 0.0 <= self.erp_disagreement_rate <= 0.5:
-            raise SimulatorConfigError(
-                f"erp_disagreement_rate must be within 0..0.5, got {self.erp_disagreement_rate}")
+            raise SimulatorConfigError(f"erp_disagreement_rate must be within 0..0.5, got {self.erp_disagreement_rate}")
         if not 0.0 <= self.seasonality <= 1.0:
             raise SimulatorConfigError(f"seasonality must be within 0..1, got {self.seasonality}")
 
@@ -92,8 +91,14 @@ class Simulation:
 
     def __init__(self, config: SimulationConfig | None = None) -> None:
         self.config = cfg = config or SimulationConfig()
-        sizes = {"warehouses": cfg.warehouses, "skus": cfg.skus, "suppliers": cfg.suppliers,
-                 "carriers": cfg.carriers, "customers": cfg.customers, "regions": cfg.regions}
+        sizes = {
+            "warehouses": cfg.warehouses,
+            "skus": cfg.skus,
+            "suppliers": cfg.suppliers,
+            "carriers": cfg.carriers,
+            "customers": cfg.customers,
+            "regions": cfg.regions,
+        }
         # Geometry does not depend on the demand scale, so calibrate on a first build, then
         # build the world whose stock levels fit the calibrated order rate.
         self.calibration: Calibration = calibrate(World.build(cfg.seed, **sizes), cfg.events_per_hour)
@@ -116,8 +121,9 @@ class Simulation:
         self.erp_snapshots = []
         ready: deque[ErpSnapshot] = deque()
         engine, clerk = self._wire(ready)
-        injector = FaultInjector(cfg.faults, Random(f"supplylake-faults:{cfg.seed}"),
-                                 events_per_hour=cfg.events_per_hour, until_ms=until_ms)
+        injector = FaultInjector(
+            cfg.faults, Random(f"supplylake-faults:{cfg.seed}"), events_per_hour=cfg.events_per_hour, until_ms=until_ms
+        )
         manifest, published = self.manifest, self.erp_snapshots
         if max_events is not None and max_events < 0:
             raise SimulatorConfigError(f"max_events must not be negative, got {max_events}")
@@ -141,8 +147,15 @@ class Simulation:
         engine = Engine(start_ms, Random(f"supplylake-ids:{seed}"))
         rng = Random(f"supplylake-sim:{seed}")
         book = StockBook(world.pairs, world.skus)
-        clerk = ErpClerk(engine, Random(f"supplylake-erp:{seed}"), world, book,
-                         int(cfg.erp_snapshot_every.total_seconds() * 1000), cfg.erp_disagreement_rate, ready)
+        clerk = ErpClerk(
+            engine,
+            Random(f"supplylake-erp:{seed}"),
+            world,
+            book,
+            int(cfg.erp_snapshot_every.total_seconds() * 1000),
+            cfg.erp_disagreement_rate,
+            ready,
+        )
         disruptions = Disruptions(engine, rng, world)
         shipments = Shipments(engine, rng, world, disruptions, self.tag)
         replenisher = Replenisher(engine, rng, world, book, clerk, disruptions, self.tag)
@@ -165,4 +178,3 @@ def _run_tag(seed: int) -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     digest = hashlib.sha256(f"supplylake-run:{seed}".encode()).digest()
     return "".join(alphabet[b % len(alphabet)] for b in digest[:4])
-

@@ -21,8 +21,9 @@ _COUNT_HOUR_UTC = 9  # 03:00 US local, when the night shift counts
 
 
 class InventoryNoise:
-    def __init__(self, engine: Engine, rng: Random, book: StockBook, replenisher: Replenisher,
-                 adjustments_per_hour: float) -> None:
+    def __init__(
+        self, engine: Engine, rng: Random, book: StockBook, replenisher: Replenisher, adjustments_per_hour: float
+    ) -> None:
         self._engine = engine
         self._rng = rng
         self._book = book
@@ -30,7 +31,7 @@ class InventoryNoise:
         self._replenisher = replenisher
         self._rate_per_ms = adjustments_per_hour / MS_PER_H
         # Each warehouse walks through its SKUs in a fixed rotation, a slice per night.
-        self._rotation = {wh: 0 for wh in book.by_warehouse}
+        self._rotation = dict.fromkeys(book.by_warehouse, 0)
 
     def start(self) -> None:
         if self._rate_per_ms > 0 and self._pairs:
@@ -51,12 +52,16 @@ class InventoryNoise:
             delta = rng.randint(1, 3)
             reasons = _GAIN_REASONS
         pair.on_hand += delta
-        engine.emit("inventory.adjusted", pair.key, {
-            "warehouseId": pair.warehouse_id,
-            "sku": pair.sku,
-            "quantity": delta,
-            "reason": reasons[rng.randrange(len(reasons))],
-        })
+        engine.emit(
+            "inventory.adjusted",
+            pair.key,
+            {
+                "warehouseId": pair.warehouse_id,
+                "sku": pair.sku,
+                "quantity": delta,
+                "reason": reasons[rng.randrange(len(reasons))],
+            },
+        )
         self._replenisher.touch(pair)
         engine.after(rng.expovariate(self._rate_per_ms), self._adjust)
 
@@ -79,7 +84,13 @@ class InventoryNoise:
             # Unrecorded shrinkage mostly, sometimes a forgotten pallet; never below what is promised.
             counted = max(pair.reserved, counted + (rng.randint(1, 3) if rng.random() < 0.25 else -rng.randint(1, 3)))
         pair.on_hand = counted
-        self._engine.emit("inventory.counted", pair.key, {
-            "warehouseId": pair.warehouse_id, "sku": pair.sku, "quantity": counted,
-        })
+        self._engine.emit(
+            "inventory.counted",
+            pair.key,
+            {
+                "warehouseId": pair.warehouse_id,
+                "sku": pair.sku,
+                "quantity": counted,
+            },
+        )
         self._replenisher.touch(pair)

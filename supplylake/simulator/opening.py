@@ -23,12 +23,22 @@ from supplylake.simulator.stock import StockBook
 from supplylake.simulator.world import Customer, World
 
 
-def open_books(engine: Engine, rng: Random, world: World, book: StockBook, calibration: Calibration,
-               replenisher: Replenisher, orders: Orders, shipments: Shipments, demand: Demand) -> None:
+def open_books(
+    engine: Engine,
+    rng: Random,
+    world: World,
+    book: StockBook,
+    calibration: Calibration,
+    replenisher: Replenisher,
+    orders: Orders,
+    shipments: Shipments,
+    demand: Demand,
+) -> None:
     for pair in book:
         pair.on_hand = max(0, round(pair.reorder_point * rng.uniform(*params.OPENING_STOCK_FACTOR)))
-        engine.emit("inventory.counted", pair.key,
-                    {"warehouseId": pair.warehouse_id, "sku": pair.sku, "quantity": pair.on_hand})
+        engine.emit(
+            "inventory.counted", pair.key, {"warehouseId": pair.warehouse_id, "sku": pair.sku, "quantity": pair.on_hand}
+        )
     for pair in book:
         replenisher.touch(pair)
     # Trips under way are length-biased: a long trip is more likely to be on the road right now.
@@ -45,8 +55,18 @@ def open_books(engine: Engine, rng: Random, world: World, book: StockBook, calib
 class _Announcer:
     """One agenda entry that announces the opening shipments at random moments of the first hour."""
 
-    def __init__(self, engine: Engine, rng: Random, world: World, cum_weights: list[float], orders: Orders,
-                 shipments: Shipments, demand: Demand, on_road: int, waiting: int) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        rng: Random,
+        world: World,
+        cum_weights: list[float],
+        orders: Orders,
+        shipments: Shipments,
+        demand: Demand,
+        on_road: int,
+        waiting: int,
+    ) -> None:
         self._engine = engine
         self._rng = rng
         self._customers = world.customers
@@ -65,8 +85,7 @@ class _Announcer:
     def _announce(self, _: object = None) -> None:
         rng = self._rng
         self._left -= 1
-        customer = self._customers[min(bisect_right(self._cum, rng.random() * self._cum[-1]),
-                                       len(self._customers) - 1)]
+        customer = self._customers[min(bisect_right(self._cum, rng.random() * self._cum[-1]), len(self._customers) - 1)]
         sku = self._demand.pick_sku()
         warehouse = self._orders.choose_warehouse(customer, [sku], [0])
         # On the road or still waiting for the carrier, drawn without replacement.

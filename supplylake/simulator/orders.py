@@ -24,10 +24,11 @@ _PROMISE_SPEED_KMH = 50.0
 
 
 class Order:
-    __slots__ = ("order_id", "customer", "warehouse", "lines", "reserved", "attempts", "category")
+    __slots__ = ("attempts", "category", "customer", "lines", "order_id", "reserved", "warehouse")
 
-    def __init__(self, order_id: str, customer: Customer, warehouse: Warehouse,
-                 lines: list[tuple[Sku, int, float]]) -> None:
+    def __init__(
+        self, order_id: str, customer: Customer, warehouse: Warehouse, lines: list[tuple[Sku, int, float]]
+    ) -> None:
         self.order_id = order_id
         self.customer = customer
         self.warehouse = warehouse
@@ -38,8 +39,17 @@ class Order:
 
 
 class Orders:
-    def __init__(self, engine: Engine, rng: Random, world: World, book: StockBook, shipments: Shipments,
-                 replenisher: Replenisher, clerk: ErpClerk, tag: str) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        rng: Random,
+        world: World,
+        book: StockBook,
+        shipments: Shipments,
+        replenisher: Replenisher,
+        clerk: ErpClerk,
+        tag: str,
+    ) -> None:
         self._engine = engine
         self._rng = rng
         self._book = book
@@ -80,8 +90,7 @@ class Orders:
                 return self._warehouses[w]
         return self._warehouses[stocking[0]]
 
-    def place(self, customer: Customer, lines: list[tuple[Sku, int, float]],
-              order_id: str | None = None) -> str | None:
+    def place(self, customer: Customer, lines: list[tuple[Sku, int, float]], order_id: str | None = None) -> str | None:
         """Emit ``order.placed`` now and start fulfilment; ``None`` if no warehouse stocks the lines."""
         engine = self._engine
         warehouse = self.choose_warehouse(customer, [s for s, _, _ in lines], [q for _, q, _ in lines])
@@ -91,14 +100,18 @@ class Orders:
         transit_h = distance_km(warehouse.lat, warehouse.lon, customer.lat, customer.lon) / _PROMISE_SPEED_KMH
         promised = engine.now + int((_PROMISE_PROCESSING_H + transit_h) * MS_PER_H)
         promised = -(-promised // MS_PER_H) * MS_PER_H
-        engine.emit("order.placed", order.order_id, {
-            "orderId": order.order_id,
-            "customerId": customer.customer_id,
-            "region": customer.region,
-            "warehouseId": warehouse.warehouse_id,
-            "promisedDelivery": engine.timestamps.seconds(promised),
-            "lines": [{"sku": s.sku, "quantity": q, "unitPrice": p} for s, q, p in lines],
-        })
+        engine.emit(
+            "order.placed",
+            order.order_id,
+            {
+                "orderId": order.order_id,
+                "customerId": customer.customer_id,
+                "region": customer.region,
+                "warehouseId": warehouse.warehouse_id,
+                "promisedDelivery": engine.timestamps.seconds(promised),
+                "lines": [{"sku": s.sku, "quantity": q, "unitPrice": p} for s, q, p in lines],
+            },
+        )
         self.placed += 1
         engine.after(self._rng.uniform(*params.RESERVE_DELAY_S) * MS_PER_S, self._reserve, order)
         return order.order_id
@@ -114,9 +127,16 @@ class Orders:
                 continue
             pair.reserved += take
             order.reserved.append((pair, take))
-            engine.emit("inventory.reserved", pair.key, {
-                "warehouseId": wh, "sku": pair.sku, "quantity": take, "orderId": order.order_id,
-            })
+            engine.emit(
+                "inventory.reserved",
+                pair.key,
+                {
+                    "warehouseId": wh,
+                    "sku": pair.sku,
+                    "quantity": take,
+                    "orderId": order.order_id,
+                },
+            )
         # Reserving (or failing to) is when the buyer notices a low position.
         for sku, _, _ in order.lines:
             self._replenisher.touch(book.pairs[(wh, sku.sku)])
@@ -130,15 +150,25 @@ class Orders:
             self.dropped += 1
 
     def _pick_start(self, order: Order) -> None:
-        self._engine.emit("warehouse.picking.started", order.order_id, {
-            "orderId": order.order_id, "warehouseId": order.warehouse.warehouse_id,
-        })
+        self._engine.emit(
+            "warehouse.picking.started",
+            order.order_id,
+            {
+                "orderId": order.order_id,
+                "warehouseId": order.warehouse.warehouse_id,
+            },
+        )
         self._engine.after(self._rng.uniform(*params.PICK_DURATION_MIN) * MS_PER_MIN, self._pick_done, order)
 
     def _pick_done(self, order: Order) -> None:
-        self._engine.emit("warehouse.picking.completed", order.order_id, {
-            "orderId": order.order_id, "warehouseId": order.warehouse.warehouse_id,
-        })
+        self._engine.emit(
+            "warehouse.picking.completed",
+            order.order_id,
+            {
+                "orderId": order.order_id,
+                "warehouseId": order.warehouse.warehouse_id,
+            },
+        )
         self._engine.after(self._rng.uniform(*params.DISPATCH_MIN) * MS_PER_MIN, self._dispatch, order)
 
     def _dispatch(self, order: Order) -> None:
@@ -146,12 +176,26 @@ class Orders:
         wh = order.warehouse.warehouse_id
         for pair, qty in order.reserved:
             pair.reserved -= qty
-            engine.emit("inventory.released", pair.key, {
-                "warehouseId": wh, "sku": pair.sku, "quantity": qty, "orderId": order.order_id,
-            })
+            engine.emit(
+                "inventory.released",
+                pair.key,
+                {
+                    "warehouseId": wh,
+                    "sku": pair.sku,
+                    "quantity": qty,
+                    "orderId": order.order_id,
+                },
+            )
             pair.on_hand -= qty
-            engine.emit("inventory.shipped", pair.key, {
-                "warehouseId": wh, "sku": pair.sku, "quantity": qty, "orderId": order.order_id,
-            })
+            engine.emit(
+                "inventory.shipped",
+                pair.key,
+                {
+                    "warehouseId": wh,
+                    "sku": pair.sku,
+                    "quantity": qty,
+                    "orderId": order.order_id,
+                },
+            )
             self._clerk.movement(pair, -qty)
         self._shipments.create(order.order_id, order.warehouse, order.customer, order.category)

@@ -21,15 +21,21 @@ from supplylake.simulator.stock import PairState, StockBook
 from supplylake.simulator.world import Supplier, World
 
 _JUMP_REASONS = ("raw material shortage", "capacity constraint", "labour strike", "factory retooling")
-_REJECT_REASONS = ("damaged packaging", "failed inspection", "wrong item", "expired shelf life",
-                   "temperature log incomplete")
+_REJECT_REASONS = (
+    "damaged packaging",
+    "failed inspection",
+    "wrong item",
+    "expired shelf life",
+    "temperature log incomplete",
+)
 
 
 class _PurchaseOrder:
-    __slots__ = ("po_id", "supplier", "warehouse_id", "lines", "shipped")
+    __slots__ = ("lines", "po_id", "shipped", "supplier", "warehouse_id")
 
-    def __init__(self, po_id: str, supplier: Supplier, warehouse_id: str,
-                 lines: list[tuple[PairState, int, float]]) -> None:
+    def __init__(
+        self, po_id: str, supplier: Supplier, warehouse_id: str, lines: list[tuple[PairState, int, float]]
+    ) -> None:
         self.po_id = po_id
         self.supplier = supplier
         self.warehouse_id = warehouse_id
@@ -38,8 +44,16 @@ class _PurchaseOrder:
 
 
 class Replenisher:
-    def __init__(self, engine: Engine, rng: Random, world: World, book: StockBook, clerk: ErpClerk,
-                 disruptions: Disruptions, tag: str) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        rng: Random,
+        world: World,
+        book: StockBook,
+        clerk: ErpClerk,
+        disruptions: Disruptions,
+        tag: str,
+    ) -> None:
         self._engine = engine
         self._rng = rng
         self._book = book
@@ -98,13 +112,17 @@ class Replenisher:
         promised = now + lead_ms
         for pair, qty, _ in lines:
             pair.on_order += qty
-        engine.emit("po.created", supplier.supplier_id, {
-            "supplierId": supplier.supplier_id,
-            "poId": po.po_id,
-            "warehouseId": warehouse_id,
-            "promisedDate": engine.timestamps.seconds(promised),
-            "lines": [{"sku": p.sku, "quantity": q, "unitCost": c} for p, q, c in lines],
-        })
+        engine.emit(
+            "po.created",
+            supplier.supplier_id,
+            {
+                "supplierId": supplier.supplier_id,
+                "poId": po.po_id,
+                "warehouseId": warehouse_id,
+                "promisedDate": engine.timestamps.seconds(promised),
+                "lines": [{"sku": p.sku, "quantity": q, "unitCost": c} for p, q, c in lines],
+            },
+        )
         ship_ms = now + int(lead_ms * rng.uniform(*params.SHIP_FRACTION))
         if rng.random() < supplier.reliability:
             arrival = max(ship_ms + 12 * MS_PER_H, promised - int(rng.uniform(*params.EARLY_ARRIVAL) * MS_PER_H))
@@ -121,14 +139,18 @@ class Replenisher:
         for _, qty, _ in po.lines:
             short = rng.random() < po.supplier.short_ship_rate
             po.shipped.append(max(1, round(qty * rng.uniform(*params.SHORT_SHIP_FILL))) if short else qty)
-        engine.emit("asn.sent", po.supplier.supplier_id, {
-            "supplierId": po.supplier.supplier_id,
-            "asnId": po.po_id.replace("PO-", "ASN-", 1),
-            "poId": po.po_id,
-            # The supplier's estimate, to the hour.
-            "expectedArrival": engine.timestamps.seconds(arrival - arrival % MS_PER_H),
-            "lines": [{"sku": p.sku, "quantity": q} for (p, _, _), q in zip(po.lines, po.shipped, strict=True)],
-        })
+        engine.emit(
+            "asn.sent",
+            po.supplier.supplier_id,
+            {
+                "supplierId": po.supplier.supplier_id,
+                "asnId": po.po_id.replace("PO-", "ASN-", 1),
+                "poId": po.po_id,
+                # The supplier's estimate, to the hour.
+                "expectedArrival": engine.timestamps.seconds(arrival - arrival % MS_PER_H),
+                "lines": [{"sku": p.sku, "quantity": q} for (p, _, _), q in zip(po.lines, po.shipped, strict=True)],
+            },
+        )
         t = arrival
         for index in range(len(po.lines)):
             engine.at(t, self._receive, (po, index))
@@ -143,28 +165,36 @@ class Replenisher:
         rejected = 0
         if rng.random() < po.supplier.rejection_rate:
             rejected = min(shipped, max(1, round(shipped * rng.uniform(*params.REJECT_SHARE))))
-            engine.emit("quality.rejected", supplier_id, {
-                "supplierId": supplier_id,
-                "poId": po.po_id,
-                "warehouseId": pair.warehouse_id,
-                "sku": pair.sku,
-                "quantity": rejected,
-                "reason": _REJECT_REASONS[rng.randrange(len(_REJECT_REASONS))],
-            })
+            engine.emit(
+                "quality.rejected",
+                supplier_id,
+                {
+                    "supplierId": supplier_id,
+                    "poId": po.po_id,
+                    "warehouseId": pair.warehouse_id,
+                    "sku": pair.sku,
+                    "quantity": rejected,
+                    "reason": _REJECT_REASONS[rng.randrange(len(_REJECT_REASONS))],
+                },
+            )
         pair.on_order -= ordered
         accepted = shipped - rejected
         if accepted > 0:
             self._batch_count += 1
             day = datetime.fromtimestamp(engine.now // 1000, UTC)
-            engine.emit("inventory.received", pair.key, {
-                "warehouseId": pair.warehouse_id,
-                "sku": pair.sku,
-                "quantity": accepted,
-                "supplierId": supplier_id,
-                "batchId": f"BATCH-{day:%Y-%m%d}-{self._batch_count:04d}",
-                "poId": po.po_id,
-                "unitCost": cost,
-            })
+            engine.emit(
+                "inventory.received",
+                pair.key,
+                {
+                    "warehouseId": pair.warehouse_id,
+                    "sku": pair.sku,
+                    "quantity": accepted,
+                    "supplierId": supplier_id,
+                    "batchId": f"BATCH-{day:%Y-%m%d}-{self._batch_count:04d}",
+                    "poId": po.po_id,
+                    "unitCost": cost,
+                },
+            )
             total = pair.on_hand + accepted
             pair.avg_cost = (max(pair.on_hand, 0) * pair.avg_cost + accepted * cost) / total
             pair.on_hand = total
@@ -202,9 +232,13 @@ class Replenisher:
         if new == previous:
             return
         self._lead_days[supplier.supplier_id] = new
-        self._engine.emit("supplier.leadtime.changed", supplier.supplier_id, {
-            "supplierId": supplier.supplier_id,
-            "previousLeadTimeDays": previous,
-            "newLeadTimeDays": new,
-            "reason": reason,
-        })
+        self._engine.emit(
+            "supplier.leadtime.changed",
+            supplier.supplier_id,
+            {
+                "supplierId": supplier.supplier_id,
+                "previousLeadTimeDays": previous,
+                "newLeadTimeDays": new,
+                "reason": reason,
+            },
+        )

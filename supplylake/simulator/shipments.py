@@ -32,9 +32,27 @@ def _point(lat: float, lon: float) -> dict[str, float]:
 
 
 class Shipment:
-    __slots__ = ("shipment_id", "order_id", "carrier", "category", "band", "pts", "cum", "transit_ms",
-                 "pickup_ms", "arrival_ms", "silent_ms", "done", "excursion", "deviation", "dest",
-                 "dest_region", "fails_once", "promise_ms", "scans")
+    __slots__ = (
+        "arrival_ms",
+        "band",
+        "carrier",
+        "category",
+        "cum",
+        "dest",
+        "dest_region",
+        "deviation",
+        "done",
+        "excursion",
+        "fails_once",
+        "order_id",
+        "pickup_ms",
+        "promise_ms",
+        "pts",
+        "scans",
+        "shipment_id",
+        "silent_ms",
+        "transit_ms",
+    )
 
     def __init__(self) -> None:
         self.silent_ms = _NEVER
@@ -65,8 +83,9 @@ class Shipments:
         self._engine.at(now + wait_ms, self._pickup, s)
         return s.shipment_id
 
-    def open_in_transit(self, order_id: str, warehouse: Warehouse, customer: Customer, category: str,
-                        progress: float) -> None:
+    def open_in_transit(
+        self, order_id: str, warehouse: Warehouse, customer: Customer, category: str, progress: float
+    ) -> None:
         """A shipment already on the road when the simulation starts (opening balance).
 
         It is announced with ``shipment.created`` and ``carrier.picked_up`` at the start so the
@@ -106,8 +125,9 @@ class Shipments:
         s.promise_ms = int((params.PICKUP_PLAN + planned_h + params.DELIVERY_BUFFER) * MS_PER_H)
         return s
 
-    def _route(self, origin: tuple[float, float], dest: tuple[float, float],
-               dist: float) -> tuple[list[tuple[float, float]], list[float]]:
+    def _route(
+        self, origin: tuple[float, float], dest: tuple[float, float], dist: float
+    ) -> tuple[list[tuple[float, float]], list[float]]:
         rng = self._rng
         n = 0 if dist < 150 else min(3, 1 + int(dist // 700))
         dlat, dlon = dest[0] - origin[0], dest[1] - origin[1]
@@ -117,8 +137,10 @@ class Shipments:
             off = rng.uniform(-0.08, 0.08)  # highways are not straight lines
             pts.append((origin[0] + dlat * f + dlon * off, origin[1] + dlon * f - dlat * off))
         pts.append(dest)
-        lengths = [math.hypot(b[0] - a[0], (b[1] - a[1]) * math.cos(math.radians(a[0])))
-                   for a, b in zip(pts, pts[1:], strict=False)]
+        lengths = [
+            math.hypot(b[0] - a[0], (b[1] - a[1]) * math.cos(math.radians(a[0])))
+            for a, b in zip(pts, pts[1:], strict=False)
+        ]
         total = sum(lengths) or 1.0
         cum = [0.0]
         for length in lengths:
@@ -158,8 +180,9 @@ class Shipments:
         n_scans = min(params.MAX_SCANS, max(1, int(transit / MS_PER_H / params.SCAN_EVERY)))
         # Scans are chained (one agenda entry per shipment at a time): memory stays flat at
         # high rates with hundreds of thousands of shipments on the road.
-        s.scans = sorted((pickup_ms + int(f * transit) for f in (rng.uniform(0.1, 0.95) for _ in range(n_scans))),
-                         reverse=True)
+        s.scans = sorted(
+            (pickup_ms + int(f * transit) for f in (rng.uniform(0.1, 0.95) for _ in range(n_scans))), reverse=True
+        )
         while s.scans and s.scans[-1] <= now:
             s.scans.pop()
         if s.scans:
@@ -178,8 +201,12 @@ class Shipments:
             norm = math.hypot(lat1 - lat0, lon1 - lon0) or 1.0
             km = rng.uniform(*params.DEVIATION_KM) * rng.choice((-1.0, 1.0))
             # Perpendicular to the overall direction of travel.
-            s.deviation = (start, end, (lon1 - lon0) / norm * km / _KM_PER_DEGREE,
-                           -(lat1 - lat0) / norm * km / _KM_PER_DEGREE)
+            s.deviation = (
+                start,
+                end,
+                (lon1 - lon0) / norm * km / _KM_PER_DEGREE,
+                -(lat1 - lat0) / norm * km / _KM_PER_DEGREE,
+            )
 
     def _scan(self, s: Shipment) -> None:
         now = self._engine.now
@@ -223,8 +250,7 @@ class Shipments:
             s.done = True
             self.in_transit -= 1
 
-    def _emit_tracking(self, event_type: str, s: Shipment, where: tuple[float, float],
-                       note: str | None = None) -> None:
+    def _emit_tracking(self, event_type: str, s: Shipment, where: tuple[float, float], note: str | None = None) -> None:
         fields: dict[str, Any] = {
             "shipmentId": s.shipment_id,
             "orderId": s.order_id,

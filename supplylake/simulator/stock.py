@@ -15,8 +15,21 @@ from supplylake.simulator.world import Pair, Sku
 class PairState:
     """Mutable stock of one stocked warehouse x SKU."""
 
-    __slots__ = ("warehouse_id", "sku", "key", "item", "on_hand", "reserved", "on_order", "avg_cost",
-                 "reorder_point", "order_up_to", "last_move_ms", "last_move_delta", "flagged")
+    __slots__ = (
+        "avg_cost",
+        "flagged",
+        "item",
+        "key",
+        "last_move_delta",
+        "last_move_ms",
+        "on_hand",
+        "on_order",
+        "order_up_to",
+        "reorder_point",
+        "reserved",
+        "sku",
+        "warehouse_id",
+    )
 
     def __init__(self, pair: Pair, item: Sku) -> None:
         self.warehouse_id = pair.warehouse_id

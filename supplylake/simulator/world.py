@@ -117,8 +117,20 @@ _SUPPLIER_ORIGINS: tuple[tuple[str, str | None, tuple[float, float]], ...] = (
     ("IN", "US-NORTHEAST", (10.0, 18.0)),
     ("KR", "US-WEST", (8.0, 15.0)),
 )
-_NAME_PREFIX = ("Apex", "Bright", "Everlink", "Northstar", "Pacific", "Summit", "Keystone", "Harbor", "Vertex",
-                "Bluewater", "Ironwood", "Meridian")
+_NAME_PREFIX = (
+    "Apex",
+    "Bright",
+    "Everlink",
+    "Northstar",
+    "Pacific",
+    "Summit",
+    "Keystone",
+    "Harbor",
+    "Vertex",
+    "Bluewater",
+    "Ironwood",
+    "Meridian",
+)
 _NAME_SUFFIX = {
     "ELECTRONICS": "Electronics",
     "HOME": "Home Goods",
@@ -160,8 +172,13 @@ class World:
     ) -> World:
         """A deterministic world; ``orders_per_day`` scales demand and stock levels."""
         region_codes = _check_regions(regions)
-        for name, value in (("warehouses", warehouses), ("skus", skus), ("suppliers", suppliers),
-                            ("carriers", carriers), ("customers", customers)):
+        for name, value in (
+            ("warehouses", warehouses),
+            ("skus", skus),
+            ("suppliers", suppliers),
+            ("carriers", carriers),
+            ("customers", customers),
+        ):
             if value < 1:
                 raise SimulatorConfigError(f"{name} must be at least 1, got {value}")
         if not orders_per_day > 0:
@@ -175,8 +192,9 @@ class World:
         templates = _pick_templates(skus, rng)
         carried = _carried(templates, whs, rng)
         sku_rows, pairs = _demand(templates, sups, whs, custs, carried, orders_per_day, rng)
-        unstocked = tuple(sorted((w.warehouse_id, t) for w in whs for t, _ in templates
-                                 if (w.warehouse_id, t) not in carried))
+        unstocked = tuple(
+            sorted((w.warehouse_id, t) for w in whs for t, _ in templates if (w.warehouse_id, t) not in carried)
+        )
         return cls(
             seed=seed,
             regions=region_codes,
@@ -205,10 +223,20 @@ class World:
         tables: list[tuple[str, list[str], list[list[object]]]] = [
             (
                 "skus.csv",
-                ["sku", "name", "category", "unit_cost", "reorder_point", "unit_price", "supplier_id",
-                 "daily_demand"],
-                [[s.sku, s.name, s.category, f"{s.unit_cost:.2f}", s.reorder_point, f"{s.unit_price:.2f}",
-                  s.supplier_id, f"{s.daily_demand:.1f}"] for s in self.skus],
+                ["sku", "name", "category", "unit_cost", "reorder_point", "unit_price", "supplier_id", "daily_demand"],
+                [
+                    [
+                        s.sku,
+                        s.name,
+                        s.category,
+                        f"{s.unit_cost:.2f}",
+                        s.reorder_point,
+                        f"{s.unit_price:.2f}",
+                        s.supplier_id,
+                        f"{s.daily_demand:.1f}",
+                    ]
+                    for s in self.skus
+                ],
             ),
             (
                 "warehouses.csv",
@@ -217,16 +245,41 @@ class World:
             ),
             (
                 "suppliers.csv",
-                ["supplier_id", "name", "country", "lead_time_days", "reliability", "short_ship_rate",
-                 "rejection_rate"],
-                [[s.supplier_id, s.name, s.country, f"{s.lead_time_days:g}", f"{s.reliability:.3f}",
-                  f"{s.short_ship_rate:.3f}", f"{s.rejection_rate:.3f}"] for s in self.suppliers],
+                [
+                    "supplier_id",
+                    "name",
+                    "country",
+                    "lead_time_days",
+                    "reliability",
+                    "short_ship_rate",
+                    "rejection_rate",
+                ],
+                [
+                    [
+                        s.supplier_id,
+                        s.name,
+                        s.country,
+                        f"{s.lead_time_days:g}",
+                        f"{s.reliability:.3f}",
+                        f"{s.short_ship_rate:.3f}",
+                        f"{s.rejection_rate:.3f}",
+                    ]
+                    for s in self.suppliers
+                ],
             ),
             (
                 "carriers.csv",
                 ["carrier", "name", "on_time_rate", "avg_speed_kmh", "cold_chain"],
-                [[c.carrier, c.name, f"{c.on_time_rate:.3f}", f"{c.avg_speed_kmh:.1f}",
-                  "true" if c.cold_chain else "false"] for c in self.carriers],
+                [
+                    [
+                        c.carrier,
+                        c.name,
+                        f"{c.on_time_rate:.3f}",
+                        f"{c.avg_speed_kmh:.1f}",
+                        "true" if c.cold_chain else "false",
+                    ]
+                    for c in self.carriers
+                ],
             ),
         ]
         written: list[Path] = []
@@ -267,8 +320,15 @@ def _warehouses(count: int, regions: tuple[str, ...], rng: random.Random) -> tup
         # A second site in the same metro sits a few km away from the first.
         dlat = 0.0 if number == 1 else rng.uniform(-0.15, 0.15)
         dlon = 0.0 if number == 1 else rng.uniform(-0.15, 0.15)
-        result.append(Warehouse(f"WH-{name.replace(' ', '').replace('.', '')}-{number:02d}", name, region,
-                                round(site.lat + dlat, 4), round(site.lon + dlon, 4)))
+        result.append(
+            Warehouse(
+                f"WH-{name.replace(' ', '').replace('.', '')}-{number:02d}",
+                name,
+                region,
+                round(site.lat + dlat, 4),
+                round(site.lon + dlon, 4),
+            )
+        )
     return tuple(result)
 
 
@@ -278,21 +338,24 @@ def _suppliers(count: int, regions: tuple[str, ...], rng: random.Random) -> tupl
     for i, number in enumerate(numbers):
         country, entry, (lo, hi) = _SUPPLIER_ORIGINS[i % len(_SUPPLIER_ORIGINS)]
         category = CATEGORIES[i % len(CATEGORIES)]
-        result.append(Supplier(
-            supplier_id=f"SUPP-{number}",
-            name=f"{rng.choice(_NAME_PREFIX)} {_NAME_SUFFIX[category]}",
-            country=country,
-            entry_region=entry if entry in regions else None,
-            lead_time_days=float(round(rng.uniform(lo, hi))),
-            reliability=round(rng.uniform(0.75, 0.97), 3),
-            short_ship_rate=round(rng.uniform(0.02, 0.10), 3),
-            rejection_rate=round(rng.uniform(0.01, 0.05), 3),
-        ))
+        result.append(
+            Supplier(
+                supplier_id=f"SUPP-{number}",
+                name=f"{rng.choice(_NAME_PREFIX)} {_NAME_SUFFIX[category]}",
+                country=country,
+                entry_region=entry if entry in regions else None,
+                lead_time_days=float(round(rng.uniform(lo, hi))),
+                reliability=round(rng.uniform(0.75, 0.97), 3),
+                short_ship_rate=round(rng.uniform(0.02, 0.10), 3),
+                rejection_rate=round(rng.uniform(0.01, 0.05), 3),
+            )
+        )
     return tuple(result)
 
 
-def _customers(count: int, regions: tuple[str, ...], whs: tuple[Warehouse, ...],
-               rng: random.Random) -> tuple[Customer, ...]:
+def _customers(
+    count: int, regions: tuple[str, ...], whs: tuple[Warehouse, ...], rng: random.Random
+) -> tuple[Customer, ...]:
     shares = [REGIONS[r].demand_share for r in regions]
     result = []
     for i in range(count):
@@ -300,10 +363,10 @@ def _customers(count: int, regions: tuple[str, ...], whs: tuple[Warehouse, ...],
         site: City = rng.choice(REGIONS[region].cities)
         lat = round(site.lat + rng.uniform(-0.25, 0.25), 4)
         lon = round(site.lon + rng.uniform(-0.25, 0.25), 4)
-        by_distance = tuple(w.warehouse_id for w in sorted(
-            whs, key=lambda w: (distance_km(lat, lon, w.lat, w.lon), w.warehouse_id)))
-        result.append(Customer(f"CUST-{i + 1:05d}", region, site.name, lat, lon, rng.random() < 0.35,
-                               by_distance))
+        by_distance = tuple(
+            w.warehouse_id for w in sorted(whs, key=lambda w: (distance_km(lat, lon, w.lat, w.lon), w.warehouse_id))
+        )
+        result.append(Customer(f"CUST-{i + 1:05d}", region, site.name, lat, lon, rng.random() < 0.35, by_distance))
     return tuple(result)
 
 
@@ -323,8 +386,16 @@ def _carriers(count: int, rng: random.Random) -> tuple[Carrier, ...]:
             code, name, cold = _CARRIERS[i]
         else:
             code, name, cold = f"CARR{i + 1:02d}", f"Regional Carrier {i + 1}", i % 3 == 0
-        result.append(Carrier(code, name, round(rng.uniform(0.84, 0.95), 3), round(rng.uniform(42.0, 58.0), 1),
-                              cold or count == 1, round(rng.uniform(0.008, 0.025), 4)))
+        result.append(
+            Carrier(
+                code,
+                name,
+                round(rng.uniform(0.84, 0.95), 3),
+                round(rng.uniform(42.0, 58.0), 1),
+                cold or count == 1,
+                round(rng.uniform(0.008, 0.025), 4),
+            )
+        )
     return tuple(result)
 
 
@@ -348,8 +419,9 @@ def _pick_templates(total: int, rng: random.Random) -> list[tuple[str, ProductTe
     """(sku id, template) per SKU, deterministic for the seed."""
     chosen: list[tuple[str, ProductTemplate]] = []
     for category, n in _category_counts(total).items():
-        ids = [(f"{t.kind}-{m}-{v}", t) for t in TEMPLATES if t.category == category
-               for m in t.models for v in t.variants]
+        ids = [
+            (f"{t.kind}-{m}-{v}", t) for t in TEMPLATES if t.category == category for m in t.models for v in t.variants
+        ]
         rng.shuffle(ids)
         # A very large assortment reuses templates as new generations (-G2, -G3...).
         for i in range(n):
@@ -359,8 +431,9 @@ def _pick_templates(total: int, rng: random.Random) -> list[tuple[str, ProductTe
     return chosen
 
 
-def _carried(templates: list[tuple[str, ProductTemplate]], whs: tuple[Warehouse, ...],
-             rng: random.Random) -> set[tuple[str, str]]:
+def _carried(
+    templates: list[tuple[str, ProductTemplate]], whs: tuple[Warehouse, ...], rng: random.Random
+) -> set[tuple[str, str]]:
     carried: set[tuple[str, str]] = set()
     for sku_id, _ in templates:
         stocked = [w.warehouse_id for w in whs if len(whs) == 1 or rng.random() < params.CARRY_PROBABILITY]
@@ -374,9 +447,15 @@ def _round_up(value: float, multiple: int) -> int:
     return int(math.ceil(value / multiple)) * multiple
 
 
-def _demand(templates: list[tuple[str, ProductTemplate]], sups: tuple[Supplier, ...],
-            whs: tuple[Warehouse, ...], custs: tuple[Customer, ...], carried: set[tuple[str, str]],
-            orders_per_day: float, rng: random.Random) -> tuple[tuple[Sku, ...], tuple[Pair, ...]]:
+def _demand(
+    templates: list[tuple[str, ProductTemplate]],
+    sups: tuple[Supplier, ...],
+    whs: tuple[Warehouse, ...],
+    custs: tuple[Customer, ...],
+    carried: set[tuple[str, str]],
+    orders_per_day: float,
+    rng: random.Random,
+) -> tuple[tuple[Sku, ...], tuple[Pair, ...]]:
     weights = [rng.lognormvariate(0.0, 0.8) for _ in templates]
     total_weight = sum(weights)
     web_lines = sum(n * p for n, p in params.WEB_LINES)
@@ -388,37 +467,43 @@ def _demand(templates: list[tuple[str, ProductTemplate]], sups: tuple[Supplier, 
         specialists = [s for i, s in enumerate(sups) if CATEGORIES[i % len(CATEGORIES)] == t.category]
         supplier = rng.choice(specialists or list(sups))
         p_line = weight / total_weight
-        daily = orders_per_day * p_line * (params.WEB_ORDER_SHARE * web_lines * web_units
-                                           + (1 - params.WEB_ORDER_SHARE) * b2b_lines * t.line_units)
+        daily = (
+            orders_per_day
+            * p_line
+            * (params.WEB_ORDER_SHARE * web_lines * web_units + (1 - params.WEB_ORDER_SHARE) * b2b_lines * t.line_units)
+        )
         stocking = [w.warehouse_id for w in whs if (w.warehouse_id, sku_id) in carried]
-        served = {w: 0 for w in stocking}
+        served = dict.fromkeys(stocking, 0)
         for c in custs:
             served[next(w for w in c.warehouses_by_distance if w in served)] += 1
         per_warehouse = daily / len(stocking)
         # Even a warehouse no customer is nearest to sees overflow orders.
         demand_at = {w: max(daily * served[w] / len(custs), per_warehouse / 4) for w in stocking}
         # One reorder point per SKU (what alerts compare with) must cover its busiest warehouse.
-        reorder_point = max(t.case_pack, int(math.ceil(
-            max(demand_at.values()) * (supplier.lead_time_days + params.SAFETY_DAYS))))
+        reorder_point = max(
+            t.case_pack, int(math.ceil(max(demand_at.values()) * (supplier.lead_time_days + params.SAFETY_DAYS)))
+        )
         for w in stocking:
             share = served[w] / len(custs)
             cover = demand_at[w] * params.COVER_DAYS
             pairs.append(Pair(w, sku_id, share, _round_up(reorder_point + cover, t.case_pack)))
         cost = round(rng.uniform(*t.cost_range), 2)
         model, variant = sku_id.split("-")[1:3]
-        skus.append(Sku(
-            sku=sku_id,
-            name=f"{t.noun} {model.title()} {variant}",
-            category=t.category,
-            shipment_category=SHIPMENT_CATEGORY[t.category],
-            unit_cost=cost,
-            unit_price=round(cost * rng.uniform(1.25, 1.8), 2),
-            supplier_id=supplier.supplier_id,
-            weight=weight,
-            line_units=t.line_units,
-            case_pack=t.case_pack,
-            daily_demand=daily,
-            reorder_point=reorder_point,
-        ))
+        skus.append(
+            Sku(
+                sku=sku_id,
+                name=f"{t.noun} {model.title()} {variant}",
+                category=t.category,
+                shipment_category=SHIPMENT_CATEGORY[t.category],
+                unit_cost=cost,
+                unit_price=round(cost * rng.uniform(1.25, 1.8), 2),
+                supplier_id=supplier.supplier_id,
+                weight=weight,
+                line_units=t.line_units,
+                case_pack=t.case_pack,
+                daily_demand=daily,
+                reorder_point=reorder_point,
+            )
+        )
     pairs.sort(key=lambda p: (p.warehouse_id, p.sku))
     return tuple(skus), tuple(pairs)

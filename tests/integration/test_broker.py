@@ -48,8 +48,11 @@ def test_start_produce_consume_stop(tmp_path: Path) -> None:
         assert producer.flush(10) == 0
 
         consumer = Consumer(connection.config(**{"group.id": "t", "enable.auto.commit": False}))
-        partition = next(p for p in range(settings.topics.partitions)
-                         if consumer.get_watermark_offsets(TopicPartition("inventory-events", p), timeout=5)[1] > 0)
+        partition = next(
+            p
+            for p in range(settings.topics.partitions)
+            if consumer.get_watermark_offsets(TopicPartition("inventory-events", p), timeout=5)[1] > 0
+        )
         consumer.assign([TopicPartition("inventory-events", partition, 0)])
         values: list[bytes] = []
         deadline = time.monotonic() + 20
@@ -71,8 +74,13 @@ def test_each_start_gets_a_fresh_cluster_id(tmp_path: Path) -> None:
 
 def test_cli_start_status_stop(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
-    run = lambda *a: subprocess.run([sys.executable, "-m", "supplylake", "broker", *a, "--data-dir", str(tmp_path)],
-                                    capture_output=True, text=True, env=env, timeout=60)
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", "supplylake", "broker", *a, "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert run("status").returncode == 3
     started = run("start")
     assert started.returncode == 0, started.stderr

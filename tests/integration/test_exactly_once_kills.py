@@ -46,9 +46,12 @@ def test_sigkill_at_random_points_neither_loses_nor_duplicates(tmp_path: Path) -
         produced = replay_file(source, connection, settings.topics)
         partitions = sorted(produced.end_offsets)
         total = sum(end + 1 for end in produced.end_offsets.values())
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")},
-               "SUPPLYLAKE_KAFKA_BROKERS": broker.bootstrap, "SUPPLYLAKE_DATA_DIR": str(data_dir),
-               "SUPPLYLAKE_KAFKA__EMBEDDED": "true"}
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")},
+            "SUPPLYLAKE_KAFKA_BROKERS": broker.bootstrap,
+            "SUPPLYLAKE_DATA_DIR": str(data_dir),
+            "SUPPLYLAKE_KAFKA__EMBEDDED": "true",
+        }
         pipeline = PipelineProcess("inventory", env, data_dir / "logs" / "pipeline-inventory.log")
 
         def consumed() -> int:
@@ -76,9 +79,12 @@ def test_sigkill_at_random_points_neither_loses_nor_duplicates(tmp_path: Path) -
     expected = expected_from_file(source, reorder_points={})
     assert expected.duplicates > 0 and expected.late > 0
     reader = LakeReader(catalog_for(settings))
-    events = run_query(reader, """
+    events = run_query(
+        reader,
+        """
         SELECT count(*), count(DISTINCT event_id), count(DISTINCT (_src_topic, _src_partition, _src_offset))
-        FROM inventory_events""").rows[0]
+        FROM inventory_events""",
+    ).rows[0]
     assert events == (len(expected.accepted_ids),) * 3
     ids = {row[0] for row in run_query(reader, "SELECT event_id FROM inventory_events").rows}
     assert ids == expected.accepted_ids

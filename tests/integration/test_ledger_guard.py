@@ -23,9 +23,12 @@ pytestmark = pytest.mark.integration
 
 
 def pipeline_for(broker: EmbeddedBroker, data_dir: Path) -> PipelineProcess:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")},
-           "SUPPLYLAKE_KAFKA_BROKERS": broker.bootstrap, "SUPPLYLAKE_DATA_DIR": str(data_dir),
-           "SUPPLYLAKE_KAFKA__EMBEDDED": "true"}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")},
+        "SUPPLYLAKE_KAFKA_BROKERS": broker.bootstrap,
+        "SUPPLYLAKE_DATA_DIR": str(data_dir),
+        "SUPPLYLAKE_KAFKA__EMBEDDED": "true",
+    }
     return PipelineProcess("inventory", env, data_dir / "logs" / "pipeline-inventory.log")
 
 
@@ -42,8 +45,9 @@ def test_recreated_log_under_the_same_cluster_id_fails_closed(tmp_path: Path) ->
         pipeline = pipeline_for(broker, data_dir)
         pipeline.start()
         try:
-            wait_until_committed(connection, {settings.topics.inventory: "supplylake-inventory"},
-                                 produced.end_offsets, timeout_s=120)
+            wait_until_committed(
+                connection, {settings.topics.inventory: "supplylake-inventory"}, produced.end_offsets, timeout_s=120
+            )
         finally:
             pipeline.stop()
 

@@ -39,20 +39,34 @@ def test_wall_clock_ticks_fire_a_deadline_on_an_idle_partition(tmp_path: Path) -
     with EmbeddedBroker(data_dir) as broker:
         connection = BrokerConnection(broker.bootstrap, broker.cluster_id, True)
         ensure_topics(connection, all_topics(settings.topics), settings.topics)
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")},
-               "SUPPLYLAKE_KAFKA_BROKERS": broker.bootstrap, "SUPPLYLAKE_DATA_DIR": str(data_dir),
-               "SUPPLYLAKE_KAFKA__EMBEDDED": "true", "SUPPLYLAKE_SHIPMENTS__TICK_INTERVAL_S": "1",
-               "SUPPLYLAKE_SHIPMENTS__TICK_HOLDBACK_S": "0", "SUPPLYLAKE_SHIPMENTS__DELIVERY_GRACE_S": "0"}
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")},
+            "SUPPLYLAKE_KAFKA_BROKERS": broker.bootstrap,
+            "SUPPLYLAKE_DATA_DIR": str(data_dir),
+            "SUPPLYLAKE_KAFKA__EMBEDDED": "true",
+            "SUPPLYLAKE_SHIPMENTS__TICK_INTERVAL_S": "1",
+            "SUPPLYLAKE_SHIPMENTS__TICK_HOLDBACK_S": "0",
+            "SUPPLYLAKE_SHIPMENTS__DELIVERY_GRACE_S": "0",
+        }
         pipeline = PipelineProcess("shipments", env, data_dir / "logs" / "pipeline-shipments.log")
         pipeline.start()
         try:
             now = datetime.now(UTC)
             now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the wire carries ms
             expected = now + timedelta(seconds=4)
-            created = {"eventId": "live-1", "eventType": "shipment.created", "timestamp": iso(now),
-                       "shipmentId": "SHP-LIVE-1", "orderId": "ORD-LIVE-1", "carrier": "UPS",
-                       "warehouseId": "WH-Dallas-01", "expectedDelivery": iso(expected), "category": "GENERAL",
-                       "origin": ROUTE[0], "destination": ROUTE[-1]}
+            created = {
+                "eventId": "live-1",
+                "eventType": "shipment.created",
+                "timestamp": iso(now),
+                "shipmentId": "SHP-LIVE-1",
+                "orderId": "ORD-LIVE-1",
+                "carrier": "UPS",
+                "warehouseId": "WH-Dallas-01",
+                "expectedDelivery": iso(expected),
+                "category": "GENERAL",
+                "origin": ROUTE[0],
+                "destination": ROUTE[-1],
+            }
             producer = Producer(connection.config())
             producer.produce(settings.topics.shipments, value=json.dumps(created).encode(), key=b"SHP-LIVE-1")
             assert producer.flush(10) == 0
@@ -63,8 +77,9 @@ def test_wall_clock_ticks_fire_a_deadline_on_an_idle_partition(tmp_path: Path) -
                     raise AssertionError(f"pipeline exited: {pipeline.log_path.read_text()[-2000:]}")
                 if not catalog_for(settings).table_exists(("supplylake", "alerts")):
                     return []
-                return run_query(reader, "SELECT epoch_ms(raised_at), details FROM alerts "
-                                         "WHERE alert_type = 'DELIVERY_DELAYED'").rows
+                return run_query(
+                    reader, "SELECT epoch_ms(raised_at), details FROM alerts WHERE alert_type = 'DELIVERY_DELAYED'"
+                ).rows
 
             rows = wait_for(delay_alert, timeout_s=60, interval_s=0.5, what="DELIVERY_DELAYED from a tick")
             noticed = time.time() * 1000

@@ -28,9 +28,12 @@ def current(data_dir: Path) -> dict[str, tuple[int, int]]:
 
 
 def counts(data_dir: Path) -> dict:
-    return sql(data_dir, """SELECT (SELECT count(*) FROM inventory_events) AS events,
+    return sql(
+        data_dir,
+        """SELECT (SELECT count(*) FROM inventory_events) AS events,
                                    (SELECT count(*) FROM alerts) AS alerts,
-                                   (SELECT count(DISTINCT _src_cluster) FROM inventory_events) AS epochs""")[0]
+                                   (SELECT count(DISTINCT _src_cluster) FROM inventory_events) AS epochs""",
+    )[0]
 
 
 def test_rerun_and_continue_on_the_same_data_dir(tmp_path: Path) -> None:

@@ -26,14 +26,29 @@ OWNED_TOPICS = {"inventory": "inventory-events", "orders": "order-events", "ship
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("run")
-    sim = Simulation(SimulationConfig(seed=11, faults=FaultConfig(
-        duplicate=0.02, out_of_order=0.02, late=0.01, malformed_json=0.005,
-        missing_field=0.005, unknown_type=0.003, schema_drift=0.02)))
+    sim = Simulation(
+        SimulationConfig(
+            seed=11,
+            faults=FaultConfig(
+                duplicate=0.02,
+                out_of_order=0.02,
+                late=0.01,
+                malformed_json=0.005,
+                missing_field=0.005,
+                unknown_type=0.003,
+                schema_drift=0.02,
+            ),
+        )
+    )
     events = root / "events.jsonl"
     write_jsonl(sim.events(max_events=EVENTS), events, manifest_path=root / "manifest.json")
     sim.world.write_reference(root / "reference")
-    return {"root": root, "events": events, "manifest": json.loads((root / "manifest.json").read_text()),
-            "skus": root / "reference" / "skus.csv"}
+    return {
+        "root": root,
+        "events": events,
+        "manifest": json.loads((root / "manifest.json").read_text()),
+        "skus": root / "reference" / "skus.csv",
+    }
 
 
 def reorder_points(path: Path) -> dict[str, int]:
@@ -52,14 +67,19 @@ def expected_dead_letters(manifest: dict) -> int:
     is refused by the pipeline that owns the family."""
     faults = manifest["faults"]
     owned = set(OWNED_TOPICS)
-    return (len(faults["malformed_json"]) + len(faults["unknown_type"])
-            + sum(1 for f in faults["missing_field"] if f["family"] in owned))
+    return (
+        len(faults["malformed_json"])
+        + len(faults["unknown_type"])
+        + sum(1 for f in faults["missing_field"] if f["family"] in owned)
+    )
 
 
 @pytest.fixture(scope="module")
 def lake(simulated: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("lake")
-    result = cli("run", "--input", str(simulated["events"]), "--reorder-points", str(simulated["skus"]), data_dir=data_dir)
+    result = cli(
+        "run", "--input", str(simulated["events"]), "--reorder-points", str(simulated["skus"]), data_dir=data_dir
+    )
     assert result.returncode == 0, result.stderr
     assert "replayed" in result.stdout and "lake:" in result.stdout
     return data_dir
@@ -76,11 +96,14 @@ def test_levels_equal_an_independent_recomputation(simulated: dict, lake: Path) 
 def test_each_accepted_event_is_stored_exactly_once(simulated: dict, lake: Path) -> None:
     expected = expected_from_file(simulated["events"], reorder_points=reorder_points(simulated["skus"]))
     assert expected.duplicates > 0 and expected.late > 0  # the input really exercises both
-    rows = sql(lake, """
+    rows = sql(
+        lake,
+        """
         SELECT count(*) AS n, count(DISTINCT event_id) AS ids,
                count(DISTINCT (_src_topic, _src_partition, _src_offset)) AS offsets,
                count(*) FILTER (WHERE is_late) AS late
-        FROM inventory_events""")[0]
+        FROM inventory_events""",
+    )[0]
     assert rows["n"] == rows["ids"] == rows["offsets"] == len(expected.accepted_ids)
     assert rows["late"] == expected.late
     ids = {r["event_id"] for r in sql(lake, "SELECT event_id FROM inventory_events")}
@@ -89,8 +112,11 @@ def test_each_accepted_event_is_stored_exactly_once(simulated: dict, lake: Path)
 
 def test_alert_counts_equal_the_recomputation(simulated: dict, lake: Path) -> None:
     expected = expected_from_file(simulated["events"], reorder_points=reorder_points(simulated["skus"]))
-    rows = sql(lake, "SELECT alert_type, count(*) AS n, count(DISTINCT alert_id) AS ids FROM alerts "
-                     "WHERE entity_type = 'stock' GROUP BY 1")
+    rows = sql(
+        lake,
+        "SELECT alert_type, count(*) AS n, count(DISTINCT alert_id) AS ids FROM alerts "
+        "WHERE entity_type = 'stock' GROUP BY 1",
+    )
     actual = {r["alert_type"]: r["n"] for r in rows}
     assert all(r["n"] == r["ids"] for r in rows)
     assert sum(expected.alerts.values()) > 0
@@ -98,9 +124,12 @@ def test_alert_counts_equal_the_recomputation(simulated: dict, lake: Path) -> No
 
 
 def test_dead_letters_match_the_injected_faults(simulated: dict, lake: Path) -> None:
-    rows = sql(lake, """
+    rows = sql(
+        lake,
+        """
         SELECT error_code, source_topic, source_partition, source_offset, line_number, raw_value, raw_encoding, reason
-        FROM dead_letters""")
+        FROM dead_letters""",
+    )
     assert len(rows) == expected_dead_letters(simulated["manifest"]) > 0
     for row in rows:
         assert row["reason"] and row["error_code"] and row["raw_value"] is not None

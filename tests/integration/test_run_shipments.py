@@ -24,8 +24,14 @@ from tests.support.shipments_model import expected_from_file
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPMENT_ALERTS = ("DELIVERY_DELAYED", "DELIVERED_LATE", "NO_TRACKING_UPDATE", "TEMPERATURE_BREACH",
-                   "TEMPERATURE_RECOVERED", "ROUTE_DEVIATION")
+SHIPMENT_ALERTS = (
+    "DELIVERY_DELAYED",
+    "DELIVERED_LATE",
+    "NO_TRACKING_UPDATE",
+    "TEMPERATURE_BREACH",
+    "TEMPERATURE_RECOVERED",
+    "ROUTE_DEVIATION",
+)
 
 
 def sql(data_dir: Path, query: str) -> list[dict]:
@@ -50,19 +56,27 @@ def handwritten(tmp_path_factory: pytest.TempPathFactory) -> tuple[Handwritten, 
 
 def test_a_shipment_gone_silent_gets_exactly_one_delivery_delayed(handwritten: tuple[Handwritten, Path]) -> None:
     stream, lake = handwritten
-    alerts = sql(lake, f"SELECT alert_type, raised_at, details FROM alerts WHERE entity_id = '{stream.silent}' "
-                       "AND entity_type = 'shipment'")
+    alerts = sql(
+        lake,
+        f"SELECT alert_type, raised_at, details FROM alerts WHERE entity_id = '{stream.silent}' "
+        "AND entity_type = 'shipment'",
+    )
     delayed = [a for a in alerts if a["alert_type"] == "DELIVERY_DELAYED"]
     assert len(delayed) == 1
     details = json.loads(delayed[0]["details"])
     assert details["deadline_ms"] == stream.silent_deadline_ms and details["order_id"] == "ORD-1"
     # Nothing on its partition was stamped past the deadline: only the end-of-replay watermark
     # (the latest event time of the whole file, from the other partition) can have fired it.
-    (mine,) = sql(lake, f"SELECT DISTINCT _src_partition AS p FROM shipment_events WHERE shipment_id = '{stream.silent}'")
-    (latest,) = sql(lake, f"""
+    (mine,) = sql(
+        lake, f"SELECT DISTINCT _src_partition AS p FROM shipment_events WHERE shipment_id = '{stream.silent}'"
+    )
+    (latest,) = sql(
+        lake,
+        f"""
         SELECT max(epoch_ms(event_time)) AS own, (SELECT max(epoch_ms(event_time)) FROM shipment_telemetry) AS any
         FROM (SELECT event_time, _src_partition FROM shipment_events UNION ALL
-              SELECT event_time, _src_partition FROM shipment_telemetry) WHERE _src_partition = {mine['p']}""")
+              SELECT event_time, _src_partition FROM shipment_telemetry) WHERE _src_partition = {mine["p"]}""",
+    )
     assert latest["own"] < stream.silent_deadline_ms < latest["any"]
     (status,) = sql(lake, f"SELECT status, sla_state FROM shipment_current WHERE shipment_id = '{stream.silent}'")
     assert status == {"status": "in_transit", "sla_state": "LATE"}
@@ -70,19 +84,31 @@ def test_a_shipment_gone_silent_gets_exactly_one_delivery_delayed(handwritten: t
 
 def test_a_pharma_reading_of_9_5_degrees_raises_one_breach(handwritten: tuple[Handwritten, Path]) -> None:
     stream, lake = handwritten
-    alerts = sql(lake, f"SELECT alert_type, details FROM alerts WHERE entity_id = '{stream.pharma}' "
-                       "AND alert_type LIKE 'TEMPERATURE%' ORDER BY raised_at")
+    alerts = sql(
+        lake,
+        f"SELECT alert_type, details FROM alerts WHERE entity_id = '{stream.pharma}' "
+        "AND alert_type LIKE 'TEMPERATURE%' ORDER BY raised_at",
+    )
     assert [a["alert_type"] for a in alerts] == ["TEMPERATURE_BREACH", "TEMPERATURE_RECOVERED"]
     breach, recovered = (json.loads(a["details"]) for a in alerts)
     assert breach["temperature"] == 9.5 and breach["range"] == {"min": 2.0, "max": 8.0}
     assert recovered["max_temperature"] == 9.7 and recovered["excursion_duration_ms"] == 30 * MIN
-    readings = sql(lake, f"SELECT temperature, temperature_in_range FROM shipment_telemetry "
-                         f"WHERE shipment_id = '{stream.pharma}' ORDER BY event_time")
+    readings = sql(
+        lake,
+        f"SELECT temperature, temperature_in_range FROM shipment_telemetry "
+        f"WHERE shipment_id = '{stream.pharma}' ORDER BY event_time",
+    )
     assert [(r["temperature"], r["temperature_in_range"]) for r in readings] == [
-        (5.0, True), (9.5, False), (9.7, False), (6.0, True)]
+        (5.0, True),
+        (9.5, False),
+        (9.7, False),
+        (6.0, True),
+    ]
 
 
-def test_late_delivery_resolves_the_delay_and_orders_see_the_whole_lifecycle(handwritten: tuple[Handwritten, Path]) -> None:
+def test_late_delivery_resolves_the_delay_and_orders_see_the_whole_lifecycle(
+    handwritten: tuple[Handwritten, Path],
+) -> None:
     stream, lake = handwritten
     alerts = sql(lake, f"SELECT alert_type FROM alerts WHERE entity_id = '{stream.late}' ORDER BY raised_at")
     assert [a["alert_type"] for a in alerts] == ["DELIVERY_DELAYED", "DELIVERED_LATE"]
@@ -101,11 +127,17 @@ def test_control_records_are_neither_events_nor_dead_letters(handwritten: tuple[
     expected = expected_from_file(stream.path)
     dead = sql(lake, "SELECT error_code, source_topic FROM dead_letters")
     assert dead == [{"error_code": "missing_field", "source_topic": "shipment-events"}]
-    counts = sql(lake, """SELECT (SELECT count(*) FROM shipment_events) AS events,
+    counts = sql(
+        lake,
+        """SELECT (SELECT count(*) FROM shipment_events) AS events,
                                  (SELECT count(*) FROM shipment_telemetry) AS telemetry,
-                                 (SELECT count(*) FROM order_events) AS orders""")[0]
-    assert counts == {"events": len(expected.status_event_ids), "telemetry": len(expected.telemetry_ids),
-                      "orders": len(expected.order_event_ids)}
+                                 (SELECT count(*) FROM order_events) AS orders""",
+    )[0]
+    assert counts == {
+        "events": len(expected.status_event_ids),
+        "telemetry": len(expected.telemetry_ids),
+        "orders": len(expected.order_event_ids),
+    }
 
 
 def test_where_is_my_order_answers_in_one_query(handwritten: tuple[Handwritten, Path]) -> None:
@@ -117,7 +149,9 @@ def test_where_is_my_order_answers_in_one_query(handwritten: tuple[Handwritten, 
     assert row["shipment_id"] == stream.silent and row["shipment_status"] == "in_transit"
     assert row["last_lat"] is not None and "DELIVERY_DELAYED" in row["alerts"]
     assert "past the expected delivery" in row["why"] and "no carrier scan since" in row["why"]
-    late = json.loads(cli("sql", "--file", query, "--param", "order_id=ORD-4", "--format", "json", data_dir=lake).stdout)
+    late = json.loads(
+        cli("sql", "--file", query, "--param", "order_id=ORD-4", "--format", "json", data_dir=lake).stdout
+    )
     assert late[0]["late_vs_promise_min"] == 100 and "delivered 100 min after the promise" in late[0]["why"]
     unknown = cli("sql", "--file", query, "--param", "order_id=nope' OR '1'='1", "--format", "json", data_dir=lake)
     assert unknown.returncode == 0 and json.loads(unknown.stdout) == []
@@ -130,8 +164,15 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("sim")
     # No `late` fault: an event later than the allowed lateness meets whatever deadlines its
     # partition's other keys moved past, so its outcome is not a function of the file alone.
-    faults = FaultConfig(duplicate=0.02, out_of_order=0.02, late=0.0, malformed_json=0.005,
-                         missing_field=0.005, unknown_type=0.003, schema_drift=0.02)
+    faults = FaultConfig(
+        duplicate=0.02,
+        out_of_order=0.02,
+        late=0.0,
+        malformed_json=0.005,
+        missing_field=0.005,
+        unknown_type=0.003,
+        schema_drift=0.02,
+    )
     sim = Simulation(SimulationConfig(seed=5, events_per_hour=600, faults=faults))
     events = root / "events.jsonl"
     write_jsonl(sim.events(max_events=6_000), events)
@@ -143,8 +184,11 @@ def test_simulated_shipments_equal_an_independent_recomputation(simulated: tuple
     events, lake = simulated
     expected = expected_from_file(events)
     assert all(expected.alerts[kind] > 0 for kind in SHIPMENT_ALERTS)  # the input exercises every kind
-    rows = sql(lake, "SELECT alert_type, count(*) AS n, count(DISTINCT alert_id) AS ids FROM alerts "
-                     "WHERE entity_type IN ('shipment', 'order') GROUP BY 1")
+    rows = sql(
+        lake,
+        "SELECT alert_type, count(*) AS n, count(DISTINCT alert_id) AS ids FROM alerts "
+        "WHERE entity_type IN ('shipment', 'order') GROUP BY 1",
+    )
     assert all(r["n"] == r["ids"] for r in rows)
     assert {r["alert_type"]: r["n"] for r in rows} == dict(expected.alerts)
     per_entity = sql(lake, "SELECT alert_type, entity_id FROM alerts WHERE entity_type IN ('shipment', 'order')")
@@ -161,8 +205,11 @@ def test_simulated_shipments_equal_an_independent_recomputation(simulated: tuple
 def test_simulated_events_are_stored_exactly_once(simulated: tuple[Path, Path]) -> None:
     events, lake = simulated
     expected = expected_from_file(events)
-    for table, ids in (("shipment_events", expected.status_event_ids), ("shipment_telemetry", expected.telemetry_ids),
-                       ("order_events", expected.order_event_ids)):
+    for table, ids in (
+        ("shipment_events", expected.status_event_ids),
+        ("shipment_telemetry", expected.telemetry_ids),
+        ("order_events", expected.order_event_ids),
+    ):
         (row,) = sql(lake, f"SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM {table}")
         assert row == {"n": len(ids), "ids": len(ids)}, table
         assert {r["event_id"] for r in sql(lake, f"SELECT event_id FROM {table}")} == ids, table

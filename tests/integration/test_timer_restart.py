@@ -71,9 +71,13 @@ def test_a_registered_deadline_fires_once_across_kill_9(tmp_path: Path) -> None:
     with EmbeddedBroker(data_dir) as broker:
         connection = BrokerConnection(broker.bootstrap, broker.cluster_id, True)
         ensure_topics(connection, all_topics(settings.topics), settings.topics)
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")},
-               "SUPPLYLAKE_KAFKA_BROKERS": broker.bootstrap, "SUPPLYLAKE_DATA_DIR": str(data_dir),
-               "SUPPLYLAKE_KAFKA__EMBEDDED": "true", "SUPPLYLAKE_SHIPMENTS__TICK_INTERVAL_S": "0"}
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")},
+            "SUPPLYLAKE_KAFKA_BROKERS": broker.bootstrap,
+            "SUPPLYLAKE_DATA_DIR": str(data_dir),
+            "SUPPLYLAKE_KAFKA__EMBEDDED": "true",
+            "SUPPLYLAKE_SHIPMENTS__TICK_INTERVAL_S": "0",
+        }
         log = data_dir / "logs" / "pipeline-shipments.log"
         pipeline = PipelineProcess("shipments", env, log)
         try:
@@ -90,15 +94,23 @@ def test_a_registered_deadline_fires_once_across_kill_9(tmp_path: Path) -> None:
             later.event("shipment.telemetry", 240 + 30 + 20, shipmentId="SHP-OTHER-1", lat=33.0, lon=-97.0)
             producer = Producer(connection.config())
             offsets: list[int] = []
-            producer.produce(topic, value=json.dumps(later.lines[0]).encode(), key=b"SHP-OTHER-1", partition=partition,
-                             on_delivery=lambda err, msg: offsets.append(msg.offset()))
+            producer.produce(
+                topic,
+                value=json.dumps(later.lines[0]).encode(),
+                key=b"SHP-OTHER-1",
+                partition=partition,
+                on_delivery=lambda err, msg: offsets.append(msg.offset()),
+            )
             assert producer.flush(10) == 0
             (firing_offset,) = offsets
             slow = PipelineProcess("shipments", {**env, "SUPPLYLAKE_LAKE__COMMIT_INTERVAL_S": "120"}, log)
             slow.start()
             try:
-                wait_for(lambda: alerts_on_topic(connection, settings.topics.alerts), timeout_s=60,
-                         what="the delay alert on the alerts topic")
+                wait_for(
+                    lambda: alerts_on_topic(connection, settings.topics.alerts),
+                    timeout_s=60,
+                    what="the delay alert on the alerts topic",
+                )
                 (committed,) = committed_offsets(connection, group, [(topic, partition)]).values()
                 assert committed <= firing_offset  # the firing is not committed yet
             finally:
@@ -114,10 +126,16 @@ def test_a_registered_deadline_fires_once_across_kill_9(tmp_path: Path) -> None:
     delays = [a for a in on_topic if a["alert_type"] == "DELIVERY_DELAYED"]
     assert len(delays) >= 2 and len({a["alert_id"] for a in delays}) == 1  # replayed, same id
     reader = LakeReader(catalog_for(settings))
-    rows = run_query(reader, f"""
+    rows = run_query(
+        reader,
+        f"""
         SELECT alert_id, epoch_ms(raised_at) FROM alerts
-        WHERE entity_id = '{SHIPMENT}' AND alert_type = 'DELIVERY_DELAYED'""").rows
+        WHERE entity_id = '{SHIPMENT}' AND alert_type = 'DELIVERY_DELAYED'""",
+    ).rows
     assert rows == [(delays[0]["alert_id"], DEADLINE_MS)]
-    fired = run_query(reader, f"""
-        SELECT count(*) FROM shipment_status WHERE shipment_id = '{SHIPMENT}' AND cause = 'deadline:DELIVERY_DELAYED'""")
+    fired = run_query(
+        reader,
+        f"""
+        SELECT count(*) FROM shipment_status WHERE shipment_id = '{SHIPMENT}' AND cause = 'deadline:DELIVERY_DELAYED'""",
+    )
     assert fired.rows == [(1,)]

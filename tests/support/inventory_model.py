@@ -23,8 +23,12 @@ from pathlib import Path
 import orjson
 
 INVENTORY_TYPES = {
-    "inventory.received", "inventory.shipped", "inventory.adjusted",
-    "inventory.counted", "inventory.reserved", "inventory.released",
+    "inventory.received",
+    "inventory.shipped",
+    "inventory.adjusted",
+    "inventory.counted",
+    "inventory.reserved",
+    "inventory.released",
 }
 
 
@@ -81,14 +85,20 @@ def _apply(level: tuple[int, int], kind: str, quantity: int) -> tuple[int, int]:
 
 
 def expected_from_file(
-    path: Path, *, reorder_points: dict[str, int], default_reorder_point: int = 100,
-    resolve_margin: int = 10, allowed_lateness_ms: int = 600_000,
+    path: Path,
+    *,
+    reorder_points: dict[str, int],
+    default_reorder_point: int = 100,
+    resolve_margin: int = 10,
+    allowed_lateness_ms: int = 600_000,
 ) -> Expected:
     result = Expected()
     placed: dict[str, list[tuple[int, int, str, str, int]]] = defaultdict(list)
     max_seen: dict[str, int] = {}
     late_seq: Counter[str] = Counter()
-    alert_state: dict[str, dict[str, bool]] = defaultdict(lambda: {"episode": False, "stockout": False, "negative": False})
+    alert_state: dict[str, dict[str, bool]] = defaultdict(
+        lambda: {"episode": False, "stockout": False, "negative": False}
+    )
     seen_ids: set[str] = set()
     for line in path.read_bytes().splitlines():
         try:
@@ -119,7 +129,13 @@ def expected_from_file(
         for _, _, _, kind, quantity in sorted(placed[key]):
             level = _apply(level, kind, quantity)
         result.levels[key] = level
-        _evaluate(result.alerts, alert_state[key], level, reorder_points.get(event["sku"], default_reorder_point), resolve_margin)
+        _evaluate(
+            result.alerts,
+            alert_state[key],
+            level,
+            reorder_points.get(event["sku"], default_reorder_point),
+            resolve_margin,
+        )
     return result
 
 

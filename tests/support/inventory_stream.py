@@ -17,8 +17,14 @@ START = datetime(2025, 1, 15, tzinfo=UTC)
 
 
 def inventory_lines(
-    count: int, *, seed: int, keys: int = 120, start: datetime = START,
-    duplicate: float = 0.02, out_of_order: float = 0.03, late: float = 0.005,
+    count: int,
+    *,
+    seed: int,
+    keys: int = 120,
+    start: datetime = START,
+    duplicate: float = 0.02,
+    out_of_order: float = 0.03,
+    late: float = 0.005,
 ) -> list[bytes]:
     rng = random.Random(seed)
     pairs = [(f"WH-{k % 4:02d}", f"SKU-{k:04d}") for k in range(keys)]
@@ -29,12 +35,23 @@ def inventory_lines(
         t += timedelta(milliseconds=rng.randint(50, 2000))
         warehouse, sku = rng.choice(pairs)
         kind = rng.choices(
-            ["inventory.received", "inventory.shipped", "inventory.adjusted", "inventory.counted",
-             "inventory.reserved", "inventory.released"],
+            [
+                "inventory.received",
+                "inventory.shipped",
+                "inventory.adjusted",
+                "inventory.counted",
+                "inventory.reserved",
+                "inventory.released",
+            ],
             weights=[25, 35, 5, 3, 20, 12],
         )[0]
-        event = {"eventId": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "eventType": kind,
-                 "timestamp": t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", "warehouseId": warehouse, "sku": sku}
+        event = {
+            "eventId": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "eventType": kind,
+            "timestamp": t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "warehouseId": warehouse,
+            "sku": sku,
+        }
         if kind == "inventory.adjusted":
             event |= {"quantity": rng.choice([-1, 1]) * rng.randint(1, 10), "reason": "damage"}
         elif kind == "inventory.counted":

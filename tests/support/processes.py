@@ -13,18 +13,25 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def cli(*args: str, data_dir: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, data_dir: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     """Run `supplylake ARGS` in a fresh process with a clean SUPPLYLAKE_* environment."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
     full_env.update(env or {})
     extra = ["--data-dir", str(data_dir)] if data_dir is not None else []
     return subprocess.run(
         [sys.executable, "-m", "supplylake", *args, *extra],
-        capture_output=True, text=True, env=full_env, timeout=timeout,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
     )
 
 
-def wait_for(condition: Callable[[], T], *, timeout_s: float = 30.0, interval_s: float = 0.1, what: str = "condition") -> T:
+def wait_for(
+    condition: Callable[[], T], *, timeout_s: float = 30.0, interval_s: float = 0.1, what: str = "condition"
+) -> T:
     deadline = time.monotonic() + timeout_s
     while True:
         value = condition()

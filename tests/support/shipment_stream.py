@@ -38,17 +38,34 @@ class Stream:
 
     def created(self, shipment: str, order: str, minutes: float, expected_minutes: float, **fields: Any) -> None:
         fields.setdefault("category", "GENERAL")
-        self.event("shipment.created", minutes, shipmentId=shipment, orderId=order, carrier="UPS",
-                   warehouseId="WH-Dallas-01", expectedDelivery=ts(expected_minutes), origin=ROUTE[0],
-                   destination=ROUTE[-1], plannedRoute=ROUTE, **fields)
+        self.event(
+            "shipment.created",
+            minutes,
+            shipmentId=shipment,
+            orderId=order,
+            carrier="UPS",
+            warehouseId="WH-Dallas-01",
+            expectedDelivery=ts(expected_minutes),
+            origin=ROUTE[0],
+            destination=ROUTE[-1],
+            plannedRoute=ROUTE,
+            **fields,
+        )
 
     def scan(self, kind: str, shipment: str, order: str, minutes: float) -> None:
         self.event(kind, minutes, shipmentId=shipment, orderId=order, location=ROUTE[0])
 
     def placed(self, order: str, minutes: float, promised_minutes: float) -> None:
-        self.event("order.placed", minutes, orderId=order, customerId="C-1", region="US-South",
-                   warehouseId="WH-Dallas-01", promisedDelivery=ts(promised_minutes),
-                   lines=[{"sku": "SKU-1", "quantity": 2, "unitPrice": 10.0}])
+        self.event(
+            "order.placed",
+            minutes,
+            orderId=order,
+            customerId="C-1",
+            region="US-South",
+            warehouseId="WH-Dallas-01",
+            promisedDelivery=ts(promised_minutes),
+            lines=[{"sku": "SKU-1", "quantity": 2, "unitPrice": 10.0}],
+        )
 
     def write(self, path: Path) -> Path:
         path.write_text("".join(json.dumps(line) + "\n" for line in self.lines))
@@ -89,8 +106,9 @@ def handwritten_stream(path: Path) -> Handwritten:
     s.created(pharma, "ORD-2", 30, expected_minutes=2000, category="PHARMA")
     s.scan("carrier.picked_up", pharma, "ORD-2", 40)
     for i, temperature in enumerate((5.0, 9.5, 9.7, 6.0)):
-        s.event("shipment.telemetry", 50 + 15 * i, shipmentId=pharma, lat=33.0 + 0.1 * i, lon=-96.9,
-                temperature=temperature)
+        s.event(
+            "shipment.telemetry", 50 + 15 * i, shipmentId=pharma, lat=33.0 + 0.1 * i, lon=-96.9, temperature=temperature
+        )
 
     s.placed("ORD-4", 0, promised_minutes=200)
     s.created(late, "ORD-4", 20, expected_minutes=120)

@@ -42,17 +42,36 @@ import orjson
 from supplylake.pipelines.shipments.route import route_deviation_km
 from supplylake.simulator.faults import REQUIRED_FIELDS
 
-SCAN_RANK = {"shipment.created": 0, "carrier.picked_up": 1, "in.transit": 2, "out.for.delivery": 3,
-             "delivery.attempted": 4, "delivered": 5}
-STATUS_NAME = {"shipment.created": "created", "carrier.picked_up": "picked_up", "in.transit": "in_transit",
-               "out.for.delivery": "out_for_delivery", "delivery.attempted": "delivery_attempted",
-               "delivered": "delivered"}
+SCAN_RANK = {
+    "shipment.created": 0,
+    "carrier.picked_up": 1,
+    "in.transit": 2,
+    "out.for.delivery": 3,
+    "delivery.attempted": 4,
+    "delivered": 5,
+}
+STATUS_NAME = {
+    "shipment.created": "created",
+    "carrier.picked_up": "picked_up",
+    "in.transit": "in_transit",
+    "out.for.delivery": "out_for_delivery",
+    "delivery.attempted": "delivery_attempted",
+    "delivered": "delivered",
+}
 CARRIER_SCANS = {"carrier.picked_up", "in.transit", "out.for.delivery", "delivery.attempted"}
-ORDER_RANK = {"order.placed": 0, "warehouse.picking.started": 1, "warehouse.picking.completed": 2,
-              **{kind: rank + 3 for kind, rank in SCAN_RANK.items()}}
-ORDER_STAGE = {"order.placed": "placed", "warehouse.picking.started": "picking_started",
-               "warehouse.picking.completed": "picking_completed", "shipment.created": "shipment_created",
-               **{kind: name for kind, name in STATUS_NAME.items() if kind != "shipment.created"}}
+ORDER_RANK = {
+    "order.placed": 0,
+    "warehouse.picking.started": 1,
+    "warehouse.picking.completed": 2,
+    **{kind: rank + 3 for kind, rank in SCAN_RANK.items()},
+}
+ORDER_STAGE = {
+    "order.placed": "placed",
+    "warehouse.picking.started": "picking_started",
+    "warehouse.picking.completed": "picking_completed",
+    "shipment.created": "shipment_created",
+    **{kind: name for kind, name in STATUS_NAME.items() if kind != "shipment.created"},
+}
 PHARMA = (2.0, 8.0)
 
 
@@ -220,7 +239,7 @@ class _Model:
         rng = s.temperature_range
         temperature = e.get("temperature")
         if temperature is not None and rng is not None:
-            if s.last_reading is None or (t, eid) != s.last_reading and t >= s.last_reading[0]:
+            if s.last_reading is None or ((t, eid) != s.last_reading and t >= s.last_reading[0]):
                 s.last_reading = (t, eid)
                 inside = rng[0] <= temperature <= rng[1]
                 if inside:
@@ -231,7 +250,7 @@ class _Model:
                     s.excursion_breached = True
                     self.alert("TEMPERATURE_BREACH", sid)
         if s.route:
-            if s.last_position is None or (t, eid) != s.last_position and t >= s.last_position[0]:
+            if s.last_position is None or ((t, eid) != s.last_position and t >= s.last_position[0]):
                 s.last_position = (t, eid)
                 far = route_deviation_km(e["lat"], e["lon"], s.route) > self.t.route_km
                 if far and not s.deviating:

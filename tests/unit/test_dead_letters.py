@@ -6,16 +6,29 @@ from supplylake.dead_letters import dead_letter_row, dlq_headers
 
 
 def row(**overrides):
-    base = dict(cluster_id="c1", source_topic="inventory-events", source_partition=1, source_offset=7,
-                source_key=b"WH:SKU", raw=b'{"bad": true}', reason="field 'sku': Field required",
-                error_code="missing_field", event_type="inventory.received", failed_at_ms=0)
+    base = dict(
+        cluster_id="c1",
+        source_topic="inventory-events",
+        source_partition=1,
+        source_offset=7,
+        source_key=b"WH:SKU",
+        raw=b'{"bad": true}',
+        reason="field 'sku': Field required",
+        error_code="missing_field",
+        event_type="inventory.received",
+        failed_at_ms=0,
+    )
     return dead_letter_row(**(base | overrides))
 
 
 def test_ids_are_deterministic_per_source_record_and_epoch() -> None:
     assert row()["dead_letter_id"] == row(reason="other")["dead_letter_id"]
-    ids = {row()["dead_letter_id"], row(source_offset=8)["dead_letter_id"],
-           row(source_partition=0)["dead_letter_id"], row(cluster_id="c2")["dead_letter_id"]}
+    ids = {
+        row()["dead_letter_id"],
+        row(source_offset=8)["dead_letter_id"],
+        row(source_partition=0)["dead_letter_id"],
+        row(cluster_id="c2")["dead_letter_id"],
+    }
     assert len(ids) == 4
 
 
@@ -38,8 +51,16 @@ def test_headers_follow_kafka_connect_names() -> None:
 def test_a_mis_keyed_event_is_rejected_with_the_expected_key() -> None:
     from supplylake.pipelines.outputs import WrongKey, rejected
 
-    rows = rejected(cluster_id="c", raw=b"{}", key=b"WH-2:SKU-9", error=WrongKey(b"WH-2:SKU-9", "WH-1:SKU-1"),
-                    topic="inventory-events", partition=0, offset=3, now_ms=0)
+    rows = rejected(
+        cluster_id="c",
+        raw=b"{}",
+        key=b"WH-2:SKU-9",
+        error=WrongKey(b"WH-2:SKU-9", "WH-1:SKU-1"),
+        topic="inventory-events",
+        partition=0,
+        offset=3,
+        now_ms=0,
+    )
     assert rows.dead_letter["error_code"] == "wrong_key"
     assert "'WH-2:SKU-9', expected 'WH-1:SKU-1'" in rows.dead_letter["reason"]
     assert rows.tables["dead_letters"] == [rows.dead_letter]

@@ -21,15 +21,55 @@ def test_home_shows_stock_and_alerts(tmp_path: Path, monkeypatch: pytest.MonkeyP
     catalog = catalog_for(load_settings())
     src = {"_src_topic": "inventory-events", "_src_partition": 0, "_src_cluster": "c"}
     levels = [
-        {"warehouse_id": "WH-1", "sku": "SKU-A", "on_hand": 5, "reserved": 0, "available": 5, "event_id": "e1",
-         "event_time": T0, "is_late": False, "revision": 0, "is_current": True, "ingested_at": T0, "_src_offset": 0, **src},
-        {"warehouse_id": "WH-1", "sku": "SKU-B", "on_hand": 300, "reserved": 20, "available": 280, "event_id": "e2",
-         "event_time": T0, "is_late": False, "revision": 0, "is_current": True, "ingested_at": T0, "_src_offset": 1, **src},
+        {
+            "warehouse_id": "WH-1",
+            "sku": "SKU-A",
+            "on_hand": 5,
+            "reserved": 0,
+            "available": 5,
+            "event_id": "e1",
+            "event_time": T0,
+            "is_late": False,
+            "revision": 0,
+            "is_current": True,
+            "ingested_at": T0,
+            "_src_offset": 0,
+            **src,
+        },
+        {
+            "warehouse_id": "WH-1",
+            "sku": "SKU-B",
+            "on_hand": 300,
+            "reserved": 20,
+            "available": 280,
+            "event_id": "e2",
+            "event_time": T0,
+            "is_late": False,
+            "revision": 0,
+            "is_current": True,
+            "ingested_at": T0,
+            "_src_offset": 1,
+            **src,
+        },
     ]
-    ExactlyOnceWriter(catalog, INVENTORY_LEVELS, cluster_id="c").commit(levels, {("inventory-events", 0): 1}, max_event_time_ms=None)
-    alert = {"alert_id": "a1", "alert_type": "LOW_STOCK", "entity_type": "stock", "entity_id": "WH-1:SKU-A",
-             "warehouse_id": "WH-1", "sku": "SKU-A", "raised_at": T0, "details": "{}", "_src_offset": 0, **src}
-    ExactlyOnceWriter(catalog, ALERTS, cluster_id="c").commit([alert], {("inventory-events", 0): 1}, max_event_time_ms=None)
+    ExactlyOnceWriter(catalog, INVENTORY_LEVELS, cluster_id="c").commit(
+        levels, {("inventory-events", 0): 1}, max_event_time_ms=None
+    )
+    alert = {
+        "alert_id": "a1",
+        "alert_type": "LOW_STOCK",
+        "entity_type": "stock",
+        "entity_id": "WH-1:SKU-A",
+        "warehouse_id": "WH-1",
+        "sku": "SKU-A",
+        "raised_at": T0,
+        "details": "{}",
+        "_src_offset": 0,
+        **src,
+    }
+    ExactlyOnceWriter(catalog, ALERTS, cluster_id="c").commit(
+        [alert], {("inventory-events", 0): 1}, max_event_time_ms=None
+    )
 
     app = AppTest.from_file(HOME, default_timeout=60).run()
     assert not app.exception

@@ -10,14 +10,20 @@ from pathlib import Path
 import pytest
 
 
-def supplylake(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def supplylake(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     import os
 
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "supplylake", *args],
-        capture_output=True, text=True, env=full_env, cwd=cwd, timeout=120,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=120,
     )
 
 
@@ -47,7 +53,11 @@ def test_bad_environment_gets_one_line() -> None:
 
 def test_config_show_masks_secrets(tmp_path: Path) -> None:
     result = supplylake(
-        "config", "show", "--json", "--data-dir", str(tmp_path),
+        "config",
+        "show",
+        "--json",
+        "--data-dir",
+        str(tmp_path),
         env={"SUPPLYLAKE_KAFKA__SASL_PASSWORD": "hunter2"},
     )
     assert result.returncode == 0, result.stderr
@@ -58,9 +68,17 @@ def test_config_show_masks_secrets(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help() -> None:
-    for args in (["--help"], ["run", "--help"], ["demo", "--help"], ["simulate", "--help"],
-                 ["broker", "--help"], ["config", "--help"], ["contracts", "export", "--help"],
-                 ["sql", "--help"], ["lake", "--help"]):
+    for args in (
+        ["--help"],
+        ["run", "--help"],
+        ["demo", "--help"],
+        ["simulate", "--help"],
+        ["broker", "--help"],
+        ["config", "--help"],
+        ["contracts", "export", "--help"],
+        ["sql", "--help"],
+        ["lake", "--help"],
+    ):
         result = supplylake(*args)
         assert result.returncode == 0, (args, result.stderr)
         assert "Usage:" in result.stdout

@@ -124,9 +124,7 @@ def test_naive_datetime_object_is_rejected() -> None:
         parse_event(payload)
 
 
-@pytest.mark.parametrize(
-    "stamp", [1736951025, "yesterday", "2025-13-01T00:00:00Z", "2025-01-15T14:23:45+0200"]
-)
+@pytest.mark.parametrize("stamp", [1736951025, "yesterday", "2025-13-01T00:00:00Z", "2025-01-15T14:23:45+0200"])
 def test_non_iso_timestamp_is_rejected(stamp: Any) -> None:
     with pytest.raises(ContractViolation) as info:
         parse_event(example("inventory.received") | {"timestamp": stamp})
@@ -267,7 +265,7 @@ def test_derive_event_id_is_uuid5_over_canonical_json() -> None:
     payload = {"b": 1, "eventId": "ignored", "a": {"y": [1, 2.5, None], "x": "é"}}
     canonical = '{"a":{"x":"é","y":[1,2.5,null]},"b":1}'
     assert derive_event_id(payload) == str(uuid.uuid5(EVENT_ID_NAMESPACE, canonical))
-    assert EVENT_ID_NAMESPACE == uuid.uuid5(uuid.NAMESPACE_URL, "https://supplylake.dev/event-id")
+    assert uuid.uuid5(uuid.NAMESPACE_URL, "https://supplylake.dev/event-id") == EVENT_ID_NAMESPACE
 
 
 def test_unserialisable_payload_gives_malformed_event() -> None:
@@ -284,8 +282,7 @@ _json_scalars = (
 )
 _json = st.recursive(
     _json_scalars,
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=4),
     max_leaves=12,
 )
 _payloads = st.dictionaries(st.text(max_size=8), _json, min_size=1, max_size=6)
@@ -303,9 +300,7 @@ def _shuffled(value: Any, rng: random.Random) -> Any:
 
 @settings(max_examples=150, deadline=None)
 @given(payload=_payloads, rng=st.randoms(use_true_random=False), event_id=st.text(min_size=1, max_size=8))
-def test_derived_id_ignores_key_order_and_event_id(
-    payload: dict[str, Any], rng: random.Random, event_id: str
-) -> None:
+def test_derived_id_ignores_key_order_and_event_id(payload: dict[str, Any], rng: random.Random, event_id: str) -> None:
     expected = derive_event_id(payload)
     assert derive_event_id(_shuffled(payload, rng)) == expected
     without_id = {key: value for key, value in payload.items() if key != "eventId"}
@@ -333,4 +328,3 @@ def test_parse_event_id_derivation_is_stable_for_any_valid_payload(quantity: int
     event = parse_event(raw)
     assert event.event_id == parse_event(raw).event_id == derive_event_id(payload)
     assert event.quantity == quantity and event.sku == sku
-

@@ -116,9 +116,7 @@ VALID_CASES = [(t, variant) for t in ALL_TYPES for variant in _valid_variants(t)
 ]
 
 
-@pytest.mark.parametrize(
-    ("event_type", "payload"), VALID_CASES, ids=lambda v: v if isinstance(v, str) else ""
-)
+@pytest.mark.parametrize(("event_type", "payload"), VALID_CASES, ids=lambda v: v if isinstance(v, str) else "")
 def test_valid_samples_pass_schema_and_model(event_type: str, payload: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator(json_schema_for(event_type)).validate(payload)
     assert parse_event(payload).event_type == event_type

@@ -88,9 +88,8 @@ def test_read_ledger_prefers_the_newer_of_summary_and_property(catalog: Catalog,
 
     # A commit by another tool drops our summary keys: the mirrored table property still has the ledger.
     table.transaction().set_properties({"owner": "analyst"}).commit_transaction()
-    with table.transaction() as tx:
-        with tx.update_snapshot().fast_append():
-            pass
+    with table.transaction() as tx, tx.update_snapshot().fast_append():
+        pass
     table = catalog.load_table(INVENTORY_EVENTS.identifier())
     assert table.current_snapshot().summary[LEDGER_PROPERTY] is None
     assert read_ledger(table).offset("c1", "inventory-events", 0) == 2

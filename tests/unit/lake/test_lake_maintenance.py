@@ -228,7 +228,9 @@ def test_compaction_with_an_unknown_outcome_keeps_its_files(catalog, events, rea
             raise ConnectionError("connection reset")
 
     report = maintain(
-        catalog, INVENTORY_EVENTS, policy,
+        catalog,
+        INVENTORY_EVENTS,
+        policy,
         hooks=MaintenanceHooks(before_commit=unreachable_once, after_commit=response_lost_once),
     )
 

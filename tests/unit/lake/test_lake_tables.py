@@ -54,13 +54,23 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
     assert {f.name: f.field_type for f in INVENTORY_LEVELS.schema.fields}["revision"] == IntegerType()
     assert {f.name: f.field_type for f in DEAD_LETTERS.schema.fields}["source_offset"] == LongType()
     assert [t.name for t in TABLES] == [
-        "inventory_events", "inventory_levels", "alerts", "dead_letters",
-        "order_events", "order_status", "shipment_events", "shipment_telemetry", "shipment_status",
+        "inventory_events",
+        "inventory_levels",
+        "alerts",
+        "dead_letters",
+        "order_events",
+        "order_status",
+        "shipment_events",
+        "shipment_telemetry",
+        "shipment_status",
     ]
     time_columns = {"inventory_events": "event_time", "inventory_levels": "event_time", "alerts": "raised_at"}
     time_columns["dead_letters"] = "failed_at"
-    time_columns.update(dict.fromkeys(
-        ("order_events", "order_status", "shipment_events", "shipment_telemetry", "shipment_status"), "event_time"))
+    time_columns.update(
+        dict.fromkeys(
+            ("order_events", "order_status", "shipment_events", "shipment_telemetry", "shipment_status"), "event_time"
+        )
+    )
     for spec in TABLES:
         fields = {f.name: f for f in spec.schema.fields}
         assert {f.field_type for f in fields.values()} != {StringType()}
@@ -135,10 +145,23 @@ def test_ensure_table_refuses_a_changed_column_type(catalog: Catalog) -> None:
 def test_rows_to_arrow_builds_typed_columns() -> None:
     aware = dt.datetime(2025, 1, 15, 14, 23, 45, 120000, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     rows = [
-        {"alert_id": "a1", "alert_type": "stock_out", "raised_at": 1_736_951_025_120, "details": '{"x": 1}',
-         "_src_topic": "t", "_src_partition": 3, "_src_offset": 9},
-        {"alert_id": "a2", "alert_type": "low_stock", "raised_at": 1_736_951_025_121,
-         "_src_topic": "t", "_src_partition": 3, "_src_offset": 10},
+        {
+            "alert_id": "a1",
+            "alert_type": "stock_out",
+            "raised_at": 1_736_951_025_120,
+            "details": '{"x": 1}',
+            "_src_topic": "t",
+            "_src_partition": 3,
+            "_src_offset": 9,
+        },
+        {
+            "alert_id": "a2",
+            "alert_type": "low_stock",
+            "raised_at": 1_736_951_025_121,
+            "_src_topic": "t",
+            "_src_partition": 3,
+            "_src_offset": 10,
+        },
     ]
     table = rows_to_arrow(ALERTS, rows)
     assert table.schema == ALERTS.arrow_schema
@@ -178,7 +201,7 @@ def test_pyarrow_partition_transforms_match_the_iceberg_spec(micros: list[int | 
 
 def test_rows_land_in_day_partitions_and_duckdb_reads_them(catalog: Catalog, events) -> None:
     writer = ExactlyOnceWriter(catalog, INVENTORY_EVENTS, cluster_id="c")
-    rows = events(range(0, 4)) + events(range(4, 6), day=1)
+    rows = events(range(4)) + events(range(4, 6), day=1)
     writer.commit(rows, {("inventory-events", 0): 5}, max_event_time_ms=None)
     table = catalog.load_table(INVENTORY_EVENTS.identifier())
     files = table.inspect.files().to_pylist()
@@ -200,7 +223,13 @@ def test_rows_land_in_day_partitions_and_duckdb_reads_them(catalog: Catalog, eve
 def test_arrow_input_follows_the_same_timestamp_rules() -> None:
     from supplylake.lake.tables import conform_arrow
 
-    base = {"alert_id": ["a"], "alert_type": ["stock_out"], "_src_topic": ["t"], "_src_partition": [0], "_src_offset": [1]}
+    base = {
+        "alert_id": ["a"],
+        "alert_type": ["stock_out"],
+        "_src_topic": ["t"],
+        "_src_partition": [0],
+        "_src_offset": [1],
+    }
     millis = conform_arrow(ALERTS, pa.table({**base, "raised_at": pa.array([1_736_951_025_120], pa.int64())}))
     assert millis["raised_at"][0].as_py() == dt.datetime(2025, 1, 15, 14, 23, 45, 120000, tzinfo=dt.UTC)
     assert millis["details"].null_count == 1  # missing optional column → nulls

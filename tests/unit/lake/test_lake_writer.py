@@ -35,11 +35,11 @@ def test_replay_after_crash_before_the_kafka_offset_commit_writes_nothing_twice(
     catalog, events, read, dup_count
 ) -> None:
     w = writer(catalog)
-    first = w.commit(events(range(0, 10)), {TP0: 9}, max_event_time_ms=None)
+    first = w.commit(events(range(10)), {TP0: 9}, max_event_time_ms=None)
     assert (first.rows_written, first.rows_skipped_as_replayed, first.attempts) == (10, 0, 1)
 
     # The process died before committing the Kafka offsets: a new writer gets the same batch again.
-    replay = writer(catalog).commit(events(range(0, 10)), {TP0: 9}, max_event_time_ms=None)
+    replay = writer(catalog).commit(events(range(10)), {TP0: 9}, max_event_time_ms=None)
     assert (replay.rows_written, replay.rows_skipped_as_replayed, replay.snapshot_id) == (0, 10, None)
     assert snapshot_count(catalog) == 1
 
@@ -53,7 +53,7 @@ def test_replay_after_crash_before_the_kafka_offset_commit_writes_nothing_twice(
 
 def test_one_commit_covers_all_partitions_and_advances_offsets_without_rows(catalog, events, read) -> None:
     w = writer(catalog)
-    result = w.commit(events(range(0, 3)) + events(range(0, 2), partition=1), {TP0: 2, TP1: 1}, max_event_time_ms=None)
+    result = w.commit(events(range(3)) + events(range(2), partition=1), {TP0: 2, TP1: 1}, max_event_time_ms=None)
     assert result.rows_written == 5 and snapshot_count(catalog) == 1
 
     # Partition 1 moved on (e.g. only filtered-out records): no rows, but the ledger must advance.
@@ -68,7 +68,7 @@ def test_one_commit_covers_all_partitions_and_advances_offsets_without_rows(cata
 
 def test_zombie_commits_the_same_offsets_between_read_and_commit(catalog, events, read, dup_count) -> None:
     zombie = writer(catalog, "cluster-a")
-    batch = events(range(0, 20))
+    batch = events(range(20))
 
     def zombie_flushes_first(attempt: CommitAttempt) -> None:
         if attempt.attempt == 1:
@@ -88,10 +88,10 @@ def test_zombie_with_a_partial_overlap_leaves_only_the_new_offsets(catalog, even
 
     def zombie_flushes_first(attempt: CommitAttempt) -> None:
         if attempt.attempt == 1:
-            zombie.commit(events(range(0, 10)), {TP0: 9}, max_event_time_ms=None)
+            zombie.commit(events(range(10)), {TP0: 9}, max_event_time_ms=None)
 
     live = writer(catalog, hooks=CommitHooks(before_commit=zombie_flushes_first))
-    result = live.commit(events(range(0, 15)), {TP0: 14}, max_event_time_ms=None)
+    result = live.commit(events(range(15)), {TP0: 14}, max_event_time_ms=None)
     assert (result.rows_written, result.rows_skipped_as_replayed, result.attempts) == (5, 10, 2)
     rows = read(catalog)
     assert dup_count(rows) == 0 and sorted(rows["_src_offset"].to_pylist()) == list(range(15))
@@ -106,7 +106,7 @@ def test_commit_landed_but_the_call_failed(catalog, events, read, dup_count) -> 
             raise CommitStateUnknownException("connection reset after the request was sent")
 
     w = writer(catalog, hooks=CommitHooks(after_commit=lose_the_response))
-    result = w.commit(events(range(0, 8)), {TP0: 7}, max_event_time_ms=None)
+    result = w.commit(events(range(8)), {TP0: 7}, max_event_time_ms=None)
 
     assert result.attempts == 2
     assert (result.rows_written, result.snapshot_id) == (8, seen[0])  # recognised as its own landed commit
@@ -121,7 +121,7 @@ def test_request_failed_before_reaching_the_catalog_is_retried(catalog, events, 
             raise ConnectionError("catalog unreachable")
 
     result = writer(catalog, hooks=CommitHooks(before_commit=fail_once)).commit(
-        events(range(0, 4)), {TP0: 3}, max_event_time_ms=None
+        events(range(4)), {TP0: 3}, max_event_time_ms=None
     )
     assert (result.rows_written, result.attempts) == (4, 2)
     assert read(catalog).num_rows == 4 and snapshot_count(catalog) == 1
@@ -137,12 +137,12 @@ def test_conflicts_are_retried_then_raised_as_retryable_never_dropped(catalog, e
 
     loser = writer(catalog, max_attempts=3, hooks=CommitHooks(before_commit=someone_else_always_wins))
     with pytest.raises(CommitConflict) as info:
-        loser.commit(events(range(0, 6)), {TP0: 5}, max_event_time_ms=None)
+        loser.commit(events(range(6)), {TP0: 5}, max_event_time_ms=None)
     assert info.value.retryable and info.value.hint
     assert read(catalog).num_rows == 3  # only the other writer's rows
     assert writer(catalog).committed_offsets() == {}
 
-    retried = writer(catalog).commit(events(range(0, 6)), {TP0: 5}, max_event_time_ms=None)
+    retried = writer(catalog).commit(events(range(6)), {TP0: 5}, max_event_time_ms=None)
     assert retried.rows_written == 6
     assert dup_count(read(catalog)) == 0
 
@@ -151,10 +151,11 @@ def test_naive_read_filter_append_with_pyiceberg_retries_duplicates(catalog, eve
     """Negative control: the danger the writer exists for is real with pyiceberg's default retries."""
     zombie = writer(catalog)  # also creates the table
     naive = catalog.load_table(INVENTORY_EVENTS.identifier())
-    naive.transaction().set_properties({TableProperties.COMMIT_NUM_RETRIES: "4",
-                                        TableProperties.COMMIT_MIN_RETRY_WAIT_MS: "0"}).commit_transaction()
+    naive.transaction().set_properties(
+        {TableProperties.COMMIT_NUM_RETRIES: "4", TableProperties.COMMIT_MIN_RETRY_WAIT_MS: "0"}
+    ).commit_transaction()
     naive = catalog.load_table(INVENTORY_EVENTS.identifier())
-    batch = INVENTORY_EVENTS.to_arrow(events(range(0, 50)))
+    batch = INVENTORY_EVENTS.to_arrow(events(range(50)))
 
     # The naive sink reads the ledger and filters (nothing committed yet: keeps all 50 rows)...
     ledger = read_ledger(naive)
@@ -173,7 +174,7 @@ def test_naive_read_filter_append_with_pyiceberg_retries_duplicates(catalog, eve
 
 def test_replaced_table_is_fatal(catalog, events) -> None:
     w = writer(catalog)
-    w.commit(events(range(0, 3)), {TP0: 2}, max_event_time_ms=None)
+    w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
     catalog.drop_table(INVENTORY_EVENTS.identifier())
     with pytest.raises(TableReplaced, match="no longer exists"):
         w.commit(events(range(3, 6)), {TP0: 5}, max_event_time_ms=None)
@@ -184,11 +185,11 @@ def test_replaced_table_is_fatal(catalog, events) -> None:
 
 
 def test_a_new_cluster_id_starts_from_nothing_and_old_ones_are_pruned(catalog, events, read) -> None:
-    writer(catalog, "broker-life-1").commit(events(range(0, 5)), {TP0: 4}, max_event_time_ms=None)
+    writer(catalog, "broker-life-1").commit(events(range(5)), {TP0: 4}, max_event_time_ms=None)
     # The embedded broker restarted empty: offsets start at 0 again and mean new events.
     second = writer(catalog, "broker-life-2", max_clusters=3)
     assert second.committed_offsets() == {}
-    fresh = [dict(r, event_id=f"life2-{r['_src_offset']}") for r in events(range(0, 3))]
+    fresh = [dict(r, event_id=f"life2-{r['_src_offset']}") for r in events(range(3))]
     assert second.commit(fresh, {TP0: 2}, max_event_time_ms=None).rows_written == 3
     for life in range(3, 6):
         writer(catalog, f"broker-life-{life}", max_clusters=3).commit([], {TP0: 0}, max_event_time_ms=None)
@@ -200,9 +201,9 @@ def test_a_new_cluster_id_starts_from_nothing_and_old_ones_are_pruned(catalog, e
 def test_rows_beyond_the_declared_offsets_are_refused(catalog, events) -> None:
     w = writer(catalog)
     with pytest.raises(InvalidBatch, match="reach offset 9"):
-        w.commit(events(range(0, 10)), {TP0: 8}, max_event_time_ms=None)
+        w.commit(events(range(10)), {TP0: 8}, max_event_time_ms=None)
     with pytest.raises(InvalidBatch):
-        w.commit(events(range(0, 2), partition=3), {TP0: 8}, max_event_time_ms=None)
+        w.commit(events(range(2), partition=3), {TP0: 8}, max_event_time_ms=None)
     assert snapshot_count(catalog) == 0
 
 
@@ -210,13 +211,13 @@ def test_reenabled_pyiceberg_retries_are_switched_off_before_writing(catalog, ev
     w = writer(catalog)
     table = catalog.load_table(INVENTORY_EVENTS.identifier())
     table.transaction().set_properties({TableProperties.COMMIT_NUM_RETRIES: "4"}).commit_transaction()
-    w.commit(events(range(0, 2)), {TP0: 1}, max_event_time_ms=None)
+    w.commit(events(range(2)), {TP0: 1}, max_event_time_ms=None)
     assert catalog.load_table(INVENTORY_EVENTS.identifier()).properties[TableProperties.COMMIT_NUM_RETRIES] == "0"
 
 
 def test_freshness_properties_never_go_back(catalog, events) -> None:
     w = writer(catalog)
-    w.commit(events(range(0, 2)), {TP0: 1}, max_event_time_ms=2_000_000)
+    w.commit(events(range(2)), {TP0: 1}, max_event_time_ms=2_000_000)
     w.commit(events(range(2, 4)), {TP0: 3}, max_event_time_ms=1_000_000)
     summary = catalog.load_table(INVENTORY_EVENTS.identifier()).current_snapshot().summary
     assert summary[MAX_EVENT_TIME_PROPERTY] == "2000000"
@@ -232,7 +233,7 @@ def test_memo_transaction_sees_the_same_metadata_as_pyiceberg(catalog, events) -
 
     from supplylake.lake.transaction import MemoTransaction
 
-    writer(catalog).commit(events(range(0, 3)), {TP0: 2}, max_event_time_ms=None)
+    writer(catalog).commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
     table = catalog.load_table(INVENTORY_EVENTS.identifier())
     memo, plain = MemoTransaction(table), Transaction(table)
     assert memo.table_metadata == plain.table_metadata
@@ -252,7 +253,7 @@ def test_last_attempt_landing_with_a_lost_response_still_counts(catalog, events,
         raise CommitStateUnknownException("timeout reading the response")
 
     w = writer(catalog, max_attempts=1, hooks=CommitHooks(after_commit=always_lose_the_response))
-    result = w.commit(events(range(0, 3)), {TP0: 2}, max_event_time_ms=None)
+    result = w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
     assert result.committed and result.rows_written == 3 and result.attempts == 1
     assert read(catalog).num_rows == 3
 
@@ -263,6 +264,6 @@ def test_unknown_outcomes_that_never_land_end_in_a_retryable_conflict(catalog, e
 
     w = writer(catalog, max_attempts=3, hooks=CommitHooks(before_commit=never_arrives))
     with pytest.raises(CommitConflict, match="ConnectionError") as info:
-        w.commit(events(range(0, 3)), {TP0: 2}, max_event_time_ms=None)
+        w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
     assert info.value.retryable
     assert read(catalog).num_rows == 0 and snapshot_count(catalog) == 0

@@ -26,8 +26,17 @@ def test_control_records_round_trip_and_are_told_apart_by_header() -> None:
     assert is_control([("other", b"x"), (CONTROL_HEADER, b"tick")]) and not is_control([])
 
 
-@pytest.mark.parametrize("value", [b"", b"not json", b'{"kind": "nap", "timeMs": 1}', b'{"kind": "tick", "timeMs": "1"}',
-                                   b'{"kind": "tick"}', b"[1]"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"",
+        b"not json",
+        b'{"kind": "nap", "timeMs": 1}',
+        b'{"kind": "tick", "timeMs": "1"}',
+        b'{"kind": "tick"}',
+        b"[1]",
+    ],
+)
 def test_a_record_with_the_header_but_no_readable_value_is_refused(value: bytes) -> None:
     with pytest.raises(InvalidControlRecord):
         decode_control([(CONTROL_HEADER, b"tick")], value)

@@ -33,8 +33,7 @@ def test_reader_process_sees_only_committed_prefixes(lake: Lake, tmp_path: Path)
 
     out = tmp_path / "reads.jsonl"
     reader = subprocess.Popen(
-        [sys.executable, str(READER), CATALOG_NAME, lake.uri, lake.warehouse, str(out),
-         str(final), "50"],
+        [sys.executable, str(READER), CATALOG_NAME, lake.uri, lake.warehouse, str(out), str(final), "50"],
         stderr=subprocess.PIPE,
     )
     try:
@@ -75,5 +74,4 @@ def test_reader_process_sees_only_committed_prefixes(lake: Lake, tmp_path: Path)
     assert seen[-1] == final
     assert len(set(seen)) >= 2
     assert {r["how"] for r in records} == {"connect", "refresh"}
-    print(f"\n{len(records)} reads, {len(set(seen))} distinct prefixes seen, "
-          f"{commit_s * 1000:.0f} ms per commit")
+    print(f"\n{len(records)} reads, {len(set(seen))} distinct prefixes seen, {commit_s * 1000:.0f} ms per commit")

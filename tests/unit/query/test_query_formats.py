@@ -19,18 +19,41 @@ TZ_PLUS_2 = timezone(timedelta(hours=2))
 WHEN = datetime(2025, 1, 15, 16, 23, 45, tzinfo=TZ_PLUS_2)  # 14:23:45Z
 
 RESULT = QueryResult(
-    columns=("sku", "qty", "cost", "at", "naive", "day", "late", "tags", "extra", "id", "raw",
-             "wait", "big", "qty"),
-    column_types=("VARCHAR", "BIGINT", "DECIMAL(10,2)", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP",
-                  "DATE", "BOOLEAN", "VARCHAR[]", "STRUCT(a INTEGER)", "UUID", "BLOB",
-                  "INTERVAL", "HUGEINT", "INTEGER"),
+    columns=("sku", "qty", "cost", "at", "naive", "day", "late", "tags", "extra", "id", "raw", "wait", "big", "qty"),
+    column_types=(
+        "VARCHAR",
+        "BIGINT",
+        "DECIMAL(10,2)",
+        "TIMESTAMP WITH TIME ZONE",
+        "TIMESTAMP",
+        "DATE",
+        "BOOLEAN",
+        "VARCHAR[]",
+        "STRUCT(a INTEGER)",
+        "UUID",
+        "BLOB",
+        "INTERVAL",
+        "HUGEINT",
+        "INTEGER",
+    ),
     rows=[
-        ("LAPTOP-XPS-15", 500, Decimal("812.50"), WHEN, datetime(2025, 1, 15, 14, 0),
-         date(2025, 1, 15), False, ["a", "b"], {"a": 1},
-         UUID("12345678-1234-5678-1234-567812345678"), b"\x01\xff",
-         timedelta(days=1, hours=2, seconds=3), 2**70, 1),
-        ("multi\nline, \"quoted\"", None, None, None, None, None, True, [], None, None, None,
-         timedelta(0), -5, 2),
+        (
+            "LAPTOP-XPS-15",
+            500,
+            Decimal("812.50"),
+            WHEN,
+            datetime(2025, 1, 15, 14, 0),
+            date(2025, 1, 15),
+            False,
+            ["a", "b"],
+            {"a": 1},
+            UUID("12345678-1234-5678-1234-567812345678"),
+            b"\x01\xff",
+            timedelta(days=1, hours=2, seconds=3),
+            2**70,
+            1,
+        ),
+        ('multi\nline, "quoted"', None, None, None, None, None, True, [], None, None, None, timedelta(0), -5, 2),
     ],
     row_count=2,
     truncated=False,
@@ -44,8 +67,22 @@ def test_json_is_an_array_of_objects_with_utc_datetimes() -> None:
     doc = orjson.loads(render(RESULT, "json"))
     assert isinstance(doc, list) and len(doc) == 2
     first = doc[0]
-    assert list(first) == ["sku", "qty", "cost", "at", "naive", "day", "late", "tags", "extra",
-                           "id", "raw", "wait", "big", "qty_2"]
+    assert list(first) == [
+        "sku",
+        "qty",
+        "cost",
+        "at",
+        "naive",
+        "day",
+        "late",
+        "tags",
+        "extra",
+        "id",
+        "raw",
+        "wait",
+        "big",
+        "qty_2",
+    ]
     assert first["at"] == "2025-01-15T14:23:45Z"
     assert first["naive"] == "2025-01-15T14:00:00"
     assert first["cost"] == "812.50"  # no float rounding of money
@@ -67,8 +104,15 @@ def test_jsonl_is_one_object_per_line() -> None:
 def test_csv_round_trips_through_the_csv_module() -> None:
     rows = list(csv.reader(io.StringIO(render(RESULT, "csv"))))
     assert rows[0] == list(RESULT.columns)
-    assert rows[1][:7] == ["LAPTOP-XPS-15", "500", "812.50", "2025-01-15T14:23:45Z",
-                           "2025-01-15T14:00:00", "2025-01-15", "false"]
+    assert rows[1][:7] == [
+        "LAPTOP-XPS-15",
+        "500",
+        "812.50",
+        "2025-01-15T14:23:45Z",
+        "2025-01-15T14:00:00",
+        "2025-01-15",
+        "false",
+    ]
     assert rows[1][7] == '["a","b"]'
     assert rows[2][0] == 'multi\nline, "quoted"'  # quoted, not mangled
     assert rows[2][1] == ""  # NULL is an empty field

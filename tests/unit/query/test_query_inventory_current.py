@@ -18,8 +18,14 @@ from supplylake.lake.writer import ExactlyOnceWriter
 from supplylake.pipelines.inventory.stock import StockEvent, StockState, apply_event
 from supplylake.query import LakeReader, run_query
 
-KINDS = ["inventory.received", "inventory.shipped", "inventory.adjusted", "inventory.counted",
-         "inventory.reserved", "inventory.released"]
+KINDS = [
+    "inventory.received",
+    "inventory.shipped",
+    "inventory.adjusted",
+    "inventory.counted",
+    "inventory.reserved",
+    "inventory.released",
+]
 T0 = 1_736_899_200_000  # 2025-01-15T00:00:00Z
 MINUTE = 60_000
 
@@ -38,18 +44,32 @@ def _events(rng: random.Random, key: tuple[str, str], n: int, start_ms: int) -> 
     return events
 
 
-def _rows(events: list[StockEvent], state: StockState, *, cluster: str, first_offset: int, ingested_from: int) -> tuple[StockState, list[dict[str, Any]]]:
+def _rows(
+    events: list[StockEvent], state: StockState, *, cluster: str, first_offset: int, ingested_from: int
+) -> tuple[StockState, list[dict[str, Any]]]:
     rows = []
     for offset, event in enumerate(events, start=first_offset):
         state, outcome = apply_event(state, event)
         for change in outcome.level_changes:
-            rows.append({
-                "warehouse_id": change.warehouse_id, "sku": change.sku, "on_hand": change.on_hand,
-                "reserved": change.reserved, "available": change.available, "event_id": change.event_id,
-                "event_time": change.event_time_ms, "is_late": change.is_late, "revision": change.revision,
-                "is_current": change == outcome.current, "ingested_at": ingested_from + offset,
-                "_src_topic": "inventory-events", "_src_partition": 0, "_src_offset": offset, "_src_cluster": cluster,
-            })
+            rows.append(
+                {
+                    "warehouse_id": change.warehouse_id,
+                    "sku": change.sku,
+                    "on_hand": change.on_hand,
+                    "reserved": change.reserved,
+                    "available": change.available,
+                    "event_id": change.event_id,
+                    "event_time": change.event_time_ms,
+                    "is_late": change.is_late,
+                    "revision": change.revision,
+                    "is_current": change == outcome.current,
+                    "ingested_at": ingested_from + offset,
+                    "_src_topic": "inventory-events",
+                    "_src_partition": 0,
+                    "_src_offset": offset,
+                    "_src_cluster": cluster,
+                }
+            )
     return state, rows
 
 
@@ -62,10 +82,18 @@ def test_view_matches_the_state_machine_across_epochs(tmp_path: Path) -> None:
     for k in range(12):
         key = (f"WH-{k % 3}", f"SKU-{k}")
         # Epoch 1, then epoch 2 seeded from epoch 1's final level; offsets restart at 0.
-        first, rows1 = _rows(_events(rng, key, 60, T0), StockState.empty(), cluster="c1", first_offset=0, ingested_from=1_000)
+        first, rows1 = _rows(
+            _events(rng, key, 60, T0), StockState.empty(), cluster="c1", first_offset=0, ingested_from=1_000
+        )
         seeded = StockState.seeded(first.on_hand, first.reserved, first.max_event_time_ms)
         n2 = 0 if k % 4 == 0 else 40  # some keys see nothing in the second epoch
-        final, rows2 = _rows(_events(rng, key, n2, T0 + 10 * 24 * 60 * MINUTE), seeded, cluster="c2", first_offset=0, ingested_from=900_000)
+        final, rows2 = _rows(
+            _events(rng, key, n2, T0 + 10 * 24 * 60 * MINUTE),
+            seeded,
+            cluster="c2",
+            first_offset=0,
+            ingested_from=900_000,
+        )
         expected[key] = (final.on_hand, final.reserved)
         all_rows += rows1 + rows2
     assert any(r["revision"] > 0 for r in all_rows) and any(r["is_late"] for r in all_rows)
@@ -75,7 +103,9 @@ def test_view_matches_the_state_machine_across_epochs(tmp_path: Path) -> None:
         writer = ExactlyOnceWriter(catalog, INVENTORY_LEVELS, cluster_id=cluster)
         writer.commit(rows, {("inventory-events", 0): max(r["_src_offset"] for r in rows)}, max_event_time_ms=None)
 
-    result = run_query(LakeReader(catalog), "SELECT warehouse_id, sku, on_hand, reserved, available FROM inventory_current")
+    result = run_query(
+        LakeReader(catalog), "SELECT warehouse_id, sku, on_hand, reserved, available FROM inventory_current"
+    )
     actual = {(w, s): (on_hand, reserved) for w, s, on_hand, reserved, _ in result.rows}
     assert actual == expected
     assert all(available == on_hand - reserved for _, _, on_hand, reserved, available in result.rows)
@@ -91,7 +121,9 @@ def test_newest_row_alone_would_be_wrong(tmp_path: Path) -> None:
         StockEvent("c", "inventory.received", T0, "W", "S", 7),  # late: applied after the count
     ]
     final, rows = _rows(events, StockState.empty(), cluster="c1", first_offset=0, ingested_from=0)
-    ExactlyOnceWriter(catalog, INVENTORY_LEVELS, cluster_id="c1").commit(rows, {("inventory-events", 0): 2}, max_event_time_ms=None)
+    ExactlyOnceWriter(catalog, INVENTORY_LEVELS, cluster_id="c1").commit(
+        rows, {("inventory-events", 0): 2}, max_event_time_ms=None
+    )
     reader = LakeReader(catalog)
     current = run_query(reader, "SELECT on_hand FROM inventory_current").rows
     naive = run_query(reader, "SELECT on_hand FROM inventory_levels ORDER BY event_time DESC LIMIT 1").rows

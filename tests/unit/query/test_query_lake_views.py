@@ -11,8 +11,7 @@ import pyarrow as pa
 import pytest
 from query_lake import INVENTORY_LEVELS, NAMESPACE, Lake
 
-from supplylake.query import ExtensionUnavailable, LakeReader, UnknownTable, run_query
-from supplylake.query import extensions
+from supplylake.query import ExtensionUnavailable, LakeReader, UnknownTable, extensions, run_query
 
 SHIPMENTS = pa.schema(
     [
@@ -142,9 +141,7 @@ def test_orphan_metadata_of_a_killed_commit_is_ignored(lake: Lake) -> None:
 def test_committed_at_comes_from_the_snapshot_summary_when_present(lake: Lake) -> None:
     lake.create("shipments", SHIPMENTS)
     lake.create("alerts", SHIPMENTS)
-    stamped = lake.append("shipments", [_shipment(1)], properties={
-        "supplylake.committed-at-ms": "1736951025123"
-    })
+    stamped = lake.append("shipments", [_shipment(1)], properties={"supplylake.committed-at-ms": "1736951025123"})
     plain = lake.append("alerts", [_shipment(1)])
     reader = LakeReader(lake.catalog)
     result = run_query(reader, "SELECT * FROM shipments JOIN alerts USING (shipment_id)")
@@ -157,9 +154,7 @@ def test_committed_at_comes_from_the_snapshot_summary_when_present(lake: Lake) -
     assert alerts.committed_at == datetime.fromtimestamp(plain.timestamp_ms / 1000, tz=UTC)
 
 
-def test_connection_cannot_reach_files_outside_the_lake_or_unlock_itself(
-    lake: Lake, tmp_path: Path
-) -> None:
+def test_connection_cannot_reach_files_outside_the_lake_or_unlock_itself(lake: Lake, tmp_path: Path) -> None:
     lake.create("shipments", SHIPMENTS)
     lake.append("shipments", [_shipment(1)])
     outside = tmp_path / "outside"
@@ -182,9 +177,7 @@ def test_each_connection_loads_the_extension_offline() -> None:
     extensions.load_iceberg(con)
     extensions.load_iceberg(con)  # idempotent per connection
     assert {"avro", "iceberg"} <= extensions.loaded_extensions(con)
-    assert con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchone() == (
-        False,
-    )
+    assert con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchone() == (False,)
 
 
 def test_missing_extension_wheel_has_a_clear_error() -> None:
@@ -195,9 +188,7 @@ def test_missing_extension_wheel_has_a_clear_error() -> None:
     assert caught.value.hint == f"pip install {wheel}"
 
 
-def test_duckdb_version_mismatch_has_a_clear_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_duckdb_version_mismatch_has_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # A wheel built for another DuckDB: its folder is named after that version.
     fake = tmp_path / "duckdb_extension_fake"
     (fake / "extensions" / "v0.9.0").mkdir(parents=True)
@@ -227,9 +218,7 @@ def test_custom_derived_views_report_the_freshness_of_their_base_tables(lake: La
     assert LakeReader(lake.catalog, derived_views={}).derived_views == {}
 
 
-def test_a_table_created_outside_the_allowed_folders_needs_a_new_connection(
-    lake: Lake, tmp_path: Path
-) -> None:
+def test_a_table_created_outside_the_allowed_folders_needs_a_new_connection(lake: Lake, tmp_path: Path) -> None:
     lake.create("shipments", SHIPMENTS)
     reader = LakeReader(lake.catalog)
     con = reader.connect()

@@ -87,20 +87,20 @@ REFUSED = [
     ("duckdb", "SELECT 1; SELECT 2", "2 statements"),
     ("duckdb", "", "no SQL statement"),
     ("duckdb", "-- only a comment", "no SQL statement"),
-    ("postgres", "WITH x AS (INSERT INTO shipments DEFAULT VALUES RETURNING *) SELECT * FROM x",
-     "INSERT"),
+    ("postgres", "WITH x AS (INSERT INTO shipments DEFAULT VALUES RETURNING *) SELECT * FROM x", "INSERT"),
     ("postgres", "SELECT * INTO shipments_copy FROM shipments", "INTO"),
     ("postgres", "TRUNCATE shipments", "TRUNCATE"),
-    ("snowflake", "MERGE INTO shipments t USING shipments s ON t.shipment_id = s.shipment_id "
-     "WHEN MATCHED THEN DELETE", "MERGE"),
+    (
+        "snowflake",
+        "MERGE INTO shipments t USING shipments s ON t.shipment_id = s.shipment_id WHEN MATCHED THEN DELETE",
+        "MERGE",
+    ),
     ("bigquery", "DELETE FROM `supplylake.shipments` WHERE TRUE", "DELETE"),
     ("duckdb", "SHOW databases", "SHOW"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("dialect", "sql", "named"), REFUSED, ids=[r[1][:40] or "empty" for r in REFUSED]
-)
+@pytest.mark.parametrize(("dialect", "sql", "named"), REFUSED, ids=[r[1][:40] or "empty" for r in REFUSED])
 def test_refused_statements_raise_not_a_query(dialect: str, sql: str, named: str) -> None:
     with pytest.raises(NotAQuery) as caught:
         check_read_only(sql, dialect=dialect)
@@ -146,9 +146,7 @@ def _dialect_cases() -> list[Any]:
         expect = re.search(r"^-- expect: (.+)$", body, flags=re.M)
         assert dialect and expect, f"malformed fixture block {header!r}"
         sql = "\n".join(line for line in body.splitlines() if not line.startswith("-- "))
-        cases.append(
-            pytest.param(dialect.group(1), sql.strip(), orjson.loads(expect.group(1)), id=header)
-        )
+        cases.append(pytest.param(dialect.group(1), sql.strip(), orjson.loads(expect.group(1)), id=header))
     return cases
 
 
@@ -206,8 +204,7 @@ def test_run_query_on_reuses_a_connection(reader: LakeReader) -> None:
     con = reader.connect()
     try:
         first = run_query_on(reader, con, "SELECT count(*) FROM shipments")
-        second = run_query_on(reader, con, "SELECT `carrier` FROM shipments LIMIT 1",
-                              dialect="bigquery")
+        second = run_query_on(reader, con, "SELECT `carrier` FROM shipments LIMIT 1", dialect="bigquery")
         assert first.rows == [(4,)] and second.row_count == 1
         with pytest.raises(NotAQuery):
             run_query_on(reader, con, "DROP VIEW shipments")

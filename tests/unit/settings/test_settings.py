@@ -45,7 +45,9 @@ def test_unknown_setting_fails_with_a_suggestion(monkeypatch: pytest.MonkeyPatch
         ("SUPPLYLAKE_KAFKA_BROKERS", "no-port-here", "host:port"),
     ],
 )
-def test_invalid_values_fail_with_one_line(monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str) -> None:
+def test_invalid_values_fail_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError) as info:
         load_settings()

@@ -11,12 +11,23 @@ from supplylake.simulator import Simulation, SimulationConfig, write_erp_snapsho
 
 def _write(config: SimulationConfig, directory: Path) -> list[bytes]:
     sim = Simulation(config)
-    write_jsonl(sim.events(until=config.start + timedelta(hours=14)), directory / "events.jsonl",
-                manifest_path=directory / "manifest.json")
+    write_jsonl(
+        sim.events(until=config.start + timedelta(hours=14)),
+        directory / "events.jsonl",
+        manifest_path=directory / "manifest.json",
+    )
     write_erp_snapshots(sim.erp_snapshots, directory / "erp_snapshots.csv")
     sim.world.write_reference(directory / "reference")
-    names = ["events.jsonl", "manifest.json", "erp_snapshots.csv", "erp_snapshot_labels.csv",
-             "reference/skus.csv", "reference/warehouses.csv", "reference/suppliers.csv", "reference/carriers.csv"]
+    names = [
+        "events.jsonl",
+        "manifest.json",
+        "erp_snapshots.csv",
+        "erp_snapshot_labels.csv",
+        "reference/skus.csv",
+        "reference/warehouses.csv",
+        "reference/suppliers.csv",
+        "reference/carriers.csv",
+    ]
     return [(directory / name).read_bytes() for name in names]
 
 

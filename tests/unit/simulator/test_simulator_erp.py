@@ -85,7 +85,8 @@ def test_timing_differences_are_movements_around_the_cutoff(long_run: Run, long_
         if kind in ("inventory.received", "inventory.shipped"):
             sign = 1 if kind == "inventory.received" else -1
             moves.setdefault((v.payload["warehouseId"], v.payload["sku"]), []).append(
-                (v.time_ms, sign * v.payload["quantity"]))
+                (v.time_ms, sign * v.payload["quantity"])
+            )
     timing = 0
     for snapshot in long_run.snapshots:
         t = snapshot.time_ms
@@ -102,8 +103,9 @@ def test_timing_differences_are_movements_around_the_cutoff(long_run: Run, long_
 
 
 def test_missing_in_stream_pairs_are_never_mentioned(long_run: Run) -> None:
-    ghosts = {(lab.warehouse_id, lab.sku) for s in long_run.snapshots for lab in s.labels
-              if lab.label == "missing_in_stream"}
+    ghosts = {
+        (lab.warehouse_id, lab.sku) for s in long_run.snapshots for lab in s.labels if lab.label == "missing_in_stream"
+    }
     assert ghosts
     world = Simulation(long_run.config).world
     assert ghosts <= set(world.unstocked)
@@ -114,8 +116,13 @@ def test_missing_in_stream_pairs_are_never_mentioned(long_run: Run) -> None:
 
 
 def test_no_disagreement_when_asked_for_none() -> None:
-    config = SimulationConfig(seed=5, events_per_hour=300, faults=FaultConfig.none(), erp_disagreement_rate=0.0,
-                              erp_snapshot_every=timedelta(hours=4))
+    config = SimulationConfig(
+        seed=5,
+        events_per_hour=300,
+        faults=FaultConfig.none(),
+        erp_disagreement_rate=0.0,
+        erp_snapshot_every=timedelta(hours=4),
+    )
     sim = Simulation(config)
     run = Run(config, list(sim.events(until=config.start + timedelta(days=1))), sim.manifest, sim.erp_snapshots)
     assert len(run.snapshots) == 6
@@ -137,8 +144,13 @@ def test_a_snapshot_is_published_only_once_its_events_are_all_out() -> None:
     for event in itertools.islice(sim.events(), 50_000):
         # The consumer may stop right here: whatever it holds must be complete.
         for snapshot in sim.erp_snapshots[published:]:
-            needed = {e.event_id for e in full if e.family == "inventory" and e.time_ms <= snapshot.time_ms
-                      and e.fault in (None, "late", "out_of_order", "schema_drift")}
+            needed = {
+                e.event_id
+                for e in full
+                if e.family == "inventory"
+                and e.time_ms <= snapshot.time_ms
+                and e.fault in (None, "late", "out_of_order", "schema_drift")
+            }
             assert needed <= emitted, snapshot.snapshot_time
         published = len(sim.erp_snapshots)
         emitted.add(event.event_id)

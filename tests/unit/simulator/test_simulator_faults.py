@@ -117,8 +117,14 @@ def test_schema_drift_keeps_the_event_and_adds_fields(faulty_run: Run) -> None:
     for event in drifted:
         payload = orjson.loads(event.value)
         assert payload["eventId"] == event.event_id and payload["eventType"] == event.event_type
-        assert {"sourceSystem", "producerVersion", "_ingestHost", "extraAttributes", "legacyCode",
-                "tenant"} & payload.keys()
+        assert {
+            "sourceSystem",
+            "producerVersion",
+            "_ingestHost",
+            "extraAttributes",
+            "legacyCode",
+            "tenant",
+        } & payload.keys()
 
 
 def test_every_value_is_one_line(faulty_run: Run) -> None:
@@ -154,8 +160,15 @@ def test_faults_do_not_change_the_clean_stream() -> None:
 
 
 def test_a_budgeted_stream_is_exact_and_loses_nothing_held_back() -> None:
-    faults = FaultConfig(duplicate=0.02, out_of_order=0.02, late=0.005, malformed_json=0.005,
-                         missing_field=0.005, unknown_type=0.003, schema_drift=0.02)
+    faults = FaultConfig(
+        duplicate=0.02,
+        out_of_order=0.02,
+        late=0.005,
+        malformed_json=0.005,
+        missing_field=0.005,
+        unknown_type=0.003,
+        schema_drift=0.02,
+    )
     events = list(Simulation(SimulationConfig(seed=11, faults=faults)).events(max_events=12_000))
     assert len(events) == 12_000
     kept = [e.event_id for e in events if e.fault in (None, "out_of_order", "late", "schema_drift")]

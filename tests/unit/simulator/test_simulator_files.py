@@ -14,8 +14,9 @@ from supplylake.simulator import FaultConfig, Simulation, SimulationConfig, writ
 
 
 def test_jsonl_has_one_value_per_line_and_a_matching_summary(faulty_run: Run, tmp_path: Path) -> None:
-    summary = write_jsonl(iter(faulty_run.events), tmp_path / "out" / "events.jsonl",
-                          manifest_path=tmp_path / "out" / "manifest.json")
+    summary = write_jsonl(
+        iter(faulty_run.events), tmp_path / "out" / "events.jsonl", manifest_path=tmp_path / "out" / "manifest.json"
+    )
     lines = (tmp_path / "out" / "events.jsonl").read_bytes().split(b"\n")
     assert lines[-1] == b"" and lines[:-1] == [e.value for e in faulty_run.events]
     assert summary.events == len(faulty_run.events)
@@ -46,8 +47,12 @@ def test_erp_csvs(tmp_path: Path) -> None:
     assert list(rows[0]) == ["snapshot_time", "warehouse_id", "sku", "on_hand", "unit_cost"]
     assert list(label_rows[0]) == ["snapshot_time", "warehouse_id", "sku", "label", "stream_on_hand", "erp_on_hand"]
     assert len(rows) == sum(len(s.rows) for s in sim.erp_snapshots)
-    assert {r["snapshot_time"] for r in rows} == {"2025-01-15T06:00:00.000Z", "2025-01-15T12:00:00.000Z",
-                                                   "2025-01-15T18:00:00.000Z", "2025-01-16T00:00:00.000Z"}
+    assert {r["snapshot_time"] for r in rows} == {
+        "2025-01-15T06:00:00.000Z",
+        "2025-01-15T12:00:00.000Z",
+        "2025-01-15T18:00:00.000Z",
+        "2025-01-16T00:00:00.000Z",
+    }
     assert all(int(r["on_hand"]) >= 0 for r in rows)
     for lab in label_rows:
         if lab["label"] == "missing_in_erp":

@@ -21,6 +21,7 @@ ORDER_STEPS: tuple[tuple[str, ...], ...] = (
 )
 _ORDER_TYPES = {t for step in ORDER_STEPS for t in step}
 
+
 def _ms(text: str) -> int:
     return to_ms(datetime.fromisoformat(text))
 
@@ -74,8 +75,11 @@ def test_shipment_tracking_is_in_order(long_valid: list[Valid]) -> None:
         (created,) = steps["shipment.created"]
         picked = steps.get("carrier.picked_up", [])
         assert len(picked) <= 1
-        after_pickup = [v for t in ("in.transit", "out.for.delivery", "delivery.attempted", "delivered",
-                                    "shipment.telemetry") for v in steps.get(t, [])]
+        after_pickup = [
+            v
+            for t in ("in.transit", "out.for.delivery", "delivery.attempted", "delivered", "shipment.telemetry")
+            for v in steps.get(t, [])
+        ]
         if not picked:
             assert not after_pickup, f"{shipment_id} tracked before pickup"
             continue
@@ -150,8 +154,10 @@ def _off_route(point: tuple[float, float], route: list[dict[str, float]]) -> flo
     for a, b in zip(route, route[1:], strict=False):
         for i in range(21):
             f = i / 20
-            best = min(best, _km(point[0], point[1], a["lat"] + (b["lat"] - a["lat"]) * f,
-                                 a["lon"] + (b["lon"] - a["lon"]) * f))
+            best = min(
+                best,
+                _km(point[0], point[1], a["lat"] + (b["lat"] - a["lat"]) * f, a["lon"] + (b["lon"] - a["lon"]) * f),
+            )
     return best
 
 
@@ -190,8 +196,11 @@ def test_sales_follow_the_day_and_spike(long_run: Run, by_type: Callable[[str], 
     for v in by_type("order.placed"):
         for line in v.payload["lines"]:
             list_price.setdefault(line["sku"], set()).add(line["unitPrice"])
-    discounted = [v for v in by_type("sale.recorded") if v.payload["channel"] == "pos"
-                  and v.payload["unitPrice"] < max(list_price.get(v.payload["sku"], {0.0}))]
+    discounted = [
+        v
+        for v in by_type("sale.recorded")
+        if v.payload["channel"] == "pos" and v.payload["unitPrice"] < max(list_price.get(v.payload["sku"], {0.0}))
+    ]
     assert discounted, "demand spikes come with promotional prices"
 
 

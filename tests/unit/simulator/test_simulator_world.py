@@ -19,8 +19,12 @@ def test_the_same_seed_builds_the_same_world() -> None:
 
 def test_default_world_has_the_requested_shape() -> None:
     world = World.build(1)
-    assert [w.warehouse_id for w in world.warehouses] == ["WH-Dallas-01", "WH-Chicago-01", "WH-Atlanta-01",
-                                                          "WH-LosAngeles-01"]
+    assert [w.warehouse_id for w in world.warehouses] == [
+        "WH-Dallas-01",
+        "WH-Chicago-01",
+        "WH-Atlanta-01",
+        "WH-LosAngeles-01",
+    ]
     assert (len(world.skus), len(world.suppliers), len(world.carriers), len(world.customers)) == (40, 8, 4, 200)
     assert len({s.sku for s in world.skus}) == 40
     assert all(re.fullmatch(r"[A-Z0-9]+(-[A-Z0-9]+){2,3}", s.sku) for s in world.skus)
@@ -85,8 +89,13 @@ def test_reference_csvs(tmp_path: Path) -> None:
     assert all(int(r["reorder_point"]) > 0 and float(r["unit_cost"]) > 0 for r in rows)
     with (tmp_path / "warehouses.csv").open() as fh:
         warehouses = list(csv.DictReader(fh))
-    assert warehouses[0] == {"warehouse_id": "WH-Dallas-01", "city": "Dallas", "region": "US-SOUTHWEST",
-                             "lat": "32.7767", "lon": "-96.7970"}
+    assert warehouses[0] == {
+        "warehouse_id": "WH-Dallas-01",
+        "city": "Dallas",
+        "region": "US-SOUTHWEST",
+        "lat": "32.7767",
+        "lon": "-96.7970",
+    }
     for name, column in (("suppliers.csv", "supplier_id"), ("carriers.csv", "carrier")):
         with (tmp_path / name).open() as fh:
             assert len([r[column] for r in csv.DictReader(fh)]) in (4, 8)

@@ -183,9 +183,7 @@ def test_alert_state_from_dict_rejects_malformed(corrupt) -> None:  # type: igno
 
 # --- properties ----------------------------------------------------------------------------
 
-levels_strategy = st.lists(
-    st.tuples(st.integers(-40, 160), st.integers(0, 60)), min_size=1, max_size=60
-)
+levels_strategy = st.lists(st.tuples(st.integers(-40, 160), st.integers(0, 60)), min_size=1, max_size=60)
 
 
 @settings(max_examples=150, deadline=None)

@@ -160,9 +160,7 @@ def test_late_event_is_applied_as_of_now_flagged_and_counted() -> None:
     state, _ = run([ev("a", "received", 0, 10), ev("b", "received", LATENESS + 10, 5)])
     state, outcome = apply_event(state, ev("old", "shipped", 9, 4))
     assert outcome.late and not outcome.duplicate
-    assert outcome.level_changes == (
-        LevelChange("old", T0 + 9, WH, SKU, 11, 0, 11, is_late=True, revision=0),
-    )
+    assert outcome.level_changes == (LevelChange("old", T0 + 9, WH, SKU, 11, 0, 11, is_late=True, revision=0),)
     assert outcome.current == outcome.level_changes[0]
     assert state.late_count == 1
     assert levels(state) == (11, 0, 11)
@@ -264,9 +262,7 @@ def test_window_catches_duplicate_the_capped_memory_forgot() -> None:
 
 
 def test_events_leave_the_window_into_the_base() -> None:
-    state, _ = run(
-        [ev("a", "received", 0, 10), ev("b", "shipped", 1, 3), ev("c", "received", LATENESS + 2, 1)]
-    )
+    state, _ = run([ev("a", "received", 0, 10), ev("b", "shipped", 1, 3), ev("c", "received", LATENESS + 2, 1)])
     assert [e.event_id for e in state.window] == ["c"]
     assert (state.base_on_hand, state.base_reserved) == (7, 0)
     assert levels(state) == (8, 0, 8)

@@ -163,9 +163,7 @@ def test_round_trip_mid_stream_continues_identically(
 
 @PROPERTY_SETTINGS
 @given(event_lists(kinds=DELTA_KINDS), st.integers(0, 30), st.randoms(use_true_random=False))
-def test_any_order_late_or_not_applies_every_event_once(
-    events: list[StockEvent], lateness: int, rnd: Any
-) -> None:
+def test_any_order_late_or_not_applies_every_event_once(events: list[StockEvent], lateness: int, rnd: Any) -> None:
     stream = list(events)
     rnd.shuffle(stream)
     state, outcomes = run(stream, lateness)

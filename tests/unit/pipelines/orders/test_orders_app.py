@@ -27,16 +27,28 @@ def test_shipment_events_are_forwarded_with_their_order_id() -> None:
     assert [f and f["orderId"] for f in forwarded] == ["ORD-1", "ORD-1", None, None]
     assert forwarded[1] == {"orderId": "ORD-1", "event": raw(scan).decode()}  # the wire text as is
     tick = ControlRecord(KIND_TICK, 1)
-    for value, headers in ((tick.encode(), tick.headers()), (b"{oops", None), (b'{"eventType": ["x"]}', None),
-                           (raw({"eventType": "delivered", "timestamp": "2025-03-01T08:00:00Z"}), None)):
+    for value, headers in (
+        (tick.encode(), tick.headers()),
+        (b"{oops", None),
+        (b'{"eventType": ["x"]}', None),
+        (raw({"eventType": "delivered", "timestamp": "2025-03-01T08:00:00Z"}), None),
+    ):
         assert forward_tracking(value, b"k", 0, headers, state) is None
 
 
 def test_order_events_are_validated_before_forwarding() -> None:
     intake = OrderIntake(cluster_id="test")
     s = Stream()
-    placed = s.event("order.placed", 0, orderId="ORD-1", customerId="C", region="R", warehouseId="W",
-                     promisedDelivery="2025-03-02T00:00:00Z", lines=[{"sku": "A", "quantity": 1, "unitPrice": 2.0}])
+    placed = s.event(
+        "order.placed",
+        0,
+        orderId="ORD-1",
+        customerId="C",
+        region="R",
+        warehouseId="W",
+        promisedDelivery="2025-03-02T00:00:00Z",
+        lines=[{"sku": "A", "quantity": 1, "unitPrice": 2.0}],
+    )
     at_offset("order-events", 7)
     assert intake(raw(placed), b"ORD-1", 0, None).forward == {"orderId": "ORD-1", "event": raw(placed).decode()}
     bad = intake(b'{"eventType": "order.placed", "timestamp": "2025-03-01T08:00:00Z"}', None, 0, None)

@@ -79,9 +79,14 @@ def shipments(draw: st.DrawFn) -> list[dict[str, Any]]:
         if draw(st.booleans()):
             stream.scan("delivered", sid, order, t + draw(st.integers(1, 900)))
         for _ in range(draw(st.integers(0, 6))):
-            stream.event("shipment.telemetry", start + draw(st.integers(0, 1500)), shipmentId=sid,
-                         lat=draw(st.sampled_from([33.0, 34.0, 40.0])), lon=-97.0,
-                         temperature=draw(st.sampled_from([None, 5.0, 9.5])))
+            stream.event(
+                "shipment.telemetry",
+                start + draw(st.integers(0, 1500)),
+                shipmentId=sid,
+                lat=draw(st.sampled_from([33.0, 34.0, 40.0])),
+                lon=-97.0,
+                temperature=draw(st.sampled_from([None, 5.0, 9.5])),
+            )
     for line in stream.lines:
         minutes = (ms_of(line["timestamp"]) - ms(0)) / 60_000
         events.append((minutes + draw(st.floats(0, 8.9)), line))
@@ -119,8 +124,10 @@ def test_checkpoint_spacing_does_not_change_the_results(lines: list[dict[str, An
         partition.processor.flush()
 
     def substance(p: Partition) -> list[Any]:
-        return [{t: [{k: v for k, v in r.items() if k != "ingested_at"} for r in rows] for t, rows in lr.tables.items()}
-                for lr in p.rows]
+        return [
+            {t: [{k: v for k, v in r.items() if k != "ingested_at"} for r in rows] for t, rows in lr.tables.items()}
+            for lr in p.rows
+        ]
 
     assert substance(batched) == substance(per_record)
     assert batched.transaction.data == per_record.transaction.data
@@ -138,8 +145,10 @@ def test_rows_of_a_record_and_a_replay_of_it_are_the_same() -> None:
         partition.send_all(stream.lines, ms(200))
 
     def substance(p: Partition) -> list[Any]:
-        return [{t: [{k: v for k, v in r.items() if k != "ingested_at"} for r in rows] for t, rows in lr.tables.items()}
-                for lr in p.rows]
+        return [
+            {t: [{k: v for k, v in r.items() if k != "ingested_at"} for r in rows] for t, rows in lr.tables.items()}
+            for lr in p.rows
+        ]
 
     assert substance(first) == substance(second)
     fired = first.rows[2]  # the telemetry of another shipment moved the watermark past the deadline

@@ -344,8 +344,9 @@ def test_eta_of_an_undelivered_shipment_is_never_before_its_clock():
     state, _ = apply_shipment_event(state, ev("shipment.telemetry", T0 + 2 * HOUR, lat=50.0, lon=6.0))
     assert state.eta_ms == pytest.approx(T0 + 4 * HOUR, abs=5 * MIN)
     # Silent since; the delay deadline fires at T0 + 5.5 h: the old estimate (T0 + 4 h) is past.
-    state, alerts = on_timer(state, Timer(timer_id(SHP, DELIVERY_DELAYED), SHP, DELIVERY_DELAYED,
-                                          T0 + 5 * HOUR + GRACE), T0 + 6 * HOUR)
+    state, alerts = on_timer(
+        state, Timer(timer_id(SHP, DELIVERY_DELAYED), SHP, DELIVERY_DELAYED, T0 + 5 * HOUR + GRACE), T0 + 6 * HOUR
+    )
     assert [a.alert_type for a in alerts] == [DELIVERY_DELAYED]
     assert state.eta_ms == T0 + 5 * HOUR + GRACE and state.sla is SlaState.LATE
 

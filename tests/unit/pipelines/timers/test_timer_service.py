@@ -166,11 +166,21 @@ def test_a_busy_hour_stays_under_the_kafka_record_limit() -> None:
     state = FakeTransaction().as_state(b"partition")
     timers = PartitionTimers(state)
     for n in range(20_000):  # every carrier scan of an hour re-arming a deadline, and
-        timers.register(f"shipment:SHP-{n:06d}:NO_TRACKING_UPDATE", f"SHP-{n:06d}", "NO_TRACKING_UPDATE",
-                        T0 + (n * 180) % HOUR_MS, {"shipment_id": f"SHP-{n:06d}"})
+        timers.register(
+            f"shipment:SHP-{n:06d}:NO_TRACKING_UPDATE",
+            f"SHP-{n:06d}",
+            "NO_TRACKING_UPDATE",
+            T0 + (n * 180) % HOUR_MS,
+            {"shipment_id": f"SHP-{n:06d}"},
+        )
     for n in range(20_000):  # expected deliveries that all fall on the same hour
-        timers.register(f"shipment:SHP-{n:06d}:DELIVERY_DELAYED", f"SHP-{n:06d}", "DELIVERY_DELAYED",
-                        T0 + HOUR_MS, {"shipment_id": f"SHP-{n:06d}"})
+        timers.register(
+            f"shipment:SHP-{n:06d}:DELIVERY_DELAYED",
+            f"SHP-{n:06d}",
+            "DELIVERY_DELAYED",
+            T0 + HOUR_MS,
+            {"shipment_id": f"SHP-{n:06d}"},
+        )
     timers.save()
     largest = max(len(raw) for raw in state._transaction.data.values())
     assert largest < 500_000, largest

@@ -123,9 +123,7 @@ def evaluate_alerts(
     and makes the alert ids deterministic.
     """
     if reorder_point < 0 or resolve_margin < 0:
-        raise AlertConfigError(
-            f"reorder point ({reorder_point}) and resolve margin ({resolve_margin}) must be >= 0"
-        )
+        raise AlertConfigError(f"reorder point ({reorder_point}) and resolve margin ({resolve_margin}) must be >= 0")
     available = level.available
     resolve_at = resolve_level(reorder_point, resolve_margin)
     state = alert_state
@@ -175,20 +173,14 @@ def evaluate_alerts(
             # A late level carries an older event time than the episode start: never negative.
             episode_duration_ms=max(0, level.event_time_ms - state.episode_started_at_ms),
         )
-        state = replace(
-            state, episode_started_at_ms=None, episode_alert_id=None, stockout_raised=False
-        )
+        state = replace(state, episode_started_at_ms=None, episode_alert_id=None, stockout_raised=False)
     elif available <= 0 and not state.stockout_raised:
-        raise_alert(
-            AlertType.STOCKOUT, state.episode_started_at_ms, episode_alert_id=state.episode_alert_id
-        )
+        raise_alert(AlertType.STOCKOUT, state.episode_started_at_ms, episode_alert_id=state.episode_alert_id)
         state = replace(state, stockout_raised=True)
 
     if level.on_hand < 0 and state.negative_started_at_ms is None:
         alert = raise_alert(AlertType.NEGATIVE_STOCK, level.event_time_ms)
-        state = replace(
-            state, negative_started_at_ms=level.event_time_ms, negative_alert_id=alert.alert_id
-        )
+        state = replace(state, negative_started_at_ms=level.event_time_ms, negative_alert_id=alert.alert_id)
     elif level.on_hand >= 0 and state.negative_started_at_ms is not None:
         state = replace(state, negative_started_at_ms=None, negative_alert_id=None)
 

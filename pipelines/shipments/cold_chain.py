@@ -157,7 +157,7 @@ def apply_telemetry(
     temperature: float | None,
     lat: float | None,
     lon: float | None,
-    range: TemperatureRange,  # noqa: A002 - the brief's name; shadowing is local to this function
+    range: TemperatureRange,
     min_breach_duration_ms: int = 0,
 ) -> tuple[ColdChainState, list[Alert]]:
     """Fold one telemetry reading into the excursion state; see the module docstring."""

@@ -97,14 +97,24 @@ class OrderIntake:
             if not isinstance(event, OrderContract):
                 raise WrongTopic(event.event_type, ctx.topic, "an order")
         except (InvalidEvent, WrongTopic) as exc:
-            return Intake(rejected=rejected(
-                cluster_id=self.cluster_id, raw=raw, key=key, error=exc, topic=ctx.topic,
-                partition=ctx.partition, offset=ctx.offset, now_ms=int(time.time() * 1000),
-            ))
+            return Intake(
+                rejected=rejected(
+                    cluster_id=self.cluster_id,
+                    raw=raw,
+                    key=key,
+                    error=exc,
+                    topic=ctx.topic,
+                    partition=ctx.partition,
+                    offset=ctx.offset,
+                    now_ms=int(time.time() * 1000),
+                )
+            )
         return Intake(forward=_envelope(event.order_id, raw))
 
 
-def forward_tracking(value: bytes | None, key: bytes | None, timestamp: int, headers: Any, state: State) -> dict[str, str] | None:
+def forward_tracking(
+    value: bytes | None, key: bytes | None, timestamp: int, headers: Any, state: State
+) -> dict[str, str] | None:
     """Stage 2: the order lifecycle events of `shipment-events`, with their orderId."""
     if is_control(headers) or value is None:
         return None
@@ -149,8 +159,16 @@ class OrderProcessor:
         try:
             event = parse_event(raw)
         except InvalidEvent as exc:  # validated before forwarding: only a bug gets here
-            return rejected(cluster_id=self.cluster_id, raw=raw, key=None if key is None else key.encode(), error=exc,
-                            topic=ctx.topic, partition=ctx.partition, offset=ctx.offset, now_ms=now_wall)
+            return rejected(
+                cluster_id=self.cluster_id,
+                raw=raw,
+                key=None if key is None else key.encode(),
+                error=exc,
+                topic=ctx.topic,
+                partition=ctx.partition,
+                offset=ctx.offset,
+                now_ms=now_wall,
+            )
         record = EntityRecord.from_dict(state.get(RECORD_KEY))
         if record.seen_before(event.event_id):
             return LakeRows(counters={"duplicates": 1})
@@ -217,7 +235,9 @@ def build(settings: Settings, connection: BrokerConnection) -> Application:
 
     # Stage 3: per order.
     orders = app.dataframe(by_order)
-    orders = orders.apply(OrderProcessor(cluster_id=connection.cluster_id, settings=settings), stateful=True, metadata=True)
+    orders = orders.apply(
+        OrderProcessor(cluster_id=connection.cluster_id, settings=settings), stateful=True, metadata=True
+    )
     publish_alerts(orders, alerts_topic)
     orders.sink(sink)
     return app

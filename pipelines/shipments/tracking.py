@@ -389,11 +389,7 @@ def apply_shipment_event(
     status = STATUS_BY_EVENT_TYPE.get(event.event_type)
     if status is not None:
         s = _apply_status(s, event, status)
-        if (
-            status is ShipmentStatus.DELIVERED
-            and s.delay_alert_id is not None
-            and s.delivered_late_alert_id is None
-        ):
+        if status is ShipmentStatus.DELIVERED and s.delay_alert_id is not None and s.delivered_late_alert_id is None:
             late = _delivered_late_alert(s, event)
             alerts.append(late)
             s = replace(s, delivered_late_alert_id=late.alert_id)

@@ -27,8 +27,8 @@ from supplylake.pipelines.inventory.seeding import EpochSeed, load_epoch_seed
 from supplylake.pipelines.inventory.stock import LevelChange, StockEvent, StockState, apply_event
 from supplylake.pipelines.ledger_guard import guard_ledgers
 from supplylake.pipelines.outputs import WrongKey, WrongTopic, alert_row, rejected, route
-from supplylake.pipelines.state_cache import CheckpointStateCache
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
+from supplylake.pipelines.state_cache import CheckpointStateCache
 from supplylake.settings import Settings
 
 STOCK_KEY = "stock"
@@ -57,8 +57,16 @@ class InventoryProcessor:
                 # State is kept per message key: a mis-keyed event would corrupt another stock.
                 raise WrongKey(key, f"{event.warehouse_id}:{event.sku}")
         except (InvalidEvent, WrongTopic, WrongKey) as exc:
-            return rejected(cluster_id=self.cluster_id, raw=value or b"", key=key, error=exc,
-                            topic=ctx.topic, partition=ctx.partition, offset=ctx.offset, now_ms=now_ms)
+            return rejected(
+                cluster_id=self.cluster_id,
+                raw=value or b"",
+                key=key,
+                error=exc,
+                topic=ctx.topic,
+                partition=ctx.partition,
+                offset=ctx.offset,
+                now_ms=now_ms,
+            )
 
         stock_event = StockEvent(
             event_id=event.event_id,
@@ -123,9 +131,15 @@ class InventoryProcessor:
         alert_state, _ = evaluate_alerts(
             AlertState.empty(),
             level=LevelChange(
-                event_id=f"seed:{entity}", event_time_ms=seeded.as_of_ms, warehouse_id=warehouse_id, sku=sku,
-                on_hand=seeded.on_hand, reserved=seeded.reserved, available=seeded.on_hand - seeded.reserved,
-                is_late=False, revision=0,
+                event_id=f"seed:{entity}",
+                event_time_ms=seeded.as_of_ms,
+                warehouse_id=warehouse_id,
+                sku=sku,
+                on_hand=seeded.on_hand,
+                reserved=seeded.reserved,
+                available=seeded.on_hand - seeded.reserved,
+                is_late=False,
+                revision=0,
             ),
             reorder_point=self.reorder_points.for_sku(sku),
             resolve_margin=self.settings.inventory.resolve_margin,
@@ -169,7 +183,6 @@ def _level_row(change: LevelChange, *, is_current: bool, now_ms: int) -> dict[st
         "is_current": is_current,
         "ingested_at": now_ms,
     }
-
 
 
 def build(settings: Settings, connection: BrokerConnection) -> Application:

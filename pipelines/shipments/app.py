@@ -150,7 +150,9 @@ class ShipmentProcessor:
         try:
             control = decode_control(headers, value)
         except InvalidControlRecord as exc:
-            log.warning("ignored control record", topic=ctx.topic, partition=ctx.partition, offset=ctx.offset, error=str(exc))
+            log.warning(
+                "ignored control record", topic=ctx.topic, partition=ctx.partition, offset=ctx.offset, error=str(exc)
+            )
             return LakeRows(counters={"invalid_control": 1})
         if control is not None:
             rows = LakeRows(counters={"control": 1})
@@ -161,8 +163,16 @@ class ShipmentProcessor:
                 if not isinstance(event, ShipmentContract):
                     raise WrongTopic(event.event_type, ctx.topic, "a shipment")
             except (InvalidEvent, WrongTopic) as exc:
-                return rejected(cluster_id=self.cluster_id, raw=value or b"", key=key, error=exc,
-                                topic=ctx.topic, partition=ctx.partition, offset=ctx.offset, now_ms=now_wall)
+                return rejected(
+                    cluster_id=self.cluster_id,
+                    raw=value or b"",
+                    key=key,
+                    error=exc,
+                    topic=ctx.topic,
+                    partition=ctx.partition,
+                    offset=ctx.offset,
+                    now_ms=now_wall,
+                )
             rows = LakeRows(max_event_time_ms=event.event_time_ms)
             self._fire_due(timers, clock.observe_event(event.event_time_ms), shipments, rows, now_wall)
             self._apply(event, value or b"", timers, shipments, rows, now_wall)
@@ -187,8 +197,13 @@ class ShipmentProcessor:
     # -- events -------------------------------------------------------------------------------
 
     def _apply(
-        self, event: ShipmentContract, raw: bytes, timers: PartitionTimers, shipments: _Shipments,
-        rows: LakeRows, now_wall: int,
+        self,
+        event: ShipmentContract,
+        raw: bytes,
+        timers: PartitionTimers,
+        shipments: _Shipments,
+        rows: LakeRows,
+        now_wall: int,
     ) -> None:
         shipment = shipments.get(event.shipment_id)
         if shipment.record.seen_before(event.event_id):
@@ -212,7 +227,9 @@ class ShipmentProcessor:
         if parsed.event_type != TELEMETRY or outcome.alerts or status_digest(state) != before:
             self._status_row(shipment, parsed.event_type, parsed.event_id, parsed.event_time_ms, rows, now_wall)
 
-    def _fire_own(self, shipment: _Shipment, event_time_ms: int, timers: PartitionTimers, rows: LakeRows, now_wall: int) -> None:
+    def _fire_own(
+        self, shipment: _Shipment, event_time_ms: int, timers: PartitionTimers, rows: LakeRows, now_wall: int
+    ) -> None:
         """Fire this shipment's deadlines that passed before its new event's time."""
         state = shipment.state
         if state is None:
@@ -228,7 +245,9 @@ class ShipmentProcessor:
 
     # -- deadlines ----------------------------------------------------------------------------
 
-    def _fire_due(self, timers: PartitionTimers, now_ms: int | None, shipments: _Shipments, rows: LakeRows, now_wall: int) -> None:
+    def _fire_due(
+        self, timers: PartitionTimers, now_ms: int | None, shipments: _Shipments, rows: LakeRows, now_wall: int
+    ) -> None:
         if now_ms is None:
             return
         for timer in timers.due(now_ms):
@@ -244,12 +263,21 @@ class ShipmentProcessor:
 
     # -- rows ---------------------------------------------------------------------------------
 
-    def _status_row(self, shipment: _Shipment, cause: str, cause_id: str, cause_ms: int, rows: LakeRows, now_wall: int) -> None:
+    def _status_row(
+        self, shipment: _Shipment, cause: str, cause_id: str, cause_ms: int, rows: LakeRows, now_wall: int
+    ) -> None:
         assert shipment.state is not None
-        rows.add(SHIPMENT_STATUS.name, status_row(
-            shipment.state, cause=cause, cause_id=cause_id, cause_time_ms=cause_ms,
-            revision=shipment.record.next_revision(), now_ms=now_wall,
-        ))
+        rows.add(
+            SHIPMENT_STATUS.name,
+            status_row(
+                shipment.state,
+                cause=cause,
+                cause_id=cause_id,
+                cause_time_ms=cause_ms,
+                revision=shipment.record.next_revision(),
+                now_ms=now_wall,
+            ),
+        )
 
     @staticmethod
     def _emit_alerts(alerts: Any, rows: LakeRows) -> None:

@@ -98,7 +98,6 @@ def status_row(
     }
 
 
-
 def status_digest(state: ShipmentState | None) -> tuple[Any, ...]:
     """What a ``shipment_status`` row is written for when it changes. Position and ETA move with
     every reading and are carried along, not triggers (shipment_telemetry has every position)."""
@@ -106,7 +105,14 @@ def status_digest(state: ShipmentState | None) -> tuple[Any, ...]:
         return ()
     cold, route = state.cold_chain, state.route
     return (
-        state.status, state.status_time_ms, state.sla, state.expected_delivery_ms, state.delivered_at_ms,
-        state.carrier, state.order_id, state.category,
-        cold is not None and cold.in_breach, route is not None and route.deviating,
+        state.status,
+        state.status_time_ms,
+        state.sla,
+        state.expected_delivery_ms,
+        state.delivered_at_ms,
+        state.carrier,
+        state.order_id,
+        state.category,
+        cold is not None and cold.in_breach,
+        route is not None and route.deviating,
     )

@@ -25,8 +25,6 @@ from supplylake.processes import die_with_parent
 log = get_logger(__name__)
 
 
-
-
 class PipelineCrashLoop(FatalError):
     """A pipeline keeps failing; restarting it again will not help."""
 

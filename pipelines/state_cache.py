@@ -37,7 +37,9 @@ class CheckpointStateCache:
     def __init__(self) -> None:
         self._entries: dict[tuple[int, Any], _Entry] = {}
 
-    def get(self, partition: int, key: Any, state: State, name: str, decode: Callable[[Any], Serialisable | None]) -> Serialisable | None:
+    def get(
+        self, partition: int, key: Any, state: State, name: str, decode: Callable[[Any], Serialisable | None]
+    ) -> Serialisable | None:
         entry = self._entry(partition, key, state)
         if name not in entry.values:
             stored = state.get(name)

@@ -80,7 +80,9 @@ def decode_control(headers: Any, value: bytes | None) -> ControlRecord | None:
     return ControlRecord(kind, time_ms)
 
 
-def topic_partitions(connection: BrokerConnection, topics: Iterable[str], timeout_s: float = 10.0) -> list[tuple[str, int]]:
+def topic_partitions(
+    connection: BrokerConnection, topics: Iterable[str], timeout_s: float = 10.0
+) -> list[tuple[str, int]]:
     """(topic, partition) of every existing topic named; missing topics are skipped."""
     metadata = connection.admin().list_topics(timeout=timeout_s)
     found: list[tuple[str, int]] = []
@@ -113,7 +115,9 @@ def produce_control(
 
     value, headers = record.encode(), record.headers()
     for topic, partition in partitions:
-        producer.produce(topic, value=value, key=CONTROL_KEY, partition=partition, headers=headers, on_delivery=delivered)
+        producer.produce(
+            topic, value=value, key=CONTROL_KEY, partition=partition, headers=headers, on_delivery=delivered
+        )
     remaining = producer.flush(timeout_s)
     if remaining or errors or len(offsets) != len(partitions):
         raise ControlDeliveryError(

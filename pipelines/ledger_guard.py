@@ -25,9 +25,13 @@ def _record_exists(consumer: Consumer, topic: str, partition: int, offset: int, 
         consumer.unassign()
 
 
-def confirmed_log_ends(connection: BrokerConnection, committed: dict[tuple[str, int], int]) -> dict[tuple[str, int], int]:
+def confirmed_log_ends(
+    connection: BrokerConnection, committed: dict[tuple[str, int], int]
+) -> dict[tuple[str, int], int]:
     """One past the last offset of each partition, confirmed by reading where the watermark is suspect."""
-    consumer = Consumer(connection.config(**{"group.id": "supplylake-ledger-guard", "enable.auto.commit": False, "log_level": 3}))
+    consumer = Consumer(
+        connection.config(**{"group.id": "supplylake-ledger-guard", "enable.auto.commit": False, "log_level": 3})
+    )
     try:
         ends: dict[tuple[str, int], int] = {}
         for (topic, partition), offset in committed.items():
@@ -43,8 +47,7 @@ def confirmed_log_ends(connection: BrokerConnection, committed: dict[tuple[str, 
 def guard_ledgers(connection: BrokerConnection, sink: LakeSink) -> None:
     """Raise LedgerAheadOfLog if any of the sink's tables has a ledger past the log, for this cluster."""
     ledgers = {
-        spec.name: read_ledger(sink.catalog.load_table(spec.identifier(sink.namespace)))
-        for spec in sink.specs.values()
+        spec.name: read_ledger(sink.catalog.load_table(spec.identifier(sink.namespace))) for spec in sink.specs.values()
     }
     committed: dict[tuple[str, int], int] = {}
     for ledger in ledgers.values():

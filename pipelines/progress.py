@@ -89,7 +89,9 @@ def log_end_offsets(connection: BrokerConnection, topics: Collection[str]) -> di
     because pipelines produce one record per batch there (pipelines/runtime.py).
     """
     metadata = connection.admin().list_topics(timeout=10)
-    consumer = Consumer(connection.config(**{"group.id": "supplylake-progress", "enable.auto.commit": False, "log_level": 3}))
+    consumer = Consumer(
+        connection.config(**{"group.id": "supplylake-progress", "enable.auto.commit": False, "log_level": 3})
+    )
     ends: dict[tuple[str, int], int] = {}
     try:
         for topic in topics:
@@ -118,8 +120,9 @@ def wait_until_pipelines_committed(
     topics and then past everything it wrote to its internal topics (which is all written by
     the time its sources are committed: Quix flushes its producer before committing)."""
     started = time.monotonic()
-    wait_until_committed(connection, groups_of_topic(settings), end_offsets, timeout_s=timeout_s,
-                         check=check, on_progress=on_progress)
+    wait_until_committed(
+        connection, groups_of_topic(settings), end_offsets, timeout_s=timeout_s, check=check, on_progress=on_progress
+    )
     internal = group_of_internal_topic(settings)
     if internal:
         left = max(1.0, timeout_s - (time.monotonic() - started))

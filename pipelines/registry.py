@@ -69,7 +69,9 @@ def groups_of_topic(settings: Settings) -> dict[str, tuple[str, ...]]:
 
 def group_of_internal_topic(settings: Settings) -> dict[str, str]:
     """Internal topic -> the consumer group of the pipeline that writes and reads it."""
-    return {topic: spec.consumer_group(settings) for spec in PIPELINES.values() for topic in spec.internal_topics(settings)}
+    return {
+        topic: spec.consumer_group(settings) for spec in PIPELINES.values() for topic in spec.internal_topics(settings)
+    }
 
 
 def control_topics(settings: Settings) -> list[str]:

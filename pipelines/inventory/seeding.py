@@ -42,7 +42,9 @@ class EpochSeed:
     event_ids: frozenset[str] = frozenset()
 
 
-def _earlier_epochs(catalog: Catalog, identifier: tuple[str, ...], cluster_id: str, columns: tuple[str, ...]) -> pa.Table | None:
+def _earlier_epochs(
+    catalog: Catalog, identifier: tuple[str, ...], cluster_id: str, columns: tuple[str, ...]
+) -> pa.Table | None:
     try:
         table = catalog.load_table(identifier)
     except NoSuchTableError:
@@ -59,7 +61,9 @@ def load_epoch_seed(catalog: Catalog, settings: Settings, cluster_id: str) -> Ep
     namespace = settings.catalog.namespace
     levels: dict[str, SeedLevel] = {}
     rows = _earlier_epochs(
-        catalog, INVENTORY_LEVELS.identifier(namespace), cluster_id,
+        catalog,
+        INVENTORY_LEVELS.identifier(namespace),
+        cluster_id,
         ("warehouse_id", "sku", "on_hand", "reserved", "event_time", "is_current", "ingested_at", "_src_offset"),
     )
     if rows is not None and rows.num_rows:

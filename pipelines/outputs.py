@@ -36,13 +36,22 @@ class WrongKey(Exception):
     def __init__(self, key: bytes | None, expected: str) -> None:
         self.event_type = None
         shown = "no key" if key is None else repr(key.decode("utf-8", errors="replace"))
-        self.reason = f"message key is {shown}, expected {expected!r} (producers must key inventory events warehouseId:sku)"
+        self.reason = (
+            f"message key is {shown}, expected {expected!r} (producers must key inventory events warehouseId:sku)"
+        )
         super().__init__(self.reason)
 
 
 def rejected(
-    *, cluster_id: str, raw: bytes, key: bytes | None, error: Exception,
-    topic: str, partition: int, offset: int, now_ms: int,
+    *,
+    cluster_id: str,
+    raw: bytes,
+    key: bytes | None,
+    error: Exception,
+    topic: str,
+    partition: int,
+    offset: int,
+    now_ms: int,
 ) -> LakeRows:
     """The LakeRows of a record that cannot be accepted (error: InvalidEvent or WrongTopic)."""
     row = dead_letter_row(

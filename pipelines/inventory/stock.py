@@ -105,9 +105,7 @@ class StockEvent:
         for name in ("event_time_ms", "quantity"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidStockEventError(
-                    f"{name} of event {self.event_id!r} must be an int, got {value!r}"
-                )
+                raise InvalidStockEventError(f"{name} of event {self.event_id!r} must be an int, got {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +285,6 @@ class SeenIds:
         return SeenIds(tuple(chunks))
 
 
-
 @dataclass(frozen=True)
 class StockState:
     """Per-key stock state. Treat as immutable: apply_event returns a new one.
@@ -414,15 +411,12 @@ def apply_event(
     """
     _check_limits(allowed_lateness_ms, dedupe_horizon_ms, max_dedupe_ids, max_window_events)
     if event.event_id in state.seen:
-        return replace(state, duplicate_count=state.duplicate_count + 1), StockOutcome(
-            duplicate=True, late=False
-        )
+        return replace(state, duplicate_count=state.duplicate_count + 1), StockOutcome(duplicate=True, late=False)
 
     max_seen = state.max_event_time_ms
     key: SortKey = (event.event_time_ms, 0, event.event_id)
     late = max_seen is not None and (
-        event.event_time_ms < max_seen - allowed_lateness_ms
-        or (state.floor is not None and key <= state.floor)
+        event.event_time_ms < max_seen - allowed_lateness_ms or (state.floor is not None and key <= state.floor)
     )
 
     if late and max_seen is not None:
@@ -439,9 +433,7 @@ def apply_event(
         if pos and state.window[pos - 1].sort_key == key:
             # Same id and event time still in the window although the id memory forgot it
             # (only possible once max_dedupe_ids evicted it): still a duplicate.
-            return replace(state, duplicate_count=state.duplicate_count + 1), StockOutcome(
-                duplicate=True, late=False
-            )
+            return replace(state, duplicate_count=state.duplicate_count + 1), StockOutcome(duplicate=True, late=False)
         entries, changed = _insert(state, event, pos)
 
     base_on_hand, base_reserved, floor = state.base_on_hand, state.base_reserved, state.floor
@@ -546,13 +538,9 @@ def _fold_count(entries: list[WindowEntry], cutoff_ms: int, cap: int) -> int:
 
 def _check_limits(lateness: int, horizon: int, max_ids: int, max_window: int) -> None:
     if lateness < 0 or horizon < 0:
-        raise StockConfigError(
-            f"allowed lateness ({lateness} ms) and dedupe horizon ({horizon} ms) must be >= 0"
-        )
+        raise StockConfigError(f"allowed lateness ({lateness} ms) and dedupe horizon ({horizon} ms) must be >= 0")
     if max_ids < 1 or max_window < 1:
-        raise StockConfigError(
-            f"max_dedupe_ids ({max_ids}) and max_window_events ({max_window}) must be >= 1"
-        )
+        raise StockConfigError(f"max_dedupe_ids ({max_ids}) and max_window_events ({max_window}) must be >= 1")
 
 
 def _check_consistent(state: StockState, data: Mapping[str, Any]) -> None:

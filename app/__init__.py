@@ -1,0 +1,1 @@
+"""The managers' dashboard (Streamlit): ``Home.py`` is the entry file; ships inside the package."""

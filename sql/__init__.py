@@ -1,0 +1,1 @@
+"""Named queries (``*.sql`` with ``:name`` parameters), shipped inside the package for ``supplylake sql``."""
