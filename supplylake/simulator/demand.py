@@ -146,9 +146,12 @@ class Demand:
         rng = self._rng
         first = self._catalogue.pick(rng)
         customer = self._business[rng.randrange(len(self._business))]
-        skus = [first] + self._catalogue.companions(
-            rng, first, rng.randint(*params.B2B_LINES) - 1, self._stocked_with(customer, first)
-        )
+        skus = [
+            first,
+            *self._catalogue.companions(
+                rng, first, rng.randint(*params.B2B_LINES) - 1, self._stocked_with(customer, first)
+            ),
+        ]
         # Business customers buy in volume at a negotiated price.
         lines = [(s, rng.randint(1, 2 * s.line_units - 1), round(s.unit_price * 0.9, 2)) for s in skus]
         self._orders.place(customer, lines)

@@ -323,11 +323,10 @@ class FaultInjector:
                             ahead[0] = self._drift(head)
                             self._fire(kind)
                             continue
-                    elif kind == "out_of_order":
-                        if head is not None and not ooo_in_flight and self._displace(head):
-                            ooo_in_flight += 1
-                            self._fire(kind)
-                            continue
+                    elif kind == "out_of_order" and head is not None and not ooo_in_flight and self._displace(head):
+                        ooo_in_flight += 1
+                        self._fire(kind)
+                        continue
                     if out is not None:
                         self._fire(kind)
                         break

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from random import Random
+from typing import Any
 
 from supplylake.simulator.calibration import Calibration, calibrate
 from supplylake.simulator.demand import Demand
@@ -91,7 +92,7 @@ class Simulation:
 
     def __init__(self, config: SimulationConfig | None = None) -> None:
         self.config = cfg = config or SimulationConfig()
-        sizes = {
+        sizes: dict[str, Any] = {
             "warehouses": cfg.warehouses,
             "skus": cfg.skus,
             "suppliers": cfg.suppliers,

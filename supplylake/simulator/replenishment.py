@@ -94,7 +94,7 @@ class Replenisher:
             if pair.position >= pair.reorder_point or gap <= 0:
                 continue
             pack = pair.item.case_pack
-            qty = int(math.ceil(gap / pack)) * pack
+            qty = math.ceil(gap / pack) * pack
             cost = round(pair.item.unit_cost * self._rng.uniform(*params.COST_JITTER), 2)
             by_supplier.setdefault(pair.item.supplier_id, []).append((pair, qty, cost))
         for supplier_id, lines in by_supplier.items():

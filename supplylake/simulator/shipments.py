@@ -7,6 +7,7 @@ cold-chain temperature excursion, a detour off the planned route.
 
 from __future__ import annotations
 
+import itertools
 import math
 from bisect import bisect_right
 from random import Random
@@ -53,6 +54,21 @@ class Shipment:
         "silent_ms",
         "transit_ms",
     )
+    arrival_ms: int
+    band: tuple[float, float] | None
+    carrier: Carrier
+    category: str
+    cum: list[float]
+    dest: tuple[float, float]
+    dest_region: str
+    fails_once: bool
+    order_id: str
+    pickup_ms: int
+    promise_ms: int
+    pts: list[tuple[float, float]]
+    scans: list[int]
+    shipment_id: str
+    transit_ms: int
 
     def __init__(self) -> None:
         self.silent_ms = _NEVER
@@ -138,8 +154,7 @@ class Shipments:
             pts.append((origin[0] + dlat * f + dlon * off, origin[1] + dlon * f - dlat * off))
         pts.append(dest)
         lengths = [
-            math.hypot(b[0] - a[0], (b[1] - a[1]) * math.cos(math.radians(a[0])))
-            for a, b in zip(pts, pts[1:], strict=False)
+            math.hypot(b[0] - a[0], (b[1] - a[1]) * math.cos(math.radians(a[0]))) for a, b in itertools.pairwise(pts)
         ]
         total = sum(lengths) or 1.0
         cum = [0.0]

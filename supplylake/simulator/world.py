@@ -371,7 +371,7 @@ def _customers(
 
 
 def _stores(regions: tuple[str, ...], rng: random.Random) -> tuple[Store, ...]:
-    result = []
+    result: list[Store] = []
     for region in regions:
         for _ in range(3):
             site = rng.choice(REGIONS[region].cities)
@@ -444,7 +444,7 @@ def _carried(
 
 
 def _round_up(value: float, multiple: int) -> int:
-    return int(math.ceil(value / multiple)) * multiple
+    return math.ceil(value / multiple) * multiple
 
 
 def _demand(
@@ -481,7 +481,7 @@ def _demand(
         demand_at = {w: max(daily * served[w] / len(custs), per_warehouse / 4) for w in stocking}
         # One reorder point per SKU (what alerts compare with) must cover its busiest warehouse.
         reorder_point = max(
-            t.case_pack, int(math.ceil(max(demand_at.values()) * (supplier.lead_time_days + params.SAFETY_DAYS)))
+            t.case_pack, math.ceil(max(demand_at.values()) * (supplier.lead_time_days + params.SAFETY_DAYS))
         )
         for w in stocking:
             share = served[w] / len(custs)
