@@ -312,6 +312,12 @@ def build(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Ap
     sdf = sdf.apply(processor, stateful=True, metadata=True)
     route(sdf, sink=sink, alerts_topic=alerts_topic, dlq_topic=dlq_topic)
 
-    if mode is RunMode.LIVE and settings.shipments.tick_interval_s > 0:
-        Ticker(connection, [settings.topics.shipments], settings.shipments.tick_interval_s).start()
+    start_live_ticks(settings, connection, mode)
     return app
+
+
+def start_live_ticks(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Ticker | None:
+    """Live only: wall-clock ticks into every shipments partition (tick_interval_s says how often)."""
+    if mode is not RunMode.LIVE or settings.shipments.tick_interval_s <= 0:
+        return None
+    return Ticker(connection, [settings.topics.shipments], settings.shipments.tick_interval_s).start()
