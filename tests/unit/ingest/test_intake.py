@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -18,7 +18,7 @@ CONNECTION = BrokerConnection("127.0.0.1:1", "cluster-1", True)
 
 
 class RecordingProducer:
-    sent: list[tuple[str, bytes | None, list[tuple[str, bytes]]]] = []
+    sent: ClassVar[list[tuple[str, bytes | None, list[tuple[str, bytes]]]]] = []
 
     def __init__(self, config: dict[str, Any]) -> None:
         pass
