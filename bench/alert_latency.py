@@ -595,7 +595,7 @@ class LagMonitor(threading.Thread):
         super().__init__(name="lag-monitor", daemon=True)
         from confluent_kafka import Consumer
 
-        from supplylake.pipelines.registry import PIPELINES
+        from supplylake.pipelines.catalog import PIPELINES
 
         self.run_ = run
         self.stop_event = threading.Event()
@@ -646,8 +646,8 @@ def run_stack(args: argparse.Namespace, label: str, rate: float, seconds: float,
     from supplylake.broker.embedded import EmbeddedBroker
     from supplylake.broker.topics import all_topics, ensure_topics
     from supplylake.ingest.simulated import live_simulation
-    from supplylake.pipelines.registry import PIPELINES
-    from supplylake.pipelines.supervisor import Supervisor
+    from supplylake.orchestration.supervisor import Supervisor
+    from supplylake.pipelines.catalog import PIPELINES
     from supplylake.settings import ShipmentSettings, load_settings
     from supplylake.simulator import FaultConfig
 

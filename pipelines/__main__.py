@@ -1,28 +1,51 @@
-"""`python -m supplylake.pipelines NAME`: run one pipeline until SIGTERM (used by the supervisor)."""
+"""`python -m supplylake.pipelines NAME [--mode live|bounded-replay]`: run one pipeline until SIGTERM.
+
+The supervisor (supplylake/orchestration/supervisor.py) starts every child with an explicit
+``--mode``; without one a pipeline runs live, which is what a standalone deployment
+(docker-compose.yml) wants.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
 import warnings
 
 from supplylake.broker.connection import connect
 from supplylake.errors import SupplylakeError
 from supplylake.logs import configure_logging, get_logger
-from supplylake.pipelines.registry import PIPELINES
+from supplylake.pipelines.catalog import PIPELINES
+from supplylake.pipelines.run_mode import RunMode
 from supplylake.settings import load_settings
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m supplylake.pipelines", description="Run one pipeline.")
+    parser.add_argument("name", choices=list(PIPELINES), help="the pipeline to run")
+    parser.add_argument(
+        "--mode",
+        type=RunMode,
+        choices=list(RunMode),
+        default=RunMode.LIVE,
+        help="bounded-replay: event time only; live (default): wall-clock ticks too",
+    )
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str]) -> int:
     warnings.simplefilter("ignore")
-    if len(argv) != 1 or argv[0] not in PIPELINES:
-        print(f"usage: python -m supplylake.pipelines {{{','.join(PIPELINES)}}}", file=sys.stderr)
-        return 2
+    try:
+        args = parse_args(argv)
+    except SystemExit as exc:  # argparse printed the usage and why
+        return 2 if exc.code else 0
     try:
         settings = load_settings()
         configure_logging(settings.log_level)
         with connect(settings, start_embedded=False) as connection:
-            app = PIPELINES[argv[0]].build(settings, connection)
-            get_logger("supplylake.pipelines").info("pipeline started", pipeline=argv[0], cluster=connection.cluster_id)
+            app = PIPELINES[args.name].build(settings, connection, args.mode)
+            get_logger("supplylake.pipelines").info(
+                "pipeline started", pipeline=args.name, mode=str(args.mode), cluster=connection.cluster_id
+            )
             app.run()
     except SupplylakeError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Literal
 
 from quixstreams import Application
 from quixstreams.kafka.configuration import ConnectionConfig
 from quixstreams.models.topics import Topic, TopicConfig
 
 from supplylake.broker.connection import BrokerConnection
+from supplylake.pipelines.spec import consumer_group
 from supplylake.settings import Settings
 
 
@@ -37,11 +39,20 @@ def drop_stale_state(settings: Settings, cluster_id: str) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
+# librdkafka's spelling (lower case) of each KafkaSettings.security_protocol.
+_SECURITY_PROTOCOLS: dict[str, Literal["plaintext", "ssl", "sasl_plaintext", "sasl_ssl"]] = {
+    "PLAINTEXT": "plaintext",
+    "SSL": "ssl",
+    "SASL_PLAINTEXT": "sasl_plaintext",
+    "SASL_SSL": "sasl_ssl",
+}
+
+
 def connection_config(settings: Settings, connection: BrokerConnection) -> ConnectionConfig:
     kafka = settings.kafka
     return ConnectionConfig(
         bootstrap_servers=connection.bootstrap,
-        security_protocol=kafka.security_protocol.lower(),
+        security_protocol=_SECURITY_PROTOCOLS[kafka.security_protocol],
         sasl_mechanism=kafka.sasl_mechanism,
         sasl_username=kafka.sasl_username,
         sasl_password=kafka.sasl_password,
@@ -83,7 +94,7 @@ def producer_tuning(connection: BrokerConnection) -> dict[str, object]:
 def build_application(name: str, settings: Settings, connection: BrokerConnection) -> Application:
     return Application(
         broker_address=connection_config(settings, connection),
-        consumer_group=f"{settings.kafka.consumer_group_prefix}-{name}",
+        consumer_group=consumer_group(settings, name),
         auto_offset_reset="earliest",
         commit_interval=settings.lake.commit_interval_s,
         state_dir=state_dir(settings, connection.cluster_id) / name,

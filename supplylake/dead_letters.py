@@ -12,6 +12,8 @@ import base64
 import uuid
 from typing import Any
 
+from supplylake.lake.tables import SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC
+
 DEAD_LETTER_NAMESPACE = uuid.UUID("5b0c1f4e-6f1b-4d3a-9a57-1c2f0d3e8b41")
 
 
@@ -21,6 +23,11 @@ def encode_raw(raw: bytes) -> tuple[str, str]:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         return base64.b64encode(raw).decode("ascii"), "base64"
+
+
+def decode_raw(text: str, encoding: str) -> bytes:
+    """The original bytes of a dead letter's ``raw_value`` (inverse of :func:`encode_raw`)."""
+    return text.encode("utf-8") if encoding == "utf-8" else base64.b64decode(text)
 
 
 def dead_letter_row(
@@ -55,6 +62,19 @@ def dead_letter_row(
         "failed_at": failed_at_ms,
         "line_number": line_number,
     }
+
+
+def attribute_to_source(row: dict[str, Any], cluster_id: str) -> dict[str, Any]:
+    """The row with the ``_src_*`` columns every lake row carries, taken from its own source fields.
+
+    Pipelines get these from the record being processed (LakeSink); the file intake, whose
+    rejects never reach a topic, attributes them to the file position (``file:<name>``, 0, line).
+    """
+    row[SRC_CLUSTER] = cluster_id
+    row[SRC_TOPIC] = row["source_topic"]
+    row[SRC_PARTITION] = row["source_partition"]
+    row[SRC_OFFSET] = row["source_offset"]
+    return row
 
 
 def dlq_headers(row: dict[str, Any]) -> list[tuple[str, bytes]]:

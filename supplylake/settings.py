@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from supplylake.contracts.registry import FAMILIES, SOURCE_FAMILIES
 from supplylake.errors import FatalError
 
 ENV_PREFIX = "SUPPLYLAKE_"
@@ -25,14 +26,18 @@ class ConfigError(FatalError):
 
 
 class TopicSettings(BaseModel):
-    """Topic names, one per source, plus the derived topics the pipelines write."""
+    """Topic names, one per source family, plus the derived topics the pipelines write.
 
-    inventory: str = "inventory-events"
-    orders: str = "order-events"
-    shipments: str = "shipment-events"
-    suppliers: str = "supplier-events"
-    sales: str = "sales-events"
-    signals: str = "external-signals"
+    The defaults come from the family table (supplylake/contracts/registry.py); a field per
+    source family is what makes ``SUPPLYLAKE_TOPICS__<FAMILY>`` a known setting.
+    """
+
+    inventory: str = FAMILIES["inventory"].default_topic
+    orders: str = FAMILIES["orders"].default_topic
+    shipments: str = FAMILIES["shipments"].default_topic
+    suppliers: str = FAMILIES["suppliers"].default_topic
+    sales: str = FAMILIES["sales"].default_topic
+    signals: str = FAMILIES["signals"].default_topic
     alerts: str = "alerts"
     dead_letters: str = "dead-letters"
     partitions: int = Field(default=2, ge=1, le=256)
@@ -40,15 +45,13 @@ class TopicSettings(BaseModel):
     retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=-1)
 
     def for_family(self, family: str) -> str:
-        try:
-            return str(getattr(self, family))
-        except AttributeError as exc:
-            raise ConfigError(f"no topic is configured for event family {family!r}") from exc
+        if family not in SOURCE_FAMILIES:
+            raise ConfigError(f"no topic is configured for event family {family!r}")
+        return str(getattr(self, family))
 
     def source_topics(self) -> dict[str, str]:
         """Family name -> topic, for every source family producers write to."""
-        families = ("inventory", "orders", "shipments", "suppliers", "sales", "signals")
-        return {family: self.for_family(family) for family in families}
+        return {family: self.for_family(family) for family in SOURCE_FAMILIES}
 
 
 class KafkaSettings(BaseModel):
@@ -176,7 +179,7 @@ class Settings(BaseSettings):
         """The effective configuration as plain data, secrets replaced by ``***``."""
         data = self.model_dump(mode="json")
         if self.kafka.sasl_password is not None:
-            data["kafka"]["sasl_password"] = "***"
+            data["kafka"]["sasl_password"] = "***"  # noqa: S105 (the mask, not a password)
         data["catalog"]["properties"] = {
             key: ("***" if _looks_secret(key) else value) for key, value in self.catalog.properties.items()
         }

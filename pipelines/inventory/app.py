@@ -27,6 +27,7 @@ from supplylake.pipelines.inventory.seeding import EpochSeed, load_epoch_seed
 from supplylake.pipelines.inventory.stock import LevelChange, StockEvent, StockState, apply_event
 from supplylake.pipelines.ledger_guard import guard_ledgers
 from supplylake.pipelines.outputs import WrongKey, WrongTopic, alert_row, rejected, route
+from supplylake.pipelines.run_mode import RunMode
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.pipelines.state_cache import CheckpointStateCache
 from supplylake.settings import Settings
@@ -185,8 +186,8 @@ def _level_row(change: LevelChange, *, is_current: bool, now_ms: int) -> dict[st
     }
 
 
-def build(settings: Settings, connection: BrokerConnection) -> Application:
-    """The inventory Quix application, ready to `run()`."""
+def build(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Application:
+    """The inventory Quix application, ready to `run()` (the same in every run mode)."""
     drop_stale_state(settings, connection.cluster_id)
     app = build_application("inventory", settings, connection)
     sink = LakeSink.for_tables(

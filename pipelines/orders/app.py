@@ -54,20 +54,13 @@ from supplylake.pipelines.entity_state import RECORD_KEY, EntityRecord
 from supplylake.pipelines.keyed_state import scoped_state
 from supplylake.pipelines.orders.lifecycle import STAGE_BY_EVENT_TYPE, OrderEvent, OrderState, apply_order_event
 from supplylake.pipelines.orders.rows import order_event_row, order_status_row
+from supplylake.pipelines.orders.topics import PIPELINE, by_order_topic
 from supplylake.pipelines.outputs import WrongTopic, alert_row, publish_alerts, publish_dead_letters, rejected
+from supplylake.pipelines.run_mode import RunMode
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.settings import Settings
 
-PIPELINE = "orders"
 SHIPMENT_SCOPE = "shipment:"
-
-
-def by_order_topic(settings: Settings) -> str:
-    """The internal topic all order lifecycle events are re-keyed into (see the module docstring)."""
-    from supplylake.pipelines.registry import PIPELINES
-
-    (topic,) = PIPELINES[PIPELINE].internal_topics(settings)
-    return topic
 
 
 def _envelope(order_id: str, raw: bytes) -> dict[str, str]:
@@ -207,8 +200,8 @@ def _lifecycle_event(event: Event, order_id: str) -> OrderEvent:
     return parsed if parsed.order_id == order_id else replace(parsed, order_id=order_id)
 
 
-def build(settings: Settings, connection: BrokerConnection) -> Application:
-    """The order Quix application, ready to `run()`."""
+def build(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Application:
+    """The order Quix application, ready to `run()` (the same in every run mode)."""
     drop_stale_state(settings, connection.cluster_id)
     app = build_application(PIPELINE, settings, connection)
     sink = LakeSink.for_tables(

@@ -51,6 +51,7 @@ from supplylake.pipelines.control import InvalidControlRecord, Ticker, decode_co
 from supplylake.pipelines.entity_state import RECORD_KEY, EntityRecord
 from supplylake.pipelines.keyed_state import scoped_state
 from supplylake.pipelines.outputs import WrongTopic, alert_row, rejected, route
+from supplylake.pipelines.run_mode import RunMode
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.pipelines.shipments.alerts import Alert
 from supplylake.pipelines.shipments.rows import event_row, status_digest, status_row, telemetry_row
@@ -288,8 +289,12 @@ class ShipmentProcessor:
             rows.alerts.append(row)
 
 
-def build(settings: Settings, connection: BrokerConnection) -> Application:
-    """The shipment Quix application, ready to `run()` (starts the live ticker when configured)."""
+def build(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Application:
+    """The shipment Quix application, ready to `run()`; in live mode it also starts the ticker.
+
+    A bounded replay fires deadlines on event time only (its watermark), so the same input gives
+    the same lake whatever the wall clock did; live, wall-clock ticks fire them on idle partitions.
+    """
     drop_stale_state(settings, connection.cluster_id)
     app = build_application("shipments", settings, connection)
     sink = LakeSink.for_tables(
@@ -307,6 +312,12 @@ def build(settings: Settings, connection: BrokerConnection) -> Application:
     sdf = sdf.apply(processor, stateful=True, metadata=True)
     route(sdf, sink=sink, alerts_topic=alerts_topic, dlq_topic=dlq_topic)
 
-    if settings.shipments.tick_interval_s > 0:
-        Ticker(connection, [settings.topics.shipments], settings.shipments.tick_interval_s).start()
+    start_live_ticks(settings, connection, mode)
     return app
+
+
+def start_live_ticks(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Ticker | None:
+    """Live only: wall-clock ticks into every shipments partition (tick_interval_s says how often)."""
+    if mode is not RunMode.LIVE or settings.shipments.tick_interval_s <= 0:
+        return None
+    return Ticker(connection, [settings.topics.shipments], settings.shipments.tick_interval_s).start()

@@ -21,7 +21,7 @@ class BrokerConnection:
     embedded: bool
     client_config: dict[str, str] = field(default_factory=dict)
 
-    def config(self, **extra: str | int | float | bool) -> dict[str, object]:
+    def config(self, **extra: object) -> dict[str, object]:
         """librdkafka config for a client of this broker."""
         return {"bootstrap.servers": self.bootstrap, **self.client_config, **extra}
 

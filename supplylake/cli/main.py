@@ -9,7 +9,7 @@ import typer
 # Typer 0.29 vendors its own copy of click; its exceptions live here (not in `click`).
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
-from supplylake.cli import broker, config, contracts, lake, pipeline, simulate, sql
+from supplylake.cli import broker, config, contracts, demo, lake, pipeline, simulate, sql
 from supplylake.errors import SupplylakeError
 
 app = typer.Typer(
@@ -26,7 +26,7 @@ app.add_typer(contracts.app, name="contracts")
 app.add_typer(lake.app, name="lake")
 app.command("simulate")(simulate.simulate)
 app.command("run")(pipeline.run)
-app.command("demo")(pipeline.demo)
+app.command("demo")(demo.demo)
 app.command("sql")(sql.sql)
 
 

@@ -31,7 +31,10 @@ def simulate(
     faults: Annotated[
         str | None,
         typer.Option(
-            help="Fault ratios, e.g. 'duplicate=0.02,malformed_json=0.01' (kinds: duplicate, out_of_order, late, malformed_json, missing_field, unknown_type, schema_drift); 'none' for a clean stream."
+            help=(
+                "Fault ratios, e.g. 'duplicate=0.02,malformed_json=0.01' (kinds: duplicate, out_of_order, late, "
+                "malformed_json, missing_field, unknown_type, schema_drift); 'none' for a clean stream."
+            )
         ),
     ] = None,
     data_dir: DataDirOption = None,

@@ -14,12 +14,27 @@ from supplylake.contracts.errors import UnknownEventType
 
 @dataclass(frozen=True, slots=True)
 class Family:
-    """One event source: its topic (one per source) and the event types it carries."""
+    """One event source: its topic (one per source), its Kafka message key and its event types."""
 
     name: str
     default_topic: str
-    key: str
+    # Wire fields whose values, joined by ":", are the message key. Empty when the key is not a
+    # fixed set of fields (ERP change data: the changed row's primary key, see contracts/cdc.py).
+    key_fields: tuple[str, ...]
     event_types: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """The key as documented in docs/wire-format.md (``warehouseId:sku``)."""
+        return ":".join(self.key_fields) or "primary key"
+
+    @property
+    def is_source(self) -> bool:
+        """One topic of its own that producers write and file replay routes to by the key fields.
+
+        ERP change data is not: Debezium writes one topic per table (``erp.<schema>.<table>``).
+        """
+        return bool(self.key_fields)
 
 
 def _event_type(model: type[Event]) -> str:
@@ -27,16 +42,17 @@ def _event_type(model: type[Event]) -> str:
     return value
 
 
-# (family, default topic, key as documented, models). Order follows docs/wire-format.md.
-_FAMILY_TABLE: tuple[tuple[str, str, str, tuple[type[Event], ...]], ...] = (
-    ("inventory", "inventory-events", "warehouseId:sku", inventory.MODELS),
-    ("orders", "order-events", "orderId", orders.MODELS),
-    ("shipments", "shipment-events", "shipmentId", shipments.MODELS),
-    ("suppliers", "supplier-events", "supplierId", suppliers.MODELS),
-    ("sales", "sales-events", "sku", sales.MODELS),
-    ("signals", "external-signals", "region", signals.MODELS),
+# The one home of family -> default topic -> key (settings, routing and the pipelines derive
+# theirs from it). (family, default topic, key fields, models); order follows docs/wire-format.md.
+_FAMILY_TABLE: tuple[tuple[str, str, tuple[str, ...], tuple[type[Event], ...]], ...] = (
+    ("inventory", "inventory-events", ("warehouseId", "sku"), inventory.MODELS),
+    ("orders", "order-events", ("orderId",), orders.MODELS),
+    ("shipments", "shipment-events", ("shipmentId",), shipments.MODELS),
+    ("suppliers", "supplier-events", ("supplierId",), suppliers.MODELS),
+    ("sales", "sales-events", ("sku",), sales.MODELS),
+    ("signals", "external-signals", ("region",), signals.MODELS),
     # Real ERP topics are erp.<schema>.<table>; this is the documented example.
-    ("erp", "erp.public.inventory", "primary key", cdc.MODELS),
+    ("erp", "erp.public.inventory", (), cdc.MODELS),
 )
 
 EVENT_TYPES: Mapping[str, type[Event]] = MappingProxyType(
@@ -48,6 +64,8 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
         for name, topic, key, models in _FAMILY_TABLE
     }
 )
+# Families with a topic of their own, in table order (all but ERP change data).
+SOURCE_FAMILIES: tuple[str, ...] = tuple(family.name for family in FAMILIES.values() if family.is_source)
 _FAMILY_BY_TYPE: Mapping[str, str] = MappingProxyType(
     {event_type: family.name for family in FAMILIES.values() for event_type in family.event_types}
 )

@@ -1,8 +1,11 @@
 """Recording what the file intake rejected: in the `dead_letters` table and on the DLQ topic.
 
-Rejected lines never reach a source topic, so no pipeline sees them; they are written here,
-attributed to the file (``file:<name>``, partition 0, offset = line number) under the current
-broker epoch, through the same exactly-once writer the pipelines use.
+Rejected lines never reach a source topic, so no pipeline sees them and none can dead-letter
+them (a pipeline attributes a dead letter to the offset it consumed; a rejected line has none).
+So they are written here, attributed to the file (``file:<name>``, partition 0, offset = line
+number) under the current broker epoch. Everything else is the pipelines' path: the same row
+and header builders (supplylake/dead_letters.py), the same raw bytes on the DLQ topic, and the
+same exactly-once writer and ledger in the lake (docs/architecture.md, "Dead letters").
 """
 
 from __future__ import annotations
@@ -12,27 +15,38 @@ from typing import Any
 from confluent_kafka import Producer
 
 from supplylake.broker.connection import BrokerConnection
-from supplylake.dead_letters import dlq_headers
+from supplylake.dead_letters import attribute_to_source, decode_raw, dlq_headers
 from supplylake.lake.sink import catalog_for
-from supplylake.lake.tables import DEAD_LETTERS, SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC
+from supplylake.lake.tables import DEAD_LETTERS
 from supplylake.lake.writer import ExactlyOnceWriter
 from supplylake.settings import Settings
 
 
-def record_rejects(settings: Settings, connection: BrokerConnection, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
+def publish_rejects(settings: Settings, connection: BrokerConnection, rows: list[dict[str, Any]]) -> None:
+    """One DLQ-topic record per rejected line: its raw bytes with the Kafka Connect error headers."""
     producer = Producer(connection.config(log_level=3))
+    for row in rows:
+        raw = decode_raw(row["raw_value"], row["raw_encoding"])
+        producer.produce(settings.topics.dead_letters, value=raw, headers=dlq_headers(row))
+    producer.flush(30)
+
+
+def commit_rejects(settings: Settings, connection: BrokerConnection, rows: list[dict[str, Any]]) -> None:
+    """The rejected lines' `dead_letters` rows in one exactly-once commit (a replayed file adds none)."""
     offsets: dict[tuple[str, int], int] = {}
     for row in rows:
-        raw = row["raw_value"].encode() if row["raw_encoding"] == "utf-8" else None
-        producer.produce(settings.topics.dead_letters, value=raw, headers=dlq_headers(row))
+        attribute_to_source(row, connection.cluster_id)
         tp = (row["source_topic"], row["source_partition"])
         offsets[tp] = max(offsets.get(tp, -1), row["source_offset"])
-        row[SRC_CLUSTER] = connection.cluster_id
-        row[SRC_TOPIC], row[SRC_PARTITION], row[SRC_OFFSET] = tp[0], tp[1], row["source_offset"]
-    producer.flush(30)
     writer = ExactlyOnceWriter(
         catalog_for(settings), DEAD_LETTERS, cluster_id=connection.cluster_id, namespace=settings.catalog.namespace
     )
     writer.commit(rows, offsets, max_event_time_ms=None)
+
+
+def record_rejects(settings: Settings, connection: BrokerConnection, rows: list[dict[str, Any]]) -> None:
+    """Rejected lines to the DLQ topic, then to the lake."""
+    if not rows:
+        return
+    publish_rejects(settings, connection, rows)
+    commit_rejects(settings, connection, rows)

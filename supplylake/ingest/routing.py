@@ -13,17 +13,8 @@ from typing import Any
 import orjson
 
 from supplylake.contracts import InvalidEvent, family_of
+from supplylake.contracts.registry import FAMILIES
 from supplylake.settings import TopicSettings
-
-# The fields of the message key per family (docs/wire-format.md).
-KEY_FIELDS: dict[str, tuple[str, ...]] = {
-    "inventory": ("warehouseId", "sku"),
-    "orders": ("orderId",),
-    "shipments": ("shipmentId",),
-    "suppliers": ("supplierId",),
-    "sales": ("sku",),
-    "signals": ("region",),
-}
 
 
 @dataclass(frozen=True)
@@ -46,7 +37,8 @@ class Unroutable(Exception):
 
 
 def routing_key(family: str, payload: dict[str, Any]) -> bytes | None:
-    values = [payload.get(field) for field in KEY_FIELDS.get(family, ())]
+    """The family's key fields (contracts/registry.py) joined by ":"; None when one is missing."""
+    values = [payload.get(field) for field in FAMILIES[family].key_fields]
     if not values or any(not isinstance(v, (str, int)) for v in values):
         return None
     return ":".join(str(v) for v in values).encode()
@@ -68,7 +60,7 @@ def route(raw: bytes, topics: TopicSettings) -> Route:
         raise Unroutable(
             "unknown_event_type", f"field 'eventType': unknown event type {event_type!r}", event_type
         ) from None
-    if family not in KEY_FIELDS:
+    if not FAMILIES[family].is_source:
         raise Unroutable("unknown_event_type", f"no pipeline reads {family} events from files", event_type)
     timestamp = payload.get("timestamp")
     return Route(

@@ -32,6 +32,10 @@ class FaultSpecError(FatalError):
     """A --faults value cannot be understood."""
 
 
+class NoSimulationTarget(FatalError):
+    """Neither a file to write nor a rate to produce at was given."""
+
+
 def parse_faults(text: str | None) -> FaultConfig:
     """'duplicate=0.02,late=0.01' -> FaultConfig (unnamed kinds keep their defaults); 'none' -> no faults."""
     if text is None:
@@ -143,7 +147,8 @@ def run_simulation(
             f"(manifest {out.name}.faults.json; reference/ and erp/ beside it)"
         )
         return
-    assert rate is not None
+    if rate is None:
+        raise NoSimulationTarget("a simulation needs a file or a rate", hint="pass --out FILE.jsonl or --rate N")
     with connect(settings, start_embedded=False) as connection:
         ensure_topics(connection, all_topics(settings.topics), settings.topics)
         sim = live_simulation(seed, rate, fault_config)

@@ -12,9 +12,9 @@ from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
 from supplylake.broker.topics import all_topics, ensure_topics
 from supplylake.ingest.replay import replay_file
+from supplylake.orchestration.progress import wait_until_committed
+from supplylake.orchestration.supervisor import PipelineProcess
 from supplylake.pipelines.ledger_guard import confirmed_log_ends
-from supplylake.pipelines.progress import wait_until_committed
-from supplylake.pipelines.supervisor import PipelineProcess
 from supplylake.settings import load_settings
 from tests.support.inventory_stream import write_inventory_file
 from tests.support.processes import wait_for

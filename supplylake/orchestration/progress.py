@@ -15,7 +15,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 from supplylake.broker.connection import BrokerConnection
 from supplylake.errors import RetryableError
-from supplylake.pipelines.registry import group_of_internal_topic, groups_of_topic
+from supplylake.orchestration.topology import group_of_internal_topic, groups_of_topic
 from supplylake.settings import Settings
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from supplylake.errors import FatalError
 from supplylake.logs import get_logger
+from supplylake.pipelines.run_mode import RunMode
 from supplylake.processes import die_with_parent
 
 log = get_logger(__name__)
@@ -34,6 +35,8 @@ class PipelineProcess:
     name: str
     env: dict[str, str]
     log_path: Path
+    # Passed to the child as --mode: whether it runs on event time only or also on the wall clock.
+    mode: RunMode = RunMode.LIVE
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     # Exits that came soon after a start, in a row: a pipeline that cannot even start.
@@ -46,7 +49,7 @@ class PipelineProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log_file:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "supplylake.pipelines", self.name],
+                [sys.executable, "-m", "supplylake.pipelines", self.name, "--mode", str(self.mode)],
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -94,6 +97,7 @@ class Supervisor:
         bootstrap: str,
         data_dir: Path,
         extra_env: dict[str, str] | None = None,
+        mode: RunMode = RunMode.LIVE,
         max_quick_exits: int = 4,
         min_uptime_s: float = 20.0,
     ) -> None:
@@ -108,7 +112,7 @@ class Supervisor:
         self.max_quick_exits = max_quick_exits
         self.min_uptime_s = min_uptime_s
         self.processes = {
-            name: PipelineProcess(name, env, data_dir / "logs" / f"pipeline-{name}.log") for name in names
+            name: PipelineProcess(name, env, data_dir / "logs" / f"pipeline-{name}.log", mode) for name in names
         }
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None

@@ -1,0 +1,46 @@
+"""The pipelines supplylake runs: one :class:`PipelineSpec` per app, each loading its app lazily.
+
+Adding a pipeline: its app under ``pipelines/<name>/app.py`` with a
+``build(settings, connection, mode)``, and one spec here. Importing this module imports no
+Quix code; ``spec.load()`` does, for that one pipeline only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from supplylake.pipelines.orders.topics import BY_ORDER_SUFFIX
+from supplylake.pipelines.spec import PipelineBuilder, PipelineSpec
+
+
+def _inventory() -> PipelineBuilder:
+    from supplylake.pipelines.inventory.app import build
+
+    return build
+
+
+def _shipments() -> PipelineBuilder:
+    from supplylake.pipelines.shipments.app import build
+
+    return build
+
+
+def _orders() -> PipelineBuilder:
+    from supplylake.pipelines.orders.app import build
+
+    return build
+
+
+PIPELINES: Mapping[str, PipelineSpec] = MappingProxyType(
+    {
+        spec.name: spec
+        for spec in (
+            PipelineSpec("inventory", ("inventory",), _inventory),
+            PipelineSpec("shipments", ("shipments",), _shipments, control_families=("shipments",)),
+            # Reads shipment-events too (the lifecycle events), re-keyed by orderId through its
+            # internal topic; see pipelines/orders/app.py.
+            PipelineSpec("orders", ("orders", "shipments"), _orders, internal_suffixes=(BY_ORDER_SUFFIX,)),
+        )
+    }
+)

@@ -1,0 +1,37 @@
+"""`supplylake demo`: the whole product on one machine, live (supplylake/orchestration/live_demo.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from supplylake.cli.options import DataDirOption, settings_for
+from supplylake.cli.terminal import TerminalReporter
+
+
+def demo(
+    data_dir: DataDirOption = None,
+    events: Annotated[
+        int | None, typer.Option(help="Stop after this many simulated events (default: run until Ctrl-C).", min=1)
+    ] = None,
+    rate: Annotated[float, typer.Option(help="Simulated events per second.", min=0.1)] = 200.0,
+    seed: Annotated[int, typer.Option(help="Simulator seed.")] = 7,
+    headless: Annotated[
+        bool, typer.Option("--headless", help="No dashboard; with --events, exit once the lake holds everything.")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Dashboard port.", min=1, max=65535)] = 8501,
+) -> None:
+    """Run everything on one machine: broker, simulator, pipelines, lake and dashboard."""
+    # Imported here: `supplylake --help` and the other commands need none of the demo's code.
+    from supplylake.orchestration.live_demo import run_demo
+
+    run_demo(
+        settings_for(data_dir),
+        events=events,
+        rate=rate,
+        seed=seed,
+        headless=headless,
+        port=port,
+        reporter=TerminalReporter(),
+    )

@@ -1,0 +1,83 @@
+"""`supplylake demo`: the whole product on one machine, live.
+
+Broker (embedded unless configured), every pipeline in :attr:`RunMode.LIVE`, the simulator
+producing at a steady rate with event time tracking the wall clock, and the dashboard. With a
+bounded number of events it waits until the lake holds them all and prints a summary; without
+the dashboard (headless) it then exits, otherwise everything keeps running until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import ExitStack
+
+from supplylake.broker.connection import connect
+from supplylake.ingest.simulated import live_simulation, produce_paced, write_side_files
+from supplylake.orchestration.dashboard import running_dashboard
+from supplylake.orchestration.launch import running_pipelines
+from supplylake.orchestration.progress import wait_until_pipelines_committed
+from supplylake.orchestration.reporting import QuietReporter, Reporter
+from supplylake.pipelines.run_mode import RunMode
+from supplylake.reports import lake_summary
+from supplylake.settings import Settings
+from supplylake.simulator import FaultConfig
+
+
+def commit_timeout_s(events: int) -> float:
+    """How long the pipelines get to commit a bounded demo: 120 s plus 1 s per 200 events."""
+    return 120 + events / 200
+
+
+def run_demo(
+    settings: Settings,
+    *,
+    events: int | None,
+    rate: float,
+    seed: int,
+    headless: bool,
+    port: int,
+    reporter: Reporter | None = None,
+) -> None:
+    reporter = reporter or QuietReporter()
+    sim = live_simulation(seed, rate, FaultConfig())
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / "logs").mkdir(exist_ok=True)
+    sim.world.write_reference(settings.data_dir / "reference")
+    skus = settings.data_dir / "reference" / "skus.csv"
+    stop = threading.Event()
+    with (
+        connect(settings) as connection,
+        running_pipelines(settings, connection, RunMode.LIVE, skus) as supervisor,
+        ExitStack() as dashboard,
+    ):
+        try:
+            if not headless:
+                dashboard.enter_context(running_dashboard(settings, port))
+                reporter.say(f"dashboard: http://localhost:{port}")
+            where = "embedded broker (memory only)" if connection.embedded else "Kafka"
+            reporter.say(
+                f"{where} at {connection.bootstrap}; simulating {events or 'unbounded'} events at {rate:g}/s; "
+                "Ctrl-C stops"
+            )
+            result = produce_paced(sim.events(max_events=events), connection, settings.topics, rate=rate, stop=stop)
+            write_side_files(sim, settings.data_dir)
+            if events is not None:
+                with reporter.progress() as update:
+                    update("committing", 0, None)
+                    wait_until_pipelines_committed(
+                        connection,
+                        settings,
+                        result.end_offsets,
+                        timeout_s=commit_timeout_s(events),
+                        check=supervisor.check,
+                        on_progress=lambda done, total: update("committing", done, total),
+                    )
+                reporter.say(f"produced {result.produced} events")
+                reporter.say(lake_summary(settings))
+            if not headless:
+                reporter.say("pipelines and dashboard keep running; Ctrl-C stops")
+                while not stop.wait(1.0):
+                    supervisor.check()
+        except KeyboardInterrupt:
+            stop.set()
+            reporter.say("stopping")

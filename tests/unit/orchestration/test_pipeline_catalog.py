@@ -1,0 +1,48 @@
+"""Pipelines are registered as loader callables: listing them loads no Quix code, building loads one."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from supplylake.orchestration.topology import control_topics, group_of_internal_topic, groups_of_topic
+from supplylake.pipelines.catalog import PIPELINES
+from supplylake.settings import load_settings
+
+LIST_EVERYTHING = """
+import sys
+from supplylake.orchestration.topology import control_topics, group_of_internal_topic, groups_of_topic
+from supplylake.pipelines.catalog import PIPELINES
+from supplylake.settings import load_settings
+settings = load_settings()
+print(sorted(PIPELINES), groups_of_topic(settings), group_of_internal_topic(settings), control_topics(settings))
+loaded = sorted(m for m in sys.modules if m.startswith("quixstreams") or m.endswith(".app"))
+print("LOADED", loaded)
+"""
+
+
+def test_listing_pipelines_and_topics_imports_no_quix_and_no_app() -> None:
+    answer = subprocess.run(
+        [sys.executable, "-c", LIST_EVERYTHING], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "LOADED []" in answer.stdout, answer.stdout + answer.stderr
+
+
+def test_each_spec_loads_its_own_app_builder() -> None:
+    for name, spec in PIPELINES.items():
+        builder = spec.load()
+        assert callable(builder)
+        assert builder.__module__ == f"supplylake.pipelines.{name}.app"
+        assert builder.__name__ == "build"
+
+
+def test_topology_of_the_catalog() -> None:
+    settings = load_settings()
+    assert sorted(PIPELINES) == ["inventory", "orders", "shipments"]
+    assert groups_of_topic(settings) == {
+        "inventory-events": ("supplylake-inventory",),
+        "shipment-events": ("supplylake-shipments", "supplylake-orders"),
+        "order-events": ("supplylake-orders",),
+    }
+    assert group_of_internal_topic(settings) == {"supplylake-orders-by-order": "supplylake-orders"}
+    assert control_topics(settings) == ["shipment-events"]
