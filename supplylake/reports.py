@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from supplylake.lake.sink import catalog_for
+from supplylake.lake.catalog import catalog_for
 from supplylake.query.lake_views import LakeReader
 from supplylake.settings import Settings
 

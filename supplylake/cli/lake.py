@@ -13,7 +13,7 @@ app = typer.Typer(help="Lake housekeeping.", no_args_is_help=True)
 def maintain_lake(data_dir: DataDirOption = None) -> None:
     """Expire old snapshots, compact small files and manifests of every lake table."""
     from supplylake.lake.maintenance import MaintenancePolicy, maintain
-    from supplylake.lake.sink import catalog_for
+    from supplylake.lake.catalog import catalog_for
     from supplylake.lake.tables import TABLES
 
     settings = settings_for(data_dir)

@@ -68,7 +68,7 @@ def sql(
     alerts, dead_letters. Named queries live in sql/, e.g.
     `supplylake sql --file sql/where_is_my_order.sql --param order_id=ORD-...`.
     """
-    from supplylake.lake.sink import catalog_for
+    from supplylake.lake.catalog import catalog_for
     from supplylake.query.formats import render
     from supplylake.query.lake_views import LakeReader
     from supplylake.query.params import bind_params, parse_params

@@ -13,7 +13,7 @@ from confluent_kafka import Producer
 
 from supplylake.broker.connection import BrokerConnection
 from supplylake.dead_letters import dlq_headers
-from supplylake.lake.sink import catalog_for
+from supplylake.lake.catalog import catalog_for
 from supplylake.lake.tables import DEAD_LETTERS, SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC
 from supplylake.lake.writer import ExactlyOnceWriter
 from supplylake.settings import Settings

@@ -19,7 +19,7 @@ from confluent_kafka import Producer
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
 from supplylake.broker.topics import all_topics, ensure_topics
-from supplylake.lake.sink import catalog_for
+from supplylake.lake.catalog import catalog_for
 from supplylake.pipelines.supervisor import PipelineProcess
 from supplylake.query import LakeReader, run_query
 from supplylake.settings import load_settings
