@@ -19,7 +19,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         with connect(settings, start_embedded=False) as connection:
             app = PIPELINES[argv[0]].build(settings, connection)
             get_logger("supplylake.pipelines").info("pipeline started", pipeline=argv[0], cluster=connection.cluster_id)
