@@ -47,6 +47,7 @@ from supplylake.lake.writer import CommitResult, ExactlyOnceWriter
 from supplylake.logs import get_logger
 from supplylake.settings import Settings
 
+# catalog_for lives in lake/catalog.py; it stays importable from here for older callers (bench/).
 __all__ = ["CommitObserver", "CommitReport", "LakeRows", "LakeSink", "catalog_for"]
 
 log = get_logger(__name__)
