@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from supplylake.lake.sink import catalog_for
+from supplylake.lake.catalog import catalog_for
 from supplylake.query.errors import UnknownTable
 from supplylake.query.lake_views import LakeReader
 from supplylake.query.runner import run_query_on

@@ -40,7 +40,7 @@ def main(argv: list[str]) -> int:
         return 2 if exc.code else 0
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         with connect(settings, start_embedded=False) as connection:
             app = PIPELINES[args.name].build(settings, connection, args.mode)
             get_logger("supplylake.pipelines").info(

@@ -5,6 +5,8 @@
 --   :order_id   the order's orderId, e.g. ORD-A7JX-0000123
 --
 -- Run:  supplylake sql --file sql/where_is_my_order.sql --param order_id=ORD-A7JX-0000123
+--   or, from anywhere (the query ships in the package):
+--       supplylake sql --query where_is_my_order --param order_id=ORD-A7JX-0000123
 --
 -- One row per shipment of the order (one row without shipment columns before the order has
 -- shipped; no row for an order the lake has never seen). Everything is judged on event time,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from supplylake.lake.sink import catalog_for
+import duckdb
+
+from supplylake.lake.catalog import catalog_for
 from supplylake.query.lake_views import LakeReader
 from supplylake.settings import Settings
 
@@ -27,11 +29,7 @@ def lake_counts(settings: Settings) -> dict[str, int]:
     con = reader.connect()
     try:
         present = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        counts = {
-            relation: int(con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
-            for _, relation in SUMMARY
-            if relation in present
-        }
+        counts = {relation: _count(con, relation) for _, relation in SUMMARY if relation in present}
         if "alerts" in present:
             for alert_type, n in con.execute(
                 "SELECT alert_type, count(*) FROM alerts GROUP BY 1 ORDER BY 1"
@@ -40,6 +38,12 @@ def lake_counts(settings: Settings) -> dict[str, int]:
     finally:
         con.close()
     return counts
+
+
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    # `relation` is one of SUMMARY's constants, never user input.
+    row = con.execute(f"SELECT count(*) FROM {relation}").fetchone()  # noqa: S608
+    return int(row[0]) if row is not None else 0
 
 
 def lake_summary(settings: Settings) -> str:

@@ -147,6 +147,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    # "json": one JSON object per log line on stderr, for machines (the bench reads the sink's commits).
+    log_format: Literal["text", "json"] = "text"
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     # Shorthand most people want: SUPPLYLAKE_KAFKA_BROKERS=host:9092
     kafka_brokers: str | None = None

@@ -5,9 +5,9 @@ persist. Without care a second `run` of the same file would count every receipt 
 new `demo` would forget the stock it had. So when a pipeline starts it reads, from rows written
 under *other* cluster ids (earlier epochs):
 
-- the current level per warehouse×SKU (the newest row flagged ``is_current``, the same rule as
-  the ``inventory_current`` view) — a key's state is seeded from it the first time the key is
-  seen in this epoch;
+- the current level per warehouse×SKU, by the rule of the ``inventory_current`` view (the very
+  same SQL, ``sql/views/inventory_current.sql``) — a key's state is seeded from it the first time the
+  key is seen in this epoch;
 - the event ids already in ``inventory_events`` — such an event is a duplicate, whatever its
   age, because its effect is already inside the seeded level.
 
@@ -26,7 +26,21 @@ from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.expressions import IsNull, NotEqualTo, Or
 
 from supplylake.lake.tables import INVENTORY_EVENTS, INVENTORY_LEVELS, SRC_CLUSTER
+from supplylake.query.sql_files import read_view
 from supplylake.settings import Settings
+
+# The columns sql/views/inventory_current.sql reads from inventory_levels (scanning only these).
+_CURRENT_LEVEL_INPUTS = (
+    "warehouse_id",
+    "sku",
+    "on_hand",
+    "reserved",
+    "available",
+    "event_time",
+    "is_current",
+    "ingested_at",
+    "_src_offset",
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +66,8 @@ def _earlier_epochs(
     if table.current_snapshot() is None:
         return None
     return table.scan(
-        row_filter=Or(NotEqualTo(SRC_CLUSTER, cluster_id), IsNull(SRC_CLUSTER)),
+        # pyiceberg's predicates take (term, literal) positionally; mypy only sees the pydantic fields.
+        row_filter=Or(NotEqualTo(SRC_CLUSTER, cluster_id), IsNull(SRC_CLUSTER)),  # type: ignore[arg-type,call-arg,misc]
         selected_fields=columns,
     ).to_arrow()
 
@@ -60,23 +75,15 @@ def _earlier_epochs(
 def load_epoch_seed(catalog: Catalog, settings: Settings, cluster_id: str) -> EpochSeed:
     namespace = settings.catalog.namespace
     levels: dict[str, SeedLevel] = {}
-    rows = _earlier_epochs(
-        catalog,
-        INVENTORY_LEVELS.identifier(namespace),
-        cluster_id,
-        ("warehouse_id", "sku", "on_hand", "reserved", "event_time", "is_current", "ingested_at", "_src_offset"),
-    )
+    rows = _earlier_epochs(catalog, INVENTORY_LEVELS.identifier(namespace), cluster_id, _CURRENT_LEVEL_INPUTS)
     if rows is not None and rows.num_rows:
         with duckdb.connect() as con:
-            con.register("levels", rows)
+            # The earlier epochs' rows stand in for the table the view reads.
+            con.register(INVENTORY_LEVELS.name, rows)
+            current = read_view("inventory_current")
             latest = con.execute(
-                """
-                SELECT warehouse_id, sku, on_hand, reserved, epoch_ms(event_time) AS as_of_ms
-                FROM levels WHERE is_current
-                QUALIFY row_number() OVER (
-                    PARTITION BY warehouse_id, sku ORDER BY ingested_at DESC, _src_offset DESC
-                ) = 1
-                """
+                "SELECT warehouse_id, sku, on_hand, reserved, epoch_ms(updated_at) AS as_of_ms\n"
+                f"FROM (\n{current}\n) AS inventory_current"
             ).fetchall()
         for warehouse_id, sku, on_hand, reserved, as_of_ms in latest:
             levels[f"{warehouse_id}:{sku}"] = SeedLevel(int(on_hand), int(reserved or 0), int(as_of_ms))

@@ -12,8 +12,8 @@ app = typer.Typer(help="Lake housekeeping.", no_args_is_help=True)
 @app.command("maintain")
 def maintain_lake(data_dir: DataDirOption = None) -> None:
     """Expire old snapshots, compact small files and manifests of every lake table."""
+    from supplylake.lake.catalog import catalog_for
     from supplylake.lake.maintenance import MaintenancePolicy, maintain
-    from supplylake.lake.sink import catalog_for
     from supplylake.lake.tables import TABLES
 
     settings = settings_for(data_dir)
@@ -25,7 +25,8 @@ def maintain_lake(data_dir: DataDirOption = None) -> None:
         report = maintain(catalog, spec, policy, namespace=settings.catalog.namespace)
         typer.echo(
             f"{spec.name}: snapshots {report.snapshots_before} -> {report.snapshots_after}, "
-            f"{report.partitions_compacted} partition(s) compacted ({report.files_rewritten} -> {report.files_written} files), "
+            f"{report.partitions_compacted} partition(s) compacted "
+            f"({report.files_rewritten} -> {report.files_written} files), "
             f"manifests {report.manifests_before} -> {report.manifests_after}, {report.duration_ms:.0f} ms"
             + (f"; {'; '.join(report.notes)}" if report.notes else "")
         )

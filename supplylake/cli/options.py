@@ -24,5 +24,5 @@ DataDirOption = Annotated[
 def settings_for(data_dir: Path | None = None) -> Settings:
     """Load settings (fails with one line on a bad value) and apply --data-dir."""
     settings = load_settings().with_data_dir(data_dir)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return settings

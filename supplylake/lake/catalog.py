@@ -3,6 +3,9 @@
 Any pyiceberg catalog type works (``sql``, ``rest``, ``glue``…): the properties come from
 configuration and go to :func:`pyiceberg.catalog.load_catalog` unchanged. The embedded default is
 a SQLite ``SqlCatalog`` with a local ``file://`` warehouse, so one machine needs no services.
+
+This module imports no stream-processing code on purpose: ``supplylake sql``, the dashboard and the
+reports open the catalog through :func:`catalog_for` without loading Quix Streams (a test checks).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pyiceberg.catalog import Catalog, load_catalog
+
+from supplylake.settings import Settings
 
 NAMESPACE = "supplylake"
 
@@ -43,3 +48,9 @@ def open_catalog(name: str, properties: Mapping[str, str], *, namespace: str = N
         if not catalog.namespace_exists(namespace):
             raise
     return catalog
+
+
+def catalog_for(settings: Settings) -> Catalog:
+    """The configured Iceberg catalog (SqlCatalog under the data dir unless configured)."""
+    properties = settings.catalog.properties or default_catalog_properties(settings.data_dir)
+    return open_catalog(settings.catalog.name, properties, namespace=settings.catalog.namespace)

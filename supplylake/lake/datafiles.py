@@ -14,6 +14,7 @@ and the compactor control exactly which snapshot the files land in.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import operator
@@ -82,7 +83,7 @@ def _year(values: pa.Array) -> pa.Array:
     return pc.cast(pc.subtract(pc.year(_as_utc_timestamp(values)), 1970), pa.int32())
 
 
-_TIME_TRANSFORMS: dict[type[Transform], Callable[[pa.Array], pa.Array]] = {  # type: ignore[type-arg]
+_TIME_TRANSFORMS: dict[type[Transform], Callable[[pa.Array], pa.Array]] = {
     YearTransform: _year,
     MonthTransform: _month,
     DayTransform: _day,
@@ -91,7 +92,7 @@ _TIME_TRANSFORMS: dict[type[Transform], Callable[[pa.Array], pa.Array]] = {  # t
 
 
 def transform_array(
-    transform: Transform,  # type: ignore[type-arg]
+    transform: Transform,
     source_type: IcebergType,
     values: pa.Array,
 ) -> pa.Array:
@@ -171,7 +172,8 @@ def write_data_files(
         TableProperties.WRITE_TARGET_FILE_SIZE_BYTES,
         TableProperties.WRITE_TARGET_FILE_SIZE_BYTES_DEFAULT,
     )
-    assert target is not None
+    if target is None:  # unreachable with a default, but property_as_int is typed Optional
+        target = TableProperties.WRITE_TARGET_FILE_SIZE_BYTES_DEFAULT
     write_uuid = uuid.uuid4()
     counter = itertools.count(0)
     spec = metadata.spec()
@@ -198,8 +200,6 @@ def write_data_files(
 def delete_files_quietly(io: FileIO, paths: list[str]) -> None:
     """Best-effort removal of files no snapshot references (a lost race's output)."""
     for path in paths:
-        try:
+        # An orphan left behind costs disk, not correctness.
+        with contextlib.suppress(OSError):
             io.delete(path)
-        except OSError:
-            # An orphan left behind costs disk, not correctness.
-            pass

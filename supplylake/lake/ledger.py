@@ -35,8 +35,8 @@ from types import MappingProxyType
 from pyiceberg.table import Table
 
 from supplylake.lake.errors import LedgerAheadOfLog, LedgerCorrupt
+from supplylake.lake.snapshot_properties import LEDGER_PROPERTY
 
-LEDGER_PROPERTY = "supplylake.offsets"
 MAX_CLUSTERS = 8
 
 TopicPartition = tuple[str, int]

@@ -53,12 +53,12 @@ from pyiceberg.table.update.snapshot import ExpireSnapshots
 from supplylake.lake.catalog import NAMESPACE
 from supplylake.lake.datafiles import delete_files_quietly, write_data_files
 from supplylake.lake.errors import TableReplaced
-from supplylake.lake.ledger import LEDGER_PROPERTY, read_ledger
+from supplylake.lake.ledger import read_ledger
+from supplylake.lake.snapshot_properties import CARRIED_SUMMARY_PROPERTIES, LEDGER_PROPERTY, MAINTENANCE_PROPERTY
 from supplylake.lake.tables import TableSpec
 from supplylake.lake.transaction import begin
-from supplylake.lake.writer import COMMITTED_AT_PROPERTY, MAX_EVENT_TIME_PROPERTY, UNKNOWN_OUTCOME_ERRORS
+from supplylake.lake.writer import UNKNOWN_OUTCOME_ERRORS
 
-MAINTENANCE_PROPERTY = "supplylake.maintenance"
 _HOUR_MS = 3_600_000
 
 #: a transaction ready to commit, and the id of the snapshot it creates
@@ -431,7 +431,7 @@ def _carried_summary(head: Table, operation: str) -> dict[str, str]:
         carried[LEDGER_PROPERTY] = ledger.encode()
     snapshot = head.current_snapshot()
     if snapshot is not None and snapshot.summary is not None:
-        for key in (MAX_EVENT_TIME_PROPERTY, COMMITTED_AT_PROPERTY):
+        for key in CARRIED_SUMMARY_PROPERTIES:
             if (value := snapshot.summary[key]) is not None:
                 carried[key] = value
     return carried

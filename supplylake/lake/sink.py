@@ -6,6 +6,27 @@ every Quix checkpoint, ``flush()`` commits each table once, for all partitions, 
 ledger in the table itself. Quix flushes sinks *before* it commits Kafka offsets, so after a
 crash the same records come back; the ledger makes that harmless. Every few commits the sink
 runs lake maintenance (snapshot expiry, compaction) so commit latency stays flat.
+
+Commit figures, for benchmarks and monitoring, come out two ways; neither is log wording:
+
+- **In process**: ``LakeSink(..., observers=[callback])`` calls each observer with a frozen
+  :class:`CommitReport` after every table commit (after its maintenance, when that ran). An
+  observer that raises is logged and ignored: the commit has landed, a broken measurement must
+  not stop the pipeline.
+- **Structured log**: with ``SUPPLYLAKE_LOG_FORMAT=json`` every log line on stderr is one JSON
+  object. These two events and their field names are a stable interface (the bench parses them;
+  add fields, never rename):
+
+  ``{"event": "lake commit", "level": "debug", "timestamp": ..., "table": str, "rows": int,
+  "skipped": int, "ms": float, "attempts": int, "committed_at_ms": int | null}``
+    one per table commit (DEBUG: needs ``SUPPLYLAKE_LOG_LEVEL=DEBUG``). ``rows`` written,
+    ``skipped`` rows dropped as replays, ``ms`` the commit's wall time including retries,
+    ``attempts`` the commit attempts, ``committed_at_ms`` the snapshot's commit stamp (null when
+    every row was a replay and nothing was committed).
+
+  ``{"event": "lake maintenance", "level": "info", "timestamp": ..., "table": str, "ms": int,
+  "report": str}``
+    one per maintenance run (INFO); ``ms`` its wall time.
 """
 
 from __future__ import annotations
@@ -19,14 +40,40 @@ from typing import Any
 from pyiceberg.catalog import Catalog
 from quixstreams.sinks.base import BaseSink
 
-from supplylake.lake.catalog import default_catalog_properties, open_catalog
+from supplylake.lake.catalog import catalog_for
 from supplylake.lake.maintenance import MaintenancePolicy, maintain, should_maintain
 from supplylake.lake.tables import SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC, TableSpec
-from supplylake.lake.writer import ExactlyOnceWriter
+from supplylake.lake.writer import CommitResult, ExactlyOnceWriter
 from supplylake.logs import get_logger
 from supplylake.settings import Settings
 
+# catalog_for lives in lake/catalog.py; it stays importable from here for older callers (bench/).
+__all__ = ["CommitObserver", "CommitReport", "LakeRows", "LakeSink", "catalog_for"]
+
 log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class CommitReport:
+    """One table commit of a sink flush, as observers see it (the same figures as the log event)."""
+
+    table: str
+    #: rows written to the table by this commit
+    rows: int
+    #: rows dropped because the table already held their source offsets (replays)
+    skipped: int
+    #: wall time of ExactlyOnceWriter.commit, retries included
+    commit_ms: float
+    #: commit attempts (1 unless it lost races or met unknown outcomes)
+    attempts: int
+    #: wall time of the maintenance that ran right after this commit; None when none ran
+    maintenance_ms: float | None
+    #: the snapshot's committed-at stamp (epoch ms, writer's clock); None when nothing was committed
+    committed_at_ms: int | None
+
+
+#: Called with every CommitReport, on the pipeline's thread, inside the sink's flush.
+CommitObserver = Callable[[CommitReport], None]
 
 
 @dataclass
@@ -44,12 +91,6 @@ class LakeRows:
         self.tables.setdefault(table, []).append(row)
 
 
-def catalog_for(settings: Settings) -> Catalog:
-    """The configured Iceberg catalog (SqlCatalog under the data dir unless configured)."""
-    properties = settings.catalog.properties or default_catalog_properties(settings.data_dir)
-    return open_catalog(settings.catalog.name, properties, namespace=settings.catalog.namespace)
-
-
 class LakeSink(BaseSink):
     """Buffers rows per table between checkpoints; one exactly-once commit per table per flush."""
 
@@ -62,6 +103,7 @@ class LakeSink(BaseSink):
         namespace: str,
         policy: MaintenancePolicy,
         maintain_every: int,
+        observers: Iterable[CommitObserver] = (),
     ) -> None:
         super().__init__()
         self.catalog = catalog
@@ -78,11 +120,19 @@ class LakeSink(BaseSink):
         # Run first in every flush: pipelines write their cached per-key state back here, so it
         # reaches Quix's transaction before the checkpoint produces the changelog.
         self.before_flush: list[Callable[[], None]] = []
+        self.observers: list[CommitObserver] = list(observers)
         self._commits: Counter[str] = Counter()
         self._reset()
 
     @classmethod
-    def for_tables(cls, settings: Settings, *, cluster_id: str, tables: Iterable[TableSpec]) -> LakeSink:
+    def for_tables(
+        cls,
+        settings: Settings,
+        *,
+        cluster_id: str,
+        tables: Iterable[TableSpec],
+        observers: Iterable[CommitObserver] = (),
+    ) -> LakeSink:
         return cls(
             catalog_for(settings),
             tables,
@@ -90,6 +140,7 @@ class LakeSink(BaseSink):
             namespace=settings.catalog.namespace,
             policy=MaintenancePolicy(keep_last_snapshots=settings.lake.keep_last_snapshots),
             maintain_every=settings.lake.maintain_every_commits,
+            observers=observers,
         )
 
     def _reset(self) -> None:
@@ -130,23 +181,52 @@ class LakeSink(BaseSink):
                     rows, self._offsets, max_event_time_ms=self._max_event_time.get(name)
                 )
                 self._commits[name] += 1
-                log.debug(
-                    "lake commit",
-                    table=name,
-                    rows=result.rows_written,
-                    skipped=result.rows_skipped_as_replayed,
-                    ms=round(result.duration_ms, 1),
-                )
-                if self._commits[name] % self.maintain_every == 0:
-                    self._maintain(name)
+                self._log_commit(name, result)
+                maintenance_ms = self._maintain(name) if self._commits[name] % self.maintain_every == 0 else None
+                self._notify(_report(name, result, maintenance_ms))
         finally:
             self._reset()
 
-    def _maintain(self, name: str) -> None:
+    def _maintain(self, name: str) -> float | None:
+        """Maintain ``name`` if it needs it; its wall time in ms, or None when it did not."""
         spec = self.specs[name]
         table = self.catalog.load_table(spec.identifier(self.namespace))
         if not should_maintain(table, self.policy):
-            return
+            return None
         started = time.monotonic()
         report = maintain(self.catalog, spec, self.policy, namespace=self.namespace)
-        log.info("lake maintenance", table=name, ms=round((time.monotonic() - started) * 1000), report=str(report))
+        elapsed_ms = (time.monotonic() - started) * 1000
+        log.info("lake maintenance", table=name, ms=round(elapsed_ms), report=str(report))
+        return elapsed_ms
+
+    @staticmethod
+    def _log_commit(name: str, result: CommitResult) -> None:
+        # Field names are an interface (module docstring): add fields at the end, never rename.
+        log.debug(
+            "lake commit",
+            table=name,
+            rows=result.rows_written,
+            skipped=result.rows_skipped_as_replayed,
+            ms=round(result.duration_ms, 1),
+            attempts=result.attempts,
+            committed_at_ms=result.committed_at_ms,
+        )
+
+    def _notify(self, report: CommitReport) -> None:
+        for observer in self.observers:
+            try:
+                observer(report)
+            except Exception:
+                log.exception("lake commit observer failed; the commit itself succeeded", table=report.table)
+
+
+def _report(name: str, result: CommitResult, maintenance_ms: float | None) -> CommitReport:
+    return CommitReport(
+        table=name,
+        rows=result.rows_written,
+        skipped=result.rows_skipped_as_replayed,
+        commit_ms=result.duration_ms,
+        attempts=result.attempts,
+        maintenance_ms=maintenance_ms,
+        committed_at_ms=result.committed_at_ms,
+    )

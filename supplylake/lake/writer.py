@@ -40,7 +40,8 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 from supplylake.lake.catalog import NAMESPACE
 from supplylake.lake.datafiles import delete_files_quietly, write_data_files
 from supplylake.lake.errors import CommitConflict, InvalidBatch, TableReplaced
-from supplylake.lake.ledger import LEDGER_PROPERTY, MAX_CLUSTERS, Ledger, TopicPartition, read_ledger
+from supplylake.lake.ledger import MAX_CLUSTERS, Ledger, TopicPartition, read_ledger
+from supplylake.lake.snapshot_properties import COMMITTED_AT_PROPERTY, LEDGER_PROPERTY, MAX_EVENT_TIME_PROPERTY
 from supplylake.lake.tables import (
     SRC_OFFSET,
     SRC_PARTITION,
@@ -52,8 +53,16 @@ from supplylake.lake.tables import (
 )
 from supplylake.lake.transaction import begin
 
-MAX_EVENT_TIME_PROPERTY = "supplylake.max-event-time-ms"
-COMMITTED_AT_PROPERTY = "supplylake.committed-at-ms"
+# The property names live in snapshot_properties; they stay importable from here for older callers.
+__all__ = [
+    "COMMITTED_AT_PROPERTY",
+    "MAX_EVENT_TIME_PROPERTY",
+    "UNKNOWN_OUTCOME_ERRORS",
+    "CommitAttempt",
+    "CommitHooks",
+    "CommitResult",
+    "ExactlyOnceWriter",
+]
 
 try:  # the SQL catalog's "database is locked" and dropped connections: outcome unknown, retry
     from sqlalchemy.exc import OperationalError as _SqlOperationalError
@@ -107,6 +116,8 @@ class CommitResult:
     duration_ms: float
     #: this cluster's ledger after the call
     offsets: Mapping[TopicPartition, int] = field(default_factory=dict)
+    #: the snapshot's COMMITTED_AT_PROPERTY (epoch ms, writer's clock), or None when nothing was committed
+    committed_at_ms: int | None = None
 
     @property
     def committed(self) -> bool:
@@ -219,6 +230,7 @@ class ExactlyOnceWriter:
             attempts=state.attempts,
             duration_ms=(time.monotonic() - started) * 1000,
             offsets=result.offsets,
+            committed_at_ms=result.committed_at_ms,
         )
 
     # --- one attempt ------------------------------------------------------------------------------
@@ -230,7 +242,7 @@ class ExactlyOnceWriter:
         ledger = read_ledger(table)
         landed = next((a for a in state.unknown if table.metadata.snapshot_by_id(a.snapshot_id) is not None), None)
         if landed is not None:  # an earlier attempt's lost response: it did commit
-            return _result(landed.rows, batch.num_rows - landed.rows, landed.snapshot_id, ledger, self._cluster_id)
+            return _landed(table, landed, batch.num_rows, ledger, self._cluster_id)
 
         committed = ledger.offsets(self._cluster_id)
         new_rows = _drop_replayed(batch, {tp: committed[tp] for tp in offsets if tp in committed})
@@ -238,9 +250,10 @@ class ExactlyOnceWriter:
             return _result(0, batch.num_rows, None, ledger, self._cluster_id)
 
         merged = ledger.merge(self._cluster_id, offsets, max_clusters=self._max_clusters)
+        committed_at_ms = int(time.time() * 1000)
         summary = {
             LEDGER_PROPERTY: merged.encode(),
-            COMMITTED_AT_PROPERTY: str(int(time.time() * 1000)),
+            COMMITTED_AT_PROPERTY: str(committed_at_ms),
             **_max_event_time(table, new_rows, self._spec.time_column, max_event_time_ms),
         }
         tx = begin(table)
@@ -262,7 +275,7 @@ class ExactlyOnceWriter:
             state.unknown.append(info)  # files may be referenced now: keep them
             raise _TryAgain("unknown outcome") from exc
         skipped = batch.num_rows - new_rows.num_rows
-        return _result(new_rows.num_rows, skipped, append.snapshot_id, merged, self._cluster_id)
+        return _result(new_rows.num_rows, skipped, append.snapshot_id, merged, self._cluster_id, committed_at_ms)
 
     def _settle_unknown(self, batch: pa.Table, state: _CommitState) -> CommitResult | None:
         """After the last attempt: did an attempt with an unknown outcome land after all?"""
@@ -274,8 +287,7 @@ class ExactlyOnceWriter:
             return None
         for info in state.unknown:
             if table.metadata.snapshot_by_id(info.snapshot_id) is not None:
-                ledger = read_ledger(table)
-                return _result(info.rows, batch.num_rows - info.rows, info.snapshot_id, ledger, self._cluster_id)
+                return _landed(table, info, batch.num_rows, read_ledger(table), self._cluster_id)
         return None
 
     def _load(self, *, for_write: bool = False) -> Table:
@@ -307,8 +319,31 @@ class _CommitState:
     unknown: list[CommitAttempt] = field(default_factory=list)
 
 
-def _result(written: int, skipped: int, snapshot_id: int | None, ledger: Ledger, cluster_id: str) -> CommitResult:
-    return CommitResult(written, skipped, snapshot_id, attempts=0, duration_ms=0.0, offsets=ledger.offsets(cluster_id))
+def _result(
+    written: int,
+    skipped: int,
+    snapshot_id: int | None,
+    ledger: Ledger,
+    cluster_id: str,
+    committed_at_ms: int | None = None,
+) -> CommitResult:
+    return CommitResult(
+        written,
+        skipped,
+        snapshot_id,
+        attempts=0,
+        duration_ms=0.0,
+        offsets=ledger.offsets(cluster_id),
+        committed_at_ms=committed_at_ms,
+    )
+
+
+def _landed(table: Table, attempt: CommitAttempt, batch_rows: int, ledger: Ledger, cluster_id: str) -> CommitResult:
+    """The result of an attempt whose response was lost but whose snapshot is in ``table``."""
+    snapshot = table.metadata.snapshot_by_id(attempt.snapshot_id)
+    stamp = snapshot.summary[COMMITTED_AT_PROPERTY] if snapshot is not None and snapshot.summary else None
+    committed_at_ms = int(stamp) if stamp is not None else None
+    return _result(attempt.rows, batch_rows - attempt.rows, attempt.snapshot_id, ledger, cluster_id, committed_at_ms)
 
 
 def _check_batch(batch: pa.Table, offsets: Mapping[TopicPartition, int], table_name: str) -> None:

@@ -31,3 +31,7 @@ class NoSnapshotAtTime(QueryError):
 
 class ExtensionUnavailable(FatalError):
     """DuckDB's iceberg extension cannot be loaded offline (missing wheel, version mismatch)."""
+
+
+class UnknownNamedQuery(QueryError):
+    """No such ``NAME.sql`` ships in the package ``supplylake.sql``; the message lists the names there are."""

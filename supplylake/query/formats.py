@@ -65,7 +65,7 @@ def render_table(result: QueryResult) -> str:
     right = [t.upper().startswith(_NUMERIC_TYPES) for t in result.column_types]
 
     def line(values: Sequence[str], align: bool = True) -> str:
-        parts = [v.rjust(w) if align and r else v.ljust(w) for v, w, r in zip(values, widths, right)]
+        parts = [v.rjust(w) if align and r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)]
         return " | ".join(parts).rstrip()
 
     out = [line(header, align=False), "-+-".join("-" * w for w in widths)]
@@ -87,13 +87,13 @@ def render_csv(result: QueryResult) -> str:
 
 def render_json(result: QueryResult) -> str:
     keys = _unique_keys(result.columns)
-    objects = [dict(zip(keys, (_jsonable(v) for v in row))) for row in result.rows]
+    objects = [dict(zip(keys, (_jsonable(v) for v in row), strict=True)) for row in result.rows]
     return orjson.dumps(objects).decode() + "\n"
 
 
 def render_jsonl(result: QueryResult) -> str:
     keys = _unique_keys(result.columns)
-    lines = [orjson.dumps(dict(zip(keys, (_jsonable(v) for v in row)))) for row in result.rows]
+    lines = [orjson.dumps(dict(zip(keys, (_jsonable(v) for v in row), strict=True))) for row in result.rows]
     return b"".join(line + b"\n" for line in lines).decode()
 
 

@@ -13,6 +13,7 @@ then sees an ordinary query.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 
 import sqlglot
@@ -45,7 +46,7 @@ def placeholders(sql: str, *, dialect: str | None = None) -> list[tuple[int, int
     except SqlglotError as exc:
         raise QueryError(f"the query file does not tokenize: {exc}") from exc
     found: list[tuple[int, int, str]] = []
-    for colon, name in zip(tokens, tokens[1:], strict=False):
+    for colon, name in itertools.pairwise(tokens):
         adjacent = name.start == colon.end + 1
         if colon.token_type is TokenType.COLON and adjacent and name.token_type is TokenType.VAR:
             found.append((colon.start, name.end, name.text))

@@ -199,7 +199,7 @@ def _refuse_duckdb_statements(sql: str) -> None:
         raise NotAQuery(f"found {', '.join(kinds)}, which is not a query")
 
 
-def _refuse_writes(statement: exp.Expression, dialect: str) -> None:
+def _refuse_writes(statement: exp.Expr, dialect: str) -> None:
     if isinstance(statement, exp.Show):
         if str(statement.this).upper() in _SHOW_ALLOWED and not _has_options(statement):
             return
@@ -223,7 +223,7 @@ def _has_options(show: exp.Show) -> bool:
     return any(value not in (None, False, "") for key, value in show.args.items() if key != "this")
 
 
-def _statement_kind(node: exp.Expression, dialect: str) -> str:
+def _statement_kind(node: exp.Expr, dialect: str) -> str:
     """A short name for what a statement is, from its own leading keywords (e.g. DROP TABLE)."""
     if isinstance(node, exp.Command):
         return str(node.this).upper()
@@ -242,7 +242,7 @@ def _statement_kind(node: exp.Expression, dialect: str) -> str:
     return words[0]
 
 
-def _relations(statement: exp.Expression) -> frozenset[str]:
+def _relations(statement: exp.Expr) -> frozenset[str]:
     ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
     names = {table.name.lower() for table in statement.find_all(exp.Table) if table.name}
     return frozenset(names - ctes)

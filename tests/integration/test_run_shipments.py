@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from supplylake.lake.sink import catalog_for
+from supplylake.lake.catalog import catalog_for
 from supplylake.query import LakeReader, run_query
 from supplylake.settings import load_settings
 from supplylake.simulator import FaultConfig, Simulation, SimulationConfig, write_jsonl

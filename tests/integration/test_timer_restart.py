@@ -23,7 +23,7 @@ from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
 from supplylake.broker.topics import all_topics, ensure_topics
 from supplylake.ingest.replay import replay_file
-from supplylake.lake.sink import catalog_for
+from supplylake.lake.catalog import catalog_for
 from supplylake.orchestration.progress import committed_offsets, wait_until_committed
 from supplylake.orchestration.supervisor import PipelineProcess
 from supplylake.query import LakeReader, run_query

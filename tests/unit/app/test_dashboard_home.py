@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from supplylake.lake.sink import catalog_for
+from supplylake.lake.catalog import catalog_for
 from supplylake.lake.tables import ALERTS, INVENTORY_LEVELS
 from supplylake.lake.writer import ExactlyOnceWriter
 from supplylake.settings import load_settings

@@ -10,7 +10,7 @@ import pytest
 from supplylake.broker.connection import BrokerConnection
 from supplylake.dead_letters import dead_letter_row, decode_raw, dlq_headers, encode_raw
 from supplylake.ingest import intake
-from supplylake.lake.sink import catalog_for
+from supplylake.lake.catalog import catalog_for
 from supplylake.lake.tables import DEAD_LETTERS
 from supplylake.settings import load_settings
 

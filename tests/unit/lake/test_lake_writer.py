@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
 import pytest
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import CommitStateUnknownException
@@ -17,14 +22,28 @@ from supplylake.lake import (
 )
 from supplylake.lake.datafiles import write_data_files
 from supplylake.lake.ledger import Ledger
-from supplylake.lake.writer import MAX_EVENT_TIME_PROPERTY, CommitAttempt
+from supplylake.lake.snapshot_properties import MAX_EVENT_TIME_PROPERTY
+from supplylake.lake.writer import CommitAttempt
+
+# The lake conftest's fixtures: a row factory, a table scan, and duplicate / key counters.
+Events = Callable[..., list[dict[str, Any]]]
+Read = Callable[..., pa.Table]
+DupCount = Callable[[pa.Table], int]
+KeysOf = Callable[[pa.Table], Counter[tuple[str, int, int]]]
 
 TP0 = ("inventory-events", 0)
 TP1 = ("inventory-events", 1)
 
 
-def writer(catalog: Catalog, cluster_id: str = "cluster-a", **kwargs) -> ExactlyOnceWriter:
+def writer(catalog: Catalog, cluster_id: str = "cluster-a", **kwargs: Any) -> ExactlyOnceWriter:
     return ExactlyOnceWriter(catalog, INVENTORY_EVENTS, cluster_id=cluster_id, backoff_initial_s=0, **kwargs)
+
+
+def current_summary(catalog: Catalog) -> dict[str, str]:
+    """The current snapshot's supplylake summary properties."""
+    snapshot = catalog.load_table(INVENTORY_EVENTS.identifier()).current_snapshot()
+    assert snapshot is not None and snapshot.summary is not None
+    return dict(snapshot.summary.additional_properties)
 
 
 def snapshot_count(catalog: Catalog) -> int:
@@ -32,7 +51,7 @@ def snapshot_count(catalog: Catalog) -> int:
 
 
 def test_replay_after_crash_before_the_kafka_offset_commit_writes_nothing_twice(
-    catalog, events, read, dup_count
+    catalog: Catalog, events: Events, read: Read, dup_count: DupCount
 ) -> None:
     w = writer(catalog)
     first = w.commit(events(range(10)), {TP0: 9}, max_event_time_ms=None)
@@ -51,7 +70,9 @@ def test_replay_after_crash_before_the_kafka_offset_commit_writes_nothing_twice(
     assert w.committed_offsets() == {TP0: 14}
 
 
-def test_one_commit_covers_all_partitions_and_advances_offsets_without_rows(catalog, events, read) -> None:
+def test_one_commit_covers_all_partitions_and_advances_offsets_without_rows(
+    catalog: Catalog, events: Events, read: Read
+) -> None:
     w = writer(catalog)
     result = w.commit(events(range(3)) + events(range(2), partition=1), {TP0: 2, TP1: 1}, max_event_time_ms=None)
     assert result.rows_written == 5 and snapshot_count(catalog) == 1
@@ -60,13 +81,16 @@ def test_one_commit_covers_all_partitions_and_advances_offsets_without_rows(cata
     empty = w.commit([], {TP1: 7}, max_event_time_ms=None)
     assert empty.committed and empty.rows_written == 0
     table = catalog.load_table(INVENTORY_EVENTS.identifier())
-    assert table.current_snapshot().snapshot_id == empty.snapshot_id
+    head = table.current_snapshot()
+    assert head is not None and head.snapshot_id == empty.snapshot_id
     assert read_ledger(table).offsets("cluster-a") == {TP0: 2, TP1: 7}
     assert w.commit([], {TP1: 7}, max_event_time_ms=None).snapshot_id is None
     assert read(catalog).num_rows == 5
 
 
-def test_zombie_commits_the_same_offsets_between_read_and_commit(catalog, events, read, dup_count) -> None:
+def test_zombie_commits_the_same_offsets_between_read_and_commit(
+    catalog: Catalog, events: Events, read: Read, dup_count: DupCount
+) -> None:
     zombie = writer(catalog, "cluster-a")
     batch = events(range(20))
 
@@ -83,7 +107,9 @@ def test_zombie_commits_the_same_offsets_between_read_and_commit(catalog, events
     assert rows.num_rows == 20 and dup_count(rows) == 0
 
 
-def test_zombie_with_a_partial_overlap_leaves_only_the_new_offsets(catalog, events, read, dup_count) -> None:
+def test_zombie_with_a_partial_overlap_leaves_only_the_new_offsets(
+    catalog: Catalog, events: Events, read: Read, dup_count: DupCount
+) -> None:
     zombie = writer(catalog)
 
     def zombie_flushes_first(attempt: CommitAttempt) -> None:
@@ -97,7 +123,7 @@ def test_zombie_with_a_partial_overlap_leaves_only_the_new_offsets(catalog, even
     assert dup_count(rows) == 0 and sorted(rows["_src_offset"].to_pylist()) == list(range(15))
 
 
-def test_commit_landed_but_the_call_failed(catalog, events, read, dup_count) -> None:
+def test_commit_landed_but_the_call_failed(catalog: Catalog, events: Events, read: Read, dup_count: DupCount) -> None:
     seen: list[int] = []
 
     def lose_the_response(attempt: CommitAttempt) -> None:
@@ -115,7 +141,7 @@ def test_commit_landed_but_the_call_failed(catalog, events, read, dup_count) -> 
     assert rows.num_rows == 8 and dup_count(rows) == 0
 
 
-def test_request_failed_before_reaching_the_catalog_is_retried(catalog, events, read) -> None:
+def test_request_failed_before_reaching_the_catalog_is_retried(catalog: Catalog, events: Events, read: Read) -> None:
     def fail_once(attempt: CommitAttempt) -> None:
         if attempt.attempt == 1:
             raise ConnectionError("catalog unreachable")
@@ -127,7 +153,9 @@ def test_request_failed_before_reaching_the_catalog_is_retried(catalog, events, 
     assert read(catalog).num_rows == 4 and snapshot_count(catalog) == 1
 
 
-def test_conflicts_are_retried_then_raised_as_retryable_never_dropped(catalog, events, read, dup_count) -> None:
+def test_conflicts_are_retried_then_raised_as_retryable_never_dropped(
+    catalog: Catalog, events: Events, read: Read, dup_count: DupCount
+) -> None:
     other = writer(catalog, "cluster-b")
     next_offset = iter(range(1000))
 
@@ -147,7 +175,9 @@ def test_conflicts_are_retried_then_raised_as_retryable_never_dropped(catalog, e
     assert dup_count(read(catalog)) == 0
 
 
-def test_naive_read_filter_append_with_pyiceberg_retries_duplicates(catalog, events, read, dup_count) -> None:
+def test_naive_read_filter_append_with_pyiceberg_retries_duplicates(
+    catalog: Catalog, events: Events, read: Read, dup_count: DupCount
+) -> None:
     """Negative control: the danger the writer exists for is real with pyiceberg's default retries."""
     zombie = writer(catalog)  # also creates the table
     naive = catalog.load_table(INVENTORY_EVENTS.identifier())
@@ -164,15 +194,17 @@ def test_naive_read_filter_append_with_pyiceberg_retries_duplicates(catalog, eve
     assert zombie.commit(batch, {TP0: 49}, max_event_time_ms=None).rows_written == 50
     # ...and the naive append conflicts, gets rebased by pyiceberg's retry and lands anyway.
     merged = ledger.merge("cluster-a", {TP0: 49})
-    with naive.transaction() as tx:
-        with tx.update_snapshot(snapshot_properties={LEDGER_PROPERTY: merged.encode()}).fast_append() as append:
-            for data_file in write_data_files(tx.table_metadata, naive.io, batch):
-                append.append_data_file(data_file)
+    with (
+        naive.transaction() as tx,
+        tx.update_snapshot(snapshot_properties={LEDGER_PROPERTY: merged.encode()}).fast_append() as append,
+    ):
+        for data_file in write_data_files(tx.table_metadata, naive.io, batch):
+            append.append_data_file(data_file)
 
     assert dup_count(read(catalog)) == 50
 
 
-def test_replaced_table_is_fatal(catalog, events) -> None:
+def test_replaced_table_is_fatal(catalog: Catalog, events: Events) -> None:
     w = writer(catalog)
     w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
     catalog.drop_table(INVENTORY_EVENTS.identifier())
@@ -184,7 +216,9 @@ def test_replaced_table_is_fatal(catalog, events) -> None:
     assert not info.value.retryable
 
 
-def test_a_new_cluster_id_starts_from_nothing_and_old_ones_are_pruned(catalog, events, read) -> None:
+def test_a_new_cluster_id_starts_from_nothing_and_old_ones_are_pruned(
+    catalog: Catalog, events: Events, read: Read
+) -> None:
     writer(catalog, "broker-life-1").commit(events(range(5)), {TP0: 4}, max_event_time_ms=None)
     # The embedded broker restarted empty: offsets start at 0 again and mean new events.
     second = writer(catalog, "broker-life-2", max_clusters=3)
@@ -198,7 +232,7 @@ def test_a_new_cluster_id_starts_from_nothing_and_old_ones_are_pruned(catalog, e
     assert read(catalog).num_rows == 8
 
 
-def test_rows_beyond_the_declared_offsets_are_refused(catalog, events) -> None:
+def test_rows_beyond_the_declared_offsets_are_refused(catalog: Catalog, events: Events) -> None:
     w = writer(catalog)
     with pytest.raises(InvalidBatch, match="reach offset 9"):
         w.commit(events(range(10)), {TP0: 8}, max_event_time_ms=None)
@@ -207,7 +241,7 @@ def test_rows_beyond_the_declared_offsets_are_refused(catalog, events) -> None:
     assert snapshot_count(catalog) == 0
 
 
-def test_reenabled_pyiceberg_retries_are_switched_off_before_writing(catalog, events) -> None:
+def test_reenabled_pyiceberg_retries_are_switched_off_before_writing(catalog: Catalog, events: Events) -> None:
     w = writer(catalog)
     table = catalog.load_table(INVENTORY_EVENTS.identifier())
     table.transaction().set_properties({TableProperties.COMMIT_NUM_RETRIES: "4"}).commit_transaction()
@@ -215,20 +249,20 @@ def test_reenabled_pyiceberg_retries_are_switched_off_before_writing(catalog, ev
     assert catalog.load_table(INVENTORY_EVENTS.identifier()).properties[TableProperties.COMMIT_NUM_RETRIES] == "0"
 
 
-def test_freshness_properties_never_go_back(catalog, events) -> None:
+def test_freshness_properties_never_go_back(catalog: Catalog, events: Events) -> None:
     w = writer(catalog)
     w.commit(events(range(2)), {TP0: 1}, max_event_time_ms=2_000_000)
     w.commit(events(range(2, 4)), {TP0: 3}, max_event_time_ms=1_000_000)
-    summary = catalog.load_table(INVENTORY_EVENTS.identifier()).current_snapshot().summary
+    summary = current_summary(catalog)
     assert summary[MAX_EVENT_TIME_PROPERTY] == "2000000"
     w.commit(events(range(4, 6)), {TP0: 5}, max_event_time_ms=None)  # derived from the rows' event_time
-    summary = catalog.load_table(INVENTORY_EVENTS.identifier()).current_snapshot().summary
+    summary = current_summary(catalog)
     assert int(summary[MAX_EVENT_TIME_PROPERTY]) == events([5])[0]["event_time"]
     assert int(summary["supplylake.committed-at-ms"]) > 1_700_000_000_000
     assert Ledger.decode(summary[LEDGER_PROPERTY]).offset("cluster-a", *TP0) == 5
 
 
-def test_memo_transaction_sees_the_same_metadata_as_pyiceberg(catalog, events) -> None:
+def test_memo_transaction_sees_the_same_metadata_as_pyiceberg(catalog: Catalog, events: Events) -> None:
     from pyiceberg.table import Transaction
 
     from supplylake.lake.transaction import MemoTransaction
@@ -248,7 +282,7 @@ def test_memo_transaction_sees_the_same_metadata_as_pyiceberg(catalog, events) -
     assert "a" not in memo.table_metadata.properties
 
 
-def test_last_attempt_landing_with_a_lost_response_still_counts(catalog, events, read) -> None:
+def test_last_attempt_landing_with_a_lost_response_still_counts(catalog: Catalog, events: Events, read: Read) -> None:
     def always_lose_the_response(attempt: CommitAttempt) -> None:
         raise CommitStateUnknownException("timeout reading the response")
 
@@ -258,7 +292,9 @@ def test_last_attempt_landing_with_a_lost_response_still_counts(catalog, events,
     assert read(catalog).num_rows == 3
 
 
-def test_unknown_outcomes_that_never_land_end_in_a_retryable_conflict(catalog, events, read) -> None:
+def test_unknown_outcomes_that_never_land_end_in_a_retryable_conflict(
+    catalog: Catalog, events: Events, read: Read
+) -> None:
     def never_arrives(attempt: CommitAttempt) -> None:
         raise ConnectionError("catalog unreachable")
 

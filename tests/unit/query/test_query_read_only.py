@@ -56,7 +56,7 @@ SHIPMENT_ROWS = [
 def reader(tmp_path_factory: pytest.TempPathFactory) -> LakeReader:
     lake = Lake(tmp_path_factory.mktemp("read_only"))
     lake.create("shipments", SHIPMENTS)
-    lake.append("shipments", [dict(zip(SHIPMENTS.names, row)) for row in SHIPMENT_ROWS])
+    lake.append("shipments", [dict(zip(SHIPMENTS.names, row, strict=True)) for row in SHIPMENT_ROWS])
     return LakeReader(lake.catalog)
 
 
