@@ -15,15 +15,9 @@ from typing import Any
 from confluent_kafka import Producer
 
 from supplylake.broker.connection import BrokerConnection
-<<<<<<< HEAD
 from supplylake.dead_letters import attribute_to_source, decode_raw, dlq_headers
 from supplylake.lake.catalog import catalog_for
 from supplylake.lake.tables import DEAD_LETTERS
-=======
-from supplylake.dead_letters import dlq_headers
-from supplylake.lake.catalog import catalog_for
-from supplylake.lake.tables import DEAD_LETTERS, SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC
->>>>>>> lake-plumbing
 from supplylake.lake.writer import ExactlyOnceWriter
 from supplylake.settings import Settings
 

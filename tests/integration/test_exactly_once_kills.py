@@ -19,15 +19,9 @@ from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
 from supplylake.broker.topics import all_topics, ensure_topics
 from supplylake.ingest.replay import replay_file
-<<<<<<< HEAD
 from supplylake.lake.catalog import catalog_for
 from supplylake.orchestration.progress import committed_offsets, wait_until_committed
 from supplylake.orchestration.supervisor import PipelineProcess
-=======
-from supplylake.lake.catalog import catalog_for
-from supplylake.orchestration.progress import committed_offsets, wait_until_committed
-from supplylake.orchestration.supervisor import PipelineProcess
->>>>>>> lake-plumbing
 from supplylake.query import LakeReader, run_query
 from supplylake.settings import load_settings
 from tests.support.inventory_model import expected_from_file

@@ -19,13 +19,8 @@ from confluent_kafka import Producer
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
 from supplylake.broker.topics import all_topics, ensure_topics
-<<<<<<< HEAD
 from supplylake.lake.catalog import catalog_for
 from supplylake.orchestration.supervisor import PipelineProcess
-=======
-from supplylake.lake.catalog import catalog_for
-from supplylake.orchestration.supervisor import PipelineProcess
->>>>>>> lake-plumbing
 from supplylake.query import LakeReader, run_query
 from supplylake.settings import load_settings
 from tests.support.processes import wait_for
