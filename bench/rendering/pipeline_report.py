@@ -144,7 +144,13 @@ def throughput(f: Result, targets: list[Target]) -> list[str]:
         ]
         out += [table(["ratio", "steady", "incl. start", "target", "met"], rows, align="lrrrl"), ""]
         targets += [("(a)/(b) ≥ 3", f"{ab:.2f}", _yes(ab >= 3)), ("(a)/(c) ≥ 0.5", f"{ac:.2f}", _yes(ac >= 0.5))]
-    out.append("### Lake at the end of each throughput run (last repeat)\n")
+    return out + lake_table(f)
+
+
+def lake_table(f: Result) -> list[str]:
+    """Per table of (a) and (b): snapshots and files at the end of the last repeat."""
+    runs, labels = f["runs"], {k: v["label"] for k, v in f["variants"].items()}
+    out = ["### Lake at the end of each throughput run (last repeat)\n"]
     rows = []
     for v in ("a", "b"):
         last = [r for r in runs if r["error"] is None and r["variant"] == v]
@@ -303,9 +309,14 @@ def commit_latency(results: dict[str, Result], targets: list[Target]) -> list[st
             + ("" if json_logs else " (these pipelines did not know `SUPPLYLAKE_LOG_FORMAT=json`)")
             + ".\n"
         )
-    if "commit_latency" not in results:
-        return out
-    c = results["commit_latency"]["figures"]
+    if "commit_latency" in results:
+        out += writer_alone(results["commit_latency"]["figures"], targets)
+    return out
+
+
+def writer_alone(c: Result, targets: list[Target]) -> list[str]:
+    """ExactlyOnceWriter alone: aged vs fresh table, maintenance, and the --compare variants."""
+    out: list[str] = []
     first, last, fresh = c["commit_ms"][:100], c["commit_ms"][-100:], c["fresh_ms"]
     n = c["commits"]
     out.append(
@@ -328,6 +339,7 @@ def commit_latency(results: dict[str, Result], targets: list[Target]) -> list[st
         f"start, which mixes in any change of machine load: p50 ×{drift50:.2f}). At the end the aged table has "
         f"{c['snapshots']} snapshots and {c['data_files']} live data files.\n"
     )
+    out += compared(c)
     targets.append(
         (
             f"commit latency flat (after {n - 100:,} commits vs a fresh table: p50 ×≤ 1.5, p99 ×≤ 2)",
@@ -335,6 +347,29 @@ def commit_latency(results: dict[str, Result], targets: list[Target]) -> list[st
             _yes(ratio50 <= 1.5 and ratio99 <= 2.0),
         )
     )
+    return out
+
+
+def compared(c: Result) -> list[str]:
+    out: list[str] = []
+    n = c["commits"]
+    if c.get("compared"):
+        out.append(
+            f"`--compare`: {n:,} more commits each, interleaved, to a maintained table, a never-maintained one and a "
+            "never-maintained one on pyiceberg's stock `Transaction` instead of the memoising one; "
+            "median of ten commits:\n"
+        )
+        rows = [
+            [
+                v["name"],
+                fmt_ms(v["first10_ms"]),
+                fmt_ms(v["last10_ms"]),
+                f"{ratio(v['last10_ms'], v['first10_ms']):.2f}",
+                str(v["snapshots"]),
+            ]
+            for v in c["compared"]
+        ]
+        out += [table(["variant", "at commit 10", f"at commit {n:,}", "ratio", "snapshots"], rows), ""]
     return out
 
 

@@ -4,19 +4,25 @@
 (``should_maintain`` → ``maintain`` every ``--maintain-every`` commits; maintenance time is
 reported apart, not counted as commit latency). During the last 100 commits a second, fresh
 table gets a commit after each commit to the aged one, so "after N commits" is compared with
-"at the start" under the same machine load. (Was ``bench/lake_commit_latency.py`` and section 3
-of ``bench/pipeline_throughput.py``.)
+"at the start" under the same machine load.
+
+``--compare`` adds what ``bench/lake_commit_latency.py`` showed: the same commits, interleaved so
+machine noise hits every variant alike, to a table never maintained (snapshots and manifests
+pile up) and to one never maintained that uses pyiceberg's stock ``Transaction`` instead of the
+memoising one (what the writer's transaction saves); median of the first and the last ten.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pyiceberg.catalog import Catalog
+from pyiceberg.table import Table, Transaction
 
 from bench.harness.console import log
 from bench.harness.quiet import QuietMachine
@@ -29,6 +35,7 @@ from supplylake.lake import (
     maintain,
     open_catalog,
 )
+from supplylake.lake import writer as writer_module
 from supplylake.lake.maintenance import should_maintain
 
 TOPIC = "inventory-events"
@@ -73,17 +80,18 @@ class CommitLatency:
 class Lake:
     """One catalog + writer for ``inventory_events``, committed to one batch at a time."""
 
-    def __init__(self, root: Path, name: str, result: CommitLatency) -> None:
+    def __init__(self, root: Path, name: str, result: CommitLatency, *, maintained: bool = True) -> None:
         self.catalog: Catalog = open_catalog(name, default_catalog_properties(root / name))
         self.writer = ExactlyOnceWriter(self.catalog, INVENTORY_EVENTS, cluster_id="bench")
         self.result = result
+        self.maintained = maintained
         self.policy = MaintenancePolicy()
 
     def commit(self, i: int, into: list[float]) -> None:
         rows = self.result.rows
         outcome = self.writer.commit(batch(i * rows, rows), {(TOPIC, 0): i * rows + rows - 1}, max_event_time_ms=None)
         into.append(outcome.duration_ms)
-        if (i + 1) % self.result.maintain_every == 0:
+        if self.maintained and (i + 1) % self.result.maintain_every == 0:
             table = self.catalog.load_table(INVENTORY_EVENTS.identifier())
             if should_maintain(table, self.policy):
                 began = time.monotonic()
@@ -110,18 +118,69 @@ def commit_latency(root: Path, commits: int, rows: int, maintain_every: int) -> 
     return result
 
 
+@dataclass
+class Compared:
+    name: str
+    first10_ms: float
+    last10_ms: float
+    snapshots: int
+
+
+def stock_transaction(table: Table, *, autocommit: bool = False) -> Transaction:
+    """pyiceberg's own ``Transaction``, in place of the writer's memoising one."""
+    return table.transaction()
+
+
+def compare_variants(root: Path, commits: int, rows: int, maintain_every: int) -> list[Compared]:
+    """Maintained vs never maintained vs never maintained on pyiceberg's stock transaction."""
+    stock_begin = writer_module.begin
+    variants = {
+        f"maintain-every-{maintain_every}": (CommitLatency(commits, rows, maintain_every), True, False),
+        "no-maintenance": (CommitLatency(commits, rows, maintain_every), False, False),
+        "plain-transaction": (CommitLatency(commits, rows, maintain_every), False, True),
+    }
+    lakes = {name: Lake(root, f"compare-{name}", r, maintained=m) for name, (r, m, _) in variants.items()}
+    try:
+        for i in range(commits):
+            for name, lake in lakes.items():
+                result, _, plain = variants[name]
+                writer_module.begin = stock_transaction if plain else stock_begin
+                lake.commit(i, result.commit_ms)
+            if (i + 1) % 250 == 0:
+                log(f"  compare: {i + 1}/{commits} commits")
+    finally:
+        writer_module.begin = stock_begin
+    out = []
+    for name, lake in lakes.items():
+        ms = variants[name][0].commit_ms
+        table = lake.catalog.load_table(INVENTORY_EVENTS.identifier())
+        out.append(
+            Compared(name, statistics.median(ms[:10]), statistics.median(ms[-10:]), len(table.metadata.snapshots))
+        )
+    return out
+
+
 def measure(args: argparse.Namespace) -> Figures:
     log(f"commit latency: {args.commits} commits of {args.rows_per_commit} rows, ExactlyOnceWriter alone")
     QuietMachine(args.quiet_budget).wait()
     with tempfile.TemporaryDirectory(prefix="supplylake-bench-commits-") as tmp:
         result = commit_latency(Path(tmp), args.commits, args.rows_per_commit, args.maintain_every)
-    return asdict(result)
+        compared = []
+        if args.compare:
+            log(f"compare: {args.commits} commits each to a maintained, an unmaintained and a plain-transaction table")
+            compared = compare_variants(Path(tmp), args.commits, args.rows_per_commit, args.maintain_every)
+    return {**asdict(result), "compared": [asdict(c) for c in compared]}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--commits", type=int, default=1100, help="commits to the aged table")
     parser.add_argument("--rows-per-commit", type=int, default=500)
     parser.add_argument("--maintain-every", type=int, default=100, help="maintenance check every N commits")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also compare with unmaintained tables, one on pyiceberg's stock Transaction",
+    )
 
 
 SCENARIO = Scenario(

@@ -99,3 +99,20 @@ def test_a_log_file_is_read_line_by_line(tmp_path: Path) -> None:
     path.write_text("\n".join(SAMPLE) + "\n")
 
     assert len(read_sink_events(path)) == 4
+
+
+def test_lines_as_structlog_renders_them_in_json_mode() -> None:
+    # What supplylake.logs' JSON rendering writes: the event's fields first, then event/level/timestamp.
+    lines = [
+        '{"table": "inventory_events", "rows": 500, "skipped": 2, "ms": 41.3, "attempts": 1, '
+        '"committed_at_ms": 123, "event": "lake commit", "level": "debug", "timestamp": "2026-12-01T20:47:25.947389Z"}',
+        '{"table": "inventory_events", "ms": 812, "report": "r", "event": "lake maintenance", "level": "info", '
+        '"timestamp": "2026-12-01T20:47:25.947524Z"}',
+        '{"event": "a stdlib line", "logger": "quixstreams", "level": "warning", "timestamp": "2026-12-01T20:47:26Z"}',
+    ]
+
+    commit, maintenance = parse_sink_events(lines)
+
+    assert (commit.table, commit.rows, commit.skipped, commit.ms) == ("inventory_events", 500, 2, 41.3)
+    assert commit.at_s is not None
+    assert (maintenance.event, maintenance.ms) == ("lake maintenance", 812.0)
