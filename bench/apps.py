@@ -1,4 +1,4 @@
-"""The comparison pipelines of ``bench.pipeline_throughput``, run as child processes.
+"""The comparison pipelines of the throughput scenario (``bench.scenarios.throughput``), run as children.
 
     python -m bench.apps quix-iceberg   # variant (b)
     python -m bench.apps bare           # variant (c)
