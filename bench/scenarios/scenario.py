@@ -41,7 +41,13 @@ class Scenario:
         return parser
 
     def _quick_text(self) -> str:
-        return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in self.quick.items()) or "as the defaults"
+        def option(key: str, value: Any) -> str:
+            flag = key.replace("_", "-")
+            if isinstance(value, bool):
+                return f"--{flag}" if value else f"--no-{flag}"
+            return f"--{flag} {value}"
+
+        return " ".join(option(k, v) for k, v in self.quick.items()) or "as the defaults"
 
     def parse(self, argv: list[str]) -> argparse.Namespace:
         parser = self.parser()
