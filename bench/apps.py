@@ -1,4 +1,4 @@
-"""The comparison pipelines of ``bench.pipeline_throughput``, run as child processes.
+"""The comparison pipelines of the throughput scenario (``bench.scenarios.throughput``), run as children.
 
     python -m bench.apps quix-iceberg   # variant (b)
     python -m bench.apps bare           # variant (c)
@@ -26,6 +26,7 @@ from (a) is what is measured:
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
 from collections.abc import Callable
@@ -75,10 +76,8 @@ class SqlIcebergSink(IcebergSink):
         self._partition_spec = _key_partitioning(self._schema)
 
     def setup(self) -> None:
-        try:
+        with contextlib.suppress(NamespaceAlreadyExistsError):
             self.data_catalog.create_namespace(self._table_name.split(".")[0])
-        except NamespaceAlreadyExistsError:
-            pass
         super().setup()
 
     def flush(self) -> None:

@@ -1,0 +1,347 @@
+"""Throughput of the inventory pipeline against two comparison apps, input pre-produced.
+
+(a) the product: ``python -m supplylake.pipelines inventory`` (validation, per-key stock state,
+    alerts, DLQ, exactly-once ``LakeSink`` into four Iceberg tables);
+(b) the same processing feeding Quix Streams' community ``IcebergSink`` on a SqlCatalog
+    (``python -m bench.apps quix-iceberg``, see bench/apps.py for the adaptations);
+(c) a bare Quix stateful app, per-key sum, no sink (``python -m bench.apps bare``): the ceiling;
+(a′) once, a diagnostic: (a) with a 10-minute dedupe memory (small per-key state).
+
+All runs share one embedded broker; each run gets its own topics, group and data dir. Repeats
+are interleaved with the order rotated, because timings on a shared 2-core machine are noisy;
+a run other sessions disturbed (≥ ``DISTURBED_CORES`` of other load) is repeated. The consumer
+group's commits are polled every 0.2 s: "steady" counts from the group's first commit to the
+commit covering the last record, "incl. start" from process start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.harness.console import log
+from bench.harness.inputs import write_inventory_input
+from bench.harness.lake import lake_catalog
+from bench.harness.processes import (
+    PY,
+    GroupProgress,
+    PipelineChild,
+    RunNames,
+    broker_pid,
+    broker_usage,
+    drop_run_topics,
+    embedded_broker,
+    sink_log_is_json,
+)
+from bench.harness.procfs import Interference
+from bench.harness.quiet import QuietMachine
+from bench.harness.sink_log import commit_ms_by_table, read_sink_events
+from bench.harness.stats import NAN
+from bench.scenarios.scenario import Figures, Scenario
+from supplylake.broker.connection import BrokerConnection
+from supplylake.broker.topics import ensure_topics
+from supplylake.ingest.replay import replay_file
+from supplylake.settings import Settings, load_settings
+
+DISTURBED_CORES = 0.3  # other sessions' load above which a run counts as disturbed
+
+
+@dataclass(frozen=True)
+class Variant:
+    key: str
+    label: str
+    what: str
+    command: list[str]
+    app_name: str  # Quix app name -> consumer group "<prefix>-<name>"
+    lake: str  # "supplylake", "quix" or "" (no lake)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+VARIANTS = {
+    v.key: v
+    for v in (
+        Variant(
+            "a",
+            "(a)",
+            "supplylake inventory pipeline + exactly-once LakeSink",
+            [PY, "-m", "supplylake.pipelines", "inventory"],
+            "inventory",
+            "supplylake",
+        ),
+        Variant(
+            "b",
+            "(b)",
+            "same processing + Quix community IcebergSink (SqlCatalog, identity(_key))",
+            [PY, "-m", "bench.apps", "quix-iceberg"],
+            "quix-iceberg",
+            "quix",
+        ),
+        Variant(
+            "c",
+            "(c)",
+            "bare Quix stateful app (JSON + per-key sum in state, no sink)",
+            [PY, "-m", "bench.apps", "bare"],
+            "bare",
+            "",
+        ),
+        # Diagnostic, not part of the ratios: (a) with a 10-minute dedupe memory, so the per-key stock
+        # state stays small (the input's duplicates are all within 50 events, so the output is the same).
+        Variant(
+            "d",
+            "(a′)",
+            "diagnostic: (a) with SUPPLYLAKE_INVENTORY__DEDUPE_HORIZON_S=600",
+            [PY, "-m", "supplylake.pipelines", "inventory"],
+            "inventory",
+            "supplylake",
+            {"SUPPLYLAKE_INVENTORY__DEDUPE_HORIZON_S": "600"},
+        ),
+    )
+}
+
+
+@dataclass
+class ThroughputRun:
+    variant: str
+    repeat: int
+    events: int
+    retry: int = 0
+    first_commit_s: float = NAN  # since process start
+    first_commit_events: int = 0
+    done_s: float = NAN
+    cpu_s: float = 0.0
+    cpu_at_first_commit_s: float = 0.0
+    other_cores: float = 0.0
+    peak_rss_mb: float = 0.0
+    commit_ms: dict[str, list[float]] = field(default_factory=dict)
+    lake: dict[str, dict[str, int]] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def steady_rate(self) -> float:
+        span = self.done_s - self.first_commit_s
+        # Everything in the first commit (a tiny input): no steady phase to measure.
+        return (self.events - self.first_commit_events) / span if span > 0 else NAN
+
+    @property
+    def total_rate(self) -> float:
+        return self.events / self.done_s
+
+    @property
+    def steady_cpu_per_event_s(self) -> float:
+        """Process CPU per event after the first commit (startup excluded)."""
+        return (self.cpu_s - self.cpu_at_first_commit_s) / max(1, self.events - self.first_commit_events)
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "steady_rate": self.steady_rate,
+            "total_rate": self.total_rate,
+            "steady_cpu_per_event_s": self.steady_cpu_per_event_s,
+        }
+
+
+def lake_files(settings: Settings, lake: str) -> dict[str, dict[str, int]]:
+    """Per table: snapshots, live data files, rows, and files on disk (data, metadata JSON)."""
+    if lake == "supplylake":
+        catalog, namespace = lake_catalog(settings), settings.catalog.namespace
+    else:
+        from bench.apps import NAMESPACE, sql_catalog
+
+        catalog, namespace = sql_catalog(settings.data_dir), NAMESPACE
+    out: dict[str, dict[str, int]] = {}
+    for identifier in sorted(catalog.list_tables(namespace)):
+        table = catalog.load_table(identifier)
+        tasks = list(table.scan().plan_files())
+        location = Path(table.location().removeprefix("file://"))
+        out[identifier[-1]] = {
+            "snapshots": len(table.metadata.snapshots),
+            "data_files": len(tasks),
+            "rows": sum(t.file.record_count for t in tasks),
+            "parquet_on_disk": sum(1 for _ in (location / "data").rglob("*.parquet")),
+            "metadata_json_on_disk": sum(1 for _ in (location / "metadata").glob("*.metadata.json")),
+        }
+    return out
+
+
+class Bench:
+    """The shared state of one scenario run: broker, work dir, input, quiet-machine budget."""
+
+    def __init__(
+        self, connection: BrokerConnection, own_pids: list[int], root: Path, input_path: Path, quiet: QuietMachine
+    ) -> None:
+        self.connection = connection
+        self.own_pids = own_pids
+        self.root = root
+        self.input_path = input_path
+        self.quiet = quiet
+
+    def prepare(self, names: RunNames, copies: int) -> dict[tuple[str, int], int]:
+        """Create the run's topics and produce the input ``copies`` times; its end offsets."""
+        topics = names.topics
+        ensure_topics(self.connection, names.own_topics(), topics)
+        summary = None
+        for _ in range(copies):  # the bare app is so quick that one copy leaves no steady phase to time
+            summary = replay_file(self.input_path, self.connection, topics)
+        assert summary is not None
+        return dict(summary.end_offsets)
+
+    def run(self, variant: Variant, repeat: int, timeout_s: float, copies: int, retry: int = 0) -> ThroughputRun:
+        tag = f"{variant.key}{repeat}" + (f"r{retry}" if retry else "")
+        names = RunNames(tag, self.root / tag)
+        ends = self.prepare(names, copies)
+        result = ThroughputRun(variant.key, repeat, sum(end + 1 for end in ends.values()), retry=retry)
+        progress = GroupProgress(self.connection, names.group(variant.app_name), sorted(ends))
+        self.quiet.wait()
+        child = PipelineChild(
+            variant.command,
+            names,
+            self.connection.bootstrap,
+            sink_log=variant.lake == "supplylake",
+            extra_env=variant.extra_env,
+        )
+        interference = Interference(lambda: self.own_pids)
+        try:
+            watch_until_committed(child, progress, ends, result, timeout_s)
+        finally:
+            child.sample()
+            result.other_cores = interference.other_cores(child.cpu_s)
+            child.stop()
+            progress.close()
+            drop_run_topics(self.connection, names)
+        result.cpu_s, result.peak_rss_mb = child.cpu_s, child.peak_rss_mb
+        if variant.lake == "supplylake":
+            result.commit_ms = commit_ms_by_table(read_sink_events(child.log_path))
+        if variant.lake:
+            result.lake = lake_files(names.settings(), variant.lake)
+        return result
+
+
+def watch_until_committed(
+    child: PipelineChild,
+    progress: GroupProgress,
+    ends: dict[tuple[str, int], int],
+    result: ThroughputRun,
+    timeout_s: float,
+) -> None:
+    """Poll the group's commits until they cover every record (or the child fails / time runs out)."""
+    while True:
+        committed = progress.committed()
+        now = time.monotonic() - child.started
+        done = sum(max(offset, 0) for offset in committed.values())
+        if done and result.first_commit_events == 0:
+            result.first_commit_s, result.first_commit_events = now, done
+            child.sample()
+            result.cpu_at_first_commit_s = child.cpu_s
+        if committed and all(committed.get(tp, -1) > end for tp, end in ends.items()):
+            result.done_s = now
+            return
+        if not child.alive():
+            result.error = f"exited with {child.process.returncode}:\n{child.log_tail()}"
+            return
+        if now > timeout_s:
+            result.error = f"timed out after {timeout_s:.0f}s at {done}/{result.events} events"
+            return
+        child.sample()
+        time.sleep(0.2)
+
+
+def run_order(variants: str, repeats: int, diagnostic: bool) -> list[tuple[int, str]]:
+    """(repeat, variant) in run order: repeats interleaved, order rotated, (a′) once after repeat 1."""
+    order = list(variants)
+    out = []
+    for repeat in range(repeats):
+        rotated = order[repeat % len(order) :] + order[: repeat % len(order)]
+        if repeat == 0 and diagnostic and "a" in order:
+            rotated.append("d")
+        out += [(repeat, v) for v in rotated]
+    return out
+
+
+def measure(args: argparse.Namespace) -> Figures:
+    runs: list[ThroughputRun] = []
+    with tempfile.TemporaryDirectory(prefix="supplylake-bench-throughput-") as tmp:
+        root = Path(tmp)
+        input_path = write_inventory_input(root / "input.jsonl", args.events, args.seed)
+        log(f"work dir {root}; input {input_path.stat().st_size / 1e6:.1f} MB")
+        with embedded_broker(root / "broker") as (broker, connection):
+            pid = broker_pid(broker)
+            bench = Bench(connection, [pid] if pid else [], root, input_path, QuietMachine(args.quiet_budget))
+            retries_left = args.retries
+            for repeat, key in run_order(args.variants, args.repeats, args.diagnostic):
+                variant = VARIANTS[key]
+                log(f"throughput {variant.label} run {repeat + 1}: {variant.what}")
+                copies = args.bare_copies if key == "c" else 1
+                run = bench.run(variant, repeat, args.timeout, copies)
+                runs.append(run)
+                retry = 0
+                while run.error is None and run.other_cores >= DISTURBED_CORES and retries_left > 0:
+                    retries_left -= 1
+                    retry += 1
+                    log(f"  disturbed ({run.other_cores:.2f} cores of other load): once more")
+                    run = bench.run(variant, repeat, args.timeout, copies, retry)
+                    runs.append(run)
+                log_run(run)
+            usage = broker_usage(broker)
+    settings = load_settings()
+    return {
+        "events": args.events,
+        "seed": args.seed,
+        "retries": args.retries,
+        "disturbed_cores": DISTURBED_CORES,
+        "commit_interval_s": settings.lake.commit_interval_s,
+        "variants": {k: {"label": v.label, "what": v.what} for k, v in VARIANTS.items()},
+        "runs": [r.figures() for r in runs],
+        "broker": asdict(usage),
+        "sink_log_json": sink_log_is_json(),
+        "quiet_waited_s": bench.quiet.waited_s,
+    }
+
+
+def log_run(run: ThroughputRun) -> None:
+    if run.error:
+        log(f"  FAILED: {run.error}")
+    else:
+        log(
+            f"  steady {run.steady_rate:,.0f} ev/s, incl. start {run.total_rate:,.0f} ev/s, "
+            f"done at {run.done_s:.1f}s, CPU {run.cpu_s:.0f}s, peak RSS {run.peak_rss_mb:,.0f} MB, "
+            f"other load {run.other_cores:.2f} cores"
+        )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--events", type=int, default=100_000, help="input events for the throughput runs")
+    parser.add_argument("--repeats", type=int, default=2, help="interleaved repeats of (a), (b), (c)")
+    parser.add_argument("--variants", default="abc", help="which throughput variants to run")
+    parser.add_argument(
+        "--no-diagnostic",
+        dest="diagnostic",
+        action="store_false",
+        help="skip the one (a′) run (small per-key state) after the first repeat",
+    )
+    parser.add_argument(
+        "--bare-copies",
+        type=int,
+        default=4,
+        help="(c) gets the input this many times over, so its steady phase lasts several commits",
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="throughput runs disturbed by other sessions' load are repeated, this many in all",
+    )
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=240, help="per throughput run")
+
+
+SCENARIO = Scenario(
+    name="throughput",
+    title="throughput of (a) the product vs (b) Quix's IcebergSink and (c) a bare Quix app",
+    add_arguments=add_arguments,
+    measure=measure,
+    quick={"events": 2000, "repeats": 1, "diagnostic": False, "bare_copies": 2, "retries": 0, "timeout": 60},
+)
