@@ -22,27 +22,17 @@ for timestamps and JSON), so no per-field ``getattr(event, name, None)`` runs pe
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
-import types
-import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any, TypeAlias
 
-import orjson
-from pydantic import BaseModel
 from pydantic.fields import FieldInfo
-from pydantic_core import to_jsonable_python
-from pyiceberg.types import PrimitiveType
 
 from supplylake.contracts.base import Event
-from supplylake.lake.tables.columns import BOOLEAN, DOUBLE, LONG, SOURCE_COLUMNS, STRING, TIMESTAMP, Column
+from supplylake.lake.tables.columns import SOURCE_COLUMNS, STRING, TIMESTAMP, Column
+from supplylake.lake.tables.field_types import iceberg_type, json_shape, literal_values, value_converter
+from supplylake.lake.tables.row_plans import ComputedValue, FieldValue, RowPlan, compile_plan
 from supplylake.lake.tables.spec import TableSpec
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_ONE_MS = dt.timedelta(milliseconds=1)
 
 NOT_STORED: Mapping[str, str] = {
     "schema_version": "the wire schema version is 1 for every event so far; add a column with version 2",
@@ -95,87 +85,6 @@ def payload_text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-# --- types ------------------------------------------------------------------------------------
-
-
-def _strip(annotation: Any) -> tuple[Any, bool]:
-    """(the type without ``Annotated`` and ``| None``, whether None was allowed)."""
-    optional = False
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            members = [a for a in typing.get_args(annotation) if a is not type(None)]
-            optional = optional or len(members) < len(typing.get_args(annotation))
-            if len(members) != 1:
-                return annotation, optional
-            annotation = members[0]
-        else:
-            return annotation, optional
-
-
-def _literal_values(annotation: Any) -> tuple[str, ...]:
-    inner, _ = _strip(annotation)
-    if typing.get_origin(inner) is typing.Literal:
-        return tuple(str(v) for v in typing.get_args(inner))
-    if isinstance(inner, type) and issubclass(inner, enum.Enum):
-        return tuple(str(m.value) for m in inner)
-    return ()
-
-
-def iceberg_type(annotation: Any) -> PrimitiveType | None:
-    """The column type of a contract field's annotation; None when it has no rule (see the module doc).
-
-    bool → boolean, int → long, float → double, str/Literal/Enum → string, datetime → timestamptz,
-    nested models, lists and dicts → string (JSON text).
-    """
-    inner, _ = _strip(annotation)
-    origin = typing.get_origin(inner)
-    if origin is typing.Literal:
-        return STRING
-    if origin in (list, tuple, dict, set, frozenset):
-        return STRING
-    if not isinstance(inner, type):
-        return None
-    if issubclass(inner, bool):
-        return BOOLEAN
-    if issubclass(inner, enum.Enum) or issubclass(inner, str):
-        return STRING
-    if issubclass(inner, int):
-        return LONG
-    if issubclass(inner, float):
-        return DOUBLE
-    if issubclass(inner, dt.datetime):
-        return TIMESTAMP
-    if issubclass(inner, (BaseModel, list, tuple, dict)):
-        return STRING
-    return None
-
-
-def _epoch_ms(value: dt.datetime | None) -> int | None:
-    return None if value is None else (value - _EPOCH) // _ONE_MS
-
-
-def _json_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return orjson.dumps(to_jsonable_python(value, by_alias=True)).decode()
-
-
-def _converter(annotation: Any, column_type: PrimitiveType) -> Callable[[Any], Any] | None:
-    """How a field's Python value becomes its row value (None: copied as it is)."""
-    inner, _ = _strip(annotation)
-    if column_type == TIMESTAMP:
-        return _epoch_ms
-    if column_type == STRING and typing.get_origin(inner) is not typing.Literal:
-        if isinstance(inner, type) and issubclass(inner, enum.Enum):
-            return lambda value: None if value is None else str(value.value)
-        if not (isinstance(inner, type) and issubclass(inner, str)):
-            return _json_text
-    return None
-
-
 # --- columns from the contracts -----------------------------------------------------------------
 
 
@@ -184,8 +93,7 @@ class _FieldColumn:
     """A resolved contract-field column: what the schema and the row plans need."""
 
     column: Column
-    field: str
-    convert: Callable[[Any], Any] | None
+    value: FieldValue
 
 
 def _or_list(values: Sequence[str]) -> str:
@@ -200,16 +108,6 @@ def _description(model: type[Event], field_name: str) -> str | None:
         if info is not None and info.description:
             return str(info.description)
     return None
-
-
-def _json_shape(annotation: Any) -> str:
-    """``{a, b}`` / ``[{a, b}]`` for nested models (wire names), so a JSON column's doc cannot drift."""
-    inner, _ = _strip(annotation)
-    if typing.get_origin(inner) is list:
-        return f"[{_json_shape(typing.get_args(inner)[0])}]"
-    if isinstance(inner, type) and issubclass(inner, BaseModel):
-        return "{" + ", ".join(info.alias or name for name, info in inner.model_fields.items()) + "}"
-    return ""
 
 
 def _column_doc(table: str, ref: FromField, infos: Sequence[tuple[type[Event], FieldInfo]], everyone: bool) -> str:
@@ -228,8 +126,8 @@ def _column_doc(table: str, ref: FromField, infos: Sequence[tuple[type[Event], F
         groups.setdefault(description.rstrip("."), []).append(_event_type_of(model))
     values: list[str] = []
     for _, info in infos:
-        values.extend(v for v in _literal_values(info.annotation) if v not in values)
-    shape = _json_shape(infos[0][1].annotation)
+        values.extend(v for v in literal_values(info.annotation) if v not in values)
+    shape = json_shape(infos[0][1].annotation)
     clauses = []
     for description, carriers in groups.items():
         clause = f"{description} as JSON text: {shape}" if shape else description
@@ -266,62 +164,12 @@ def _field_column(table: str, ref: FromField, contracts: Sequence[type[Event]]) 
             "make it required in every contract or drop required=True"
         )
     column = Column(ref.name, column_type, _column_doc(table, ref, infos, everyone), required=ref.required)
-    return _FieldColumn(column, ref.field, _converter(infos[0][1].annotation, column_type))
+    return _FieldColumn(column, FieldValue(ref.name, ref.field, value_converter(infos[0][1].annotation, column_type)))
 
 
 def _event_type_of(model: type[Event]) -> str:
-    (value,) = _literal_values(model.model_fields["event_type"].annotation)
+    (value,) = literal_values(model.model_fields["event_type"].annotation)
     return value
-
-
-# --- row plans ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowPlan:
-    """How one event class becomes a row: plain columns in one ``attrgetter``, then converted ones."""
-
-    names: tuple[str, ...]
-    values: Callable[[Any], tuple[Any, ...]]
-    converted: tuple[tuple[str, Callable[[Any], Any]], ...]
-
-    def __call__(self, event: Any) -> dict[str, Any]:
-        row = dict(zip(self.names, self.values(event), strict=True))
-        for name, value in self.converted:
-            row[name] = value(event)
-        return row
-
-
-def _tuple_getter(attrs: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
-    if not attrs:
-        return lambda _: ()
-    if len(attrs) == 1:
-        single = attrgetter(attrs[0])
-        return lambda event: (single(event),)
-    getter: Callable[[Any], tuple[Any, ...]] = attrgetter(*attrs)
-    return getter
-
-
-def _converted(get: Callable[[Any], Any], convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda event: convert(get(event))
-
-
-def _plan(model: type[Event], fields: Sequence[_FieldColumn], computed: Sequence[Computed]) -> RowPlan:
-    names: list[str] = []
-    attrs: list[str] = []
-    converted: list[tuple[str, Callable[[Any], Any]]] = []
-    for resolved in fields:
-        if resolved.field not in model.model_fields:
-            continue  # this event type does not have it: the column stays null
-        if resolved.convert is None:
-            names.append(resolved.column.name)
-            attrs.append(resolved.field)
-        else:
-            converted.append((resolved.column.name, _converted(attrgetter(resolved.field), resolved.convert)))
-    for item in computed:
-        if not item.only or issubclass(model, item.only):
-            converted.append((item.column.name, item.value))
-    return RowPlan(tuple(names), _tuple_getter(attrs), tuple(converted))
 
 
 # --- the table ------------------------------------------------------------------------------------
@@ -395,7 +243,9 @@ def event_table(
         else:
             passed.append(item.name)
             table_columns.append(item)
-    plans = {model: _plan(model, resolved, computed) for model in models}
+    fields = [column.value for column in resolved]
+    values = [ComputedValue(item.column.name, item.value, item.only) for item in computed]
+    plans = {model: compile_plan(model, fields, values) for model in models}
     return EventTableSpec(
         name=name,
         description=description,

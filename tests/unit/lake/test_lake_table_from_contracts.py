@@ -16,6 +16,7 @@ from supplylake.contracts.inventory import InventoryEvent, InventoryReceived
 from supplylake.lake import ensure_table
 from supplylake.lake.tables import INVENTORY_EVENTS, SOURCE_COLUMNS, EventTableSpec, TableDefinitionError, event_table
 from supplylake.lake.tables.columns import BOOLEAN, DOUBLE, LONG, STRING, TIMESTAMP
+from supplylake.lake.tables.field_types import iceberg_type
 from supplylake.lake.tables.from_contracts import (
     EVENT_ID,
     EVENT_TIME,
@@ -24,7 +25,6 @@ from supplylake.lake.tables.from_contracts import (
     PAYLOAD,
     FromField,
     LayoutItem,
-    iceberg_type,
 )
 from supplylake.lake.tables.inventory import IS_LATE
 
