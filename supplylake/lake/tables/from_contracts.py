@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeAlias
 
 from pydantic.fields import FieldInfo
@@ -194,9 +195,18 @@ class EventTableSpec(TableSpec):
             raise TableDefinitionError(
                 f"{self.name} has no row plan for {type(event).__name__}; add it to the table's contracts"
             ) from None
+        if not passed.keys() <= self._passed_names:
+            raise TableDefinitionError(
+                f"{self.name}: {sorted(passed.keys() - self._passed_names)} are not passed-in columns; "
+                f"pass only {list(self.passed)} (the others come from the event)"
+            )
         row = plan(event)
         row.update(passed)
         return row
+
+    @cached_property
+    def _passed_names(self) -> frozenset[str]:
+        return frozenset(self.passed)
 
 
 def event_table(

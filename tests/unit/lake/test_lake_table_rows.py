@@ -135,3 +135,5 @@ def test_an_event_of_another_table_is_refused_with_the_fix() -> None:
     assert isinstance(sale, SaleRecorded)
     with pytest.raises(TableDefinitionError, match="add it to the table's contracts"):
         INVENTORY_EVENTS.row(sale)
+    with pytest.raises(TableDefinitionError, match=r"\['quantity'\] are not passed-in columns"):
+        INVENTORY_EVENTS.row(parse_event(example("inventory.received")), quantity=3)
