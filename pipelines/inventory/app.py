@@ -20,7 +20,7 @@ from supplylake.broker.connection import BrokerConnection
 from supplylake.contracts import InvalidEvent, parse_event
 from supplylake.contracts.inventory import InventoryEvent
 from supplylake.lake.sink import LakeRows, LakeSink
-from supplylake.lake.tables import ALERTS, DEAD_LETTERS, INVENTORY_EVENTS, INVENTORY_LEVELS
+from supplylake.lake.tables import ALERTS, DEAD_LETTERS, INVENTORY_EVENTS, INVENTORY_LEVELS, payload_text
 from supplylake.pipelines.inventory.alerts import Alert, AlertState, evaluate_alerts
 from supplylake.pipelines.inventory.reference import ReorderPoints
 from supplylake.pipelines.inventory.seeding import EpochSeed, load_epoch_seed
@@ -151,23 +151,8 @@ class InventoryProcessor:
 
 
 def _event_row(event: InventoryEvent, raw: bytes, is_late: bool, now_ms: int) -> dict[str, Any]:
-    return {
-        "event_id": event.event_id,
-        "event_type": event.event_type,
-        "event_time": event.event_time_ms,
-        "warehouse_id": event.warehouse_id,
-        "sku": event.sku,
-        "quantity": event.quantity,
-        "supplier_id": getattr(event, "supplier_id", None),
-        "batch_id": getattr(event, "batch_id", None),
-        "po_id": getattr(event, "po_id", None),
-        "order_id": getattr(event, "order_id", None),
-        "reason": getattr(event, "reason", None),
-        "unit_cost": getattr(event, "unit_cost", None),
-        "is_late": is_late,
-        "payload": raw.decode("utf-8", errors="replace"),
-        "ingested_at": now_ms,
-    }
+    """The event's ``inventory_events`` row: the columns derived from the contract plus what only the pipeline knows."""
+    return INVENTORY_EVENTS.row(event, is_late=is_late, payload=payload_text(raw), ingested_at=now_ms)
 
 
 def _level_row(change: LevelChange, *, is_current: bool, now_ms: int) -> dict[str, Any]:

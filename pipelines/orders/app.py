@@ -176,7 +176,7 @@ class OrderProcessor:
 
         rows = LakeRows(max_event_time_ms=event.event_time_ms)
         if isinstance(event, OrderContract):
-            rows.add(ORDER_EVENTS.name, order_event_row(event, parsed, raw, now_wall))
+            rows.add(ORDER_EVENTS.name, order_event_row(event, raw, now_wall))
         rows.add(ORDER_STATUS.name, order_status_row(after, parsed, revision=record.next_revision(), now_ms=now_wall))
         for alert in outcome.alerts:
             row = alert_row(alert)

@@ -4,35 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from supplylake.contracts.orders import OrderEvent as OrderContract
-from supplylake.contracts.orders import OrderPlaced
+from supplylake.lake.tables import ORDER_EVENTS, payload_text
 from supplylake.pipelines.orders.lifecycle import OrderEvent, OrderStage, OrderState
 
 
-def order_event_row(event: OrderContract, parsed: OrderEvent, raw: bytes, now_ms: int) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "event_id": event.event_id,
-        "event_type": event.event_type,
-        "event_time": event.event_time_ms,
-        "order_id": event.order_id,
-        "warehouse_id": getattr(event, "warehouse_id", None),
-        "payload": raw.decode("utf-8", errors="replace"),
-        "ingested_at": now_ms,
-    }
-    if isinstance(event, OrderPlaced):
-        lines = [{"sku": line.sku, "quantity": line.quantity, "unitPrice": line.unit_price} for line in event.lines]
-        row.update(
-            customer_id=event.customer_id,
-            region=event.region,
-            promised_delivery=parsed.promised_delivery_ms,
-            line_count=len(lines),
-            units=sum(line.quantity for line in event.lines),
-            order_value=round(sum(line.quantity * line.unit_price for line in event.lines), 2),
-            lines=orjson.dumps(lines).decode(),
-        )
-    return row
+def order_event_row(event: OrderContract, raw: bytes, now_ms: int) -> dict[str, Any]:
+    """An ``order_events`` row: the columns derived from the contract plus the payload and ingest time."""
+    return ORDER_EVENTS.row(event, payload=payload_text(raw), ingested_at=now_ms)
 
 
 def order_status_row(state: OrderState, event: OrderEvent, *, revision: int, now_ms: int) -> dict[str, Any]:

@@ -221,7 +221,7 @@ class ShipmentProcessor:
         if isinstance(event, ShipmentTelemetry):
             rows.add(SHIPMENT_TELEMETRY.name, telemetry_row(event, raw, state, now_wall))
         else:
-            rows.add(SHIPMENT_EVENTS.name, event_row(event, parsed, raw, now_wall))
+            rows.add(SHIPMENT_EVENTS.name, event_row(event, raw, now_wall))
         self._emit_alerts(outcome.alerts, rows)
         # Every status event is worth a status row (it moves the last scan and position); a
         # reading only when it changed what the status row reports.

@@ -1,4 +1,4 @@
-"""Lake rows of the shipment pipeline: events, telemetry, status history, alerts."""
+"""Lake rows of the shipment pipeline: events and telemetry (derived from the contracts), status history."""
 
 from __future__ import annotations
 
@@ -6,40 +6,14 @@ from typing import Any
 
 import orjson
 
-from supplylake.contracts.shipments import ShipmentCreated, ShipmentEvent, ShipmentTelemetry
-from supplylake.pipelines.shipments.cold_chain import effective_range
-from supplylake.pipelines.shipments.tracking import ShipmentEvent as TrackedEvent
+from supplylake.contracts.shipments import ShipmentEvent, ShipmentTelemetry
+from supplylake.lake.tables import SHIPMENT_EVENTS, SHIPMENT_TELEMETRY, payload_text
 from supplylake.pipelines.shipments.tracking import ShipmentState
 
 
-def event_row(event: ShipmentEvent, parsed: TrackedEvent, raw: bytes, now_ms: int) -> dict[str, Any]:
+def event_row(event: ShipmentEvent, raw: bytes, now_ms: int) -> dict[str, Any]:
     """A ``shipment_events`` row (status events; telemetry goes to :func:`telemetry_row`)."""
-    location = getattr(event, "location", None)
-    row: dict[str, Any] = {
-        "event_id": event.event_id,
-        "event_type": event.event_type,
-        "event_time": event.event_time_ms,
-        "shipment_id": event.shipment_id,
-        "order_id": event.order_id,
-        "carrier": getattr(event, "carrier", None),
-        "lat": None if location is None else location.lat,
-        "lon": None if location is None else location.lon,
-        "note": getattr(event, "note", None),
-        "payload": raw.decode("utf-8", errors="replace"),
-        "ingested_at": now_ms,
-    }
-    if isinstance(event, ShipmentCreated):
-        limits = effective_range(parsed.category, parsed.temperature_range)
-        row.update(
-            warehouse_id=event.warehouse_id,
-            category=event.category,
-            expected_delivery=parsed.expected_delivery_ms,
-            temperature_min=None if limits is None else limits.min_c,
-            temperature_max=None if limits is None else limits.max_c,
-            lat=event.origin.lat,
-            lon=event.origin.lon,
-        )
-    return row
+    return SHIPMENT_EVENTS.row(event, payload=payload_text(raw), ingested_at=now_ms)
 
 
 def telemetry_row(event: ShipmentTelemetry, raw: bytes, state: ShipmentState, now_ms: int) -> dict[str, Any]:
@@ -51,19 +25,13 @@ def telemetry_row(event: ShipmentTelemetry, raw: bytes, state: ShipmentState, no
     route = state.route
     if route is not None and route.last_event_id == event.event_id and route.last_distance_km is not None:
         distance = round(route.last_distance_km, 3)
-    return {
-        "event_id": event.event_id,
-        "event_time": event.event_time_ms,
-        "shipment_id": event.shipment_id,
-        "lat": event.lat,
-        "lon": event.lon,
-        "temperature": event.temperature,
-        "humidity": event.humidity,
-        "temperature_in_range": in_range,
-        "route_distance_km": distance,
-        "payload": raw.decode("utf-8", errors="replace"),
-        "ingested_at": now_ms,
-    }
+    return SHIPMENT_TELEMETRY.row(
+        event,
+        temperature_in_range=in_range,
+        route_distance_km=distance,
+        payload=payload_text(raw),
+        ingested_at=now_ms,
+    )
 
 
 def status_row(

@@ -73,10 +73,12 @@ class Event(WireModel):
     family: ClassVar[str]
     wire_optional: ClassVar[frozenset[str]] = frozenset({"eventId"})
 
-    event_id: NonBlank = Field(description="Idempotency key; derived from the payload when absent.")
-    event_type: str
-    timestamp: UtcDatetime = Field(description="Event time, normalised to UTC.")
-    schema_version: int = Field(default=1, ge=1)
+    event_id: NonBlank = Field(
+        description="Idempotency key (eventId; a hash of the payload when the producer sent none)."
+    )
+    event_type: str = Field(description="Dotted event type.")
+    timestamp: UtcDatetime = Field(description="Event time (the event's timestamp), normalised to UTC.")
+    schema_version: int = Field(default=1, ge=1, description="Version of the event's wire schema.")
 
     @model_validator(mode="before")
     @classmethod

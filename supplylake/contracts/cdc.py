@@ -47,8 +47,8 @@ class DebeziumSource(WireModel):
 
     model_config = ConfigDict(alias_generator=None, extra="allow")
 
-    schema_name: NonBlank | None = Field(default=None, alias="schema")
-    table: NonBlank
+    schema_name: NonBlank | None = Field(default=None, alias="schema", description="Database schema of the table.")
+    table: NonBlank = Field(description="Table the row belongs to.")
 
 
 def _cdc_schema_extra(schema: dict[str, Any], cls: type[Any]) -> None:
@@ -76,11 +76,13 @@ class ErpChange(Event):
     # Always set from ts_ms before validation; the default only spares a second, confusing
     # "timestamp missing" error when ts_ms itself is missing or invalid.
     timestamp: UtcDatetime = Field(default=EPOCH, description="Event time, taken from ts_ms.")
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
-    op: Op
-    ts_ms: int = Field(alias="ts_ms", ge=0)
-    source: DebeziumSource
+    before: dict[str, Any] | None = Field(default=None, description="The row before the change (updates, deletes).")
+    after: dict[str, Any] | None = Field(
+        default=None, description="The row after the change (creates, updates, reads)."
+    )
+    op: Op = Field(description="c create, u update, d delete, r snapshot read.")
+    ts_ms: int = Field(alias="ts_ms", ge=0, description="When Debezium processed the change, epoch ms.")
+    source: DebeziumSource = Field(description="Where the change came from.")
 
     @classmethod
     def _prepare(cls, data: Mapping[str, Any]) -> Any:

@@ -116,5 +116,5 @@ Severity = Literal["low", "medium", "high"]
 class GeoPoint(WireModel):
     """A WGS 84 position in degrees."""
 
-    lat: Latitude
-    lon: Longitude
+    lat: Latitude = Field(description="Latitude in degrees.")
+    lon: Longitude = Field(description="Longitude in degrees.")

@@ -24,8 +24,8 @@ Category = Literal["GENERAL", "PHARMA", "FROZEN", "FRESH"]
 class TemperatureRange(WireModel):
     """Allowed cargo temperature in °C, bounds inclusive."""
 
-    min: float
-    max: float
+    min: float = Field(description="Lowest allowed temperature in °C.")
+    max: float = Field(description="Highest allowed temperature in °C.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -38,12 +38,14 @@ class TemperatureRange(WireModel):
 PHARMA_TEMPERATURE_RANGE = TemperatureRange(min=2.0, max=8.0)
 """Cold chain for medicines (GDP 2–8 °C): applies to PHARMA shipments that state no range."""
 
+_ORDER = "Order the shipment delivers (always on shipment.created, optional on scans)."
+
 
 class ShipmentEvent(Event):
     family: ClassVar[str] = "shipments"
 
-    shipment_id: NonBlank
-    order_id: NonBlank | None = None
+    shipment_id: NonBlank = Field(description="Shipment.")
+    order_id: NonBlank | None = Field(default=None, description=_ORDER)
 
     def message_key(self) -> str:
         return self.shipment_id
@@ -53,14 +55,16 @@ class ShipmentCreated(ShipmentEvent):
     """Closes the order lifecycle and opens tracking, so it carries both ids."""
 
     event_type: Literal["shipment.created"]
-    order_id: NonBlank
-    carrier: NonBlank
-    warehouse_id: NonBlank
-    expected_delivery: UtcDatetime
-    category: Category
-    temperature_range: TemperatureRange | None = None
-    origin: GeoPoint
-    destination: GeoPoint
+    order_id: NonBlank = Field(description=_ORDER)
+    carrier: NonBlank = Field(description="Carrier.")
+    warehouse_id: NonBlank = Field(description="Shipping warehouse.")
+    expected_delivery: UtcDatetime = Field(description="Carrier's expected delivery, UTC.")
+    category: Category = Field(description="Cargo category")
+    temperature_range: TemperatureRange | None = Field(
+        default=None, description="Allowed cargo temperature; PHARMA shipments that state none get 2–8 °C."
+    )
+    origin: GeoPoint = Field(description="Where the shipment starts.")
+    destination: GeoPoint = Field(description="Where the shipment is delivered.")
     planned_route: Annotated[list[GeoPoint], Field(min_length=2)] | None = Field(
         default=None, description="Waypoints, origin first and destination last."
     )
@@ -76,9 +80,9 @@ class ShipmentCreated(ShipmentEvent):
 class TrackingEvent(ShipmentEvent):
     """A carrier scan along the way; everything beyond the ids is optional."""
 
-    carrier: NonBlank | None = None
-    location: GeoPoint | None = None
-    note: str | None = None
+    carrier: NonBlank | None = Field(default=None, description="Carrier.")
+    location: GeoPoint | None = Field(default=None, description="Where the scan happened.")
+    note: str | None = Field(default=None, description="Carrier note, e.g. why a delivery attempt failed.")
 
 
 class CarrierPickedUp(TrackingEvent):
@@ -105,10 +109,10 @@ class ShipmentTelemetry(ShipmentEvent):
     """IoT reading from the cargo: position, and temperature/humidity when the sensor has them."""
 
     event_type: Literal["shipment.telemetry"]
-    lat: Latitude
-    lon: Longitude
-    temperature: float | None = None
-    humidity: Percent | None = None
+    lat: Latitude = Field(description="Latitude.")
+    lon: Longitude = Field(description="Longitude.")
+    temperature: float | None = Field(default=None, description="Cargo temperature in °C, when the sensor has one.")
+    humidity: Percent | None = Field(default=None, description="Relative humidity in %, when the sensor has one.")
 
 
 MODELS: tuple[type[ShipmentEvent], ...] = (

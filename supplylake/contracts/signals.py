@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from supplylake.contracts.base import Event
@@ -14,9 +14,9 @@ from supplylake.contracts.fields import NonBlank, Severity, UtcDatetime
 class SignalEvent(Event):
     family: ClassVar[str] = "signals"
 
-    region: NonBlank
-    starts_at: UtcDatetime
-    ends_at: UtcDatetime | None = None
+    region: NonBlank = Field(description="Region the signal concerns.")
+    starts_at: UtcDatetime = Field(description="When the disruption starts, UTC.")
+    ends_at: UtcDatetime | None = Field(default=None, description="When it ends, UTC; absent while unknown.")
 
     @field_validator("ends_at")
     @classmethod
@@ -33,16 +33,16 @@ class SignalEvent(Event):
 
 class PortClosure(SignalEvent):
     event_type: Literal["port.closure"]
-    port: NonBlank
-    severity: Severity
+    port: NonBlank = Field(description="Closed port.")
+    severity: Severity = Field(description="How badly traffic is affected.")
 
 
 class WeatherAlert(SignalEvent):
     # The wire format does not fix weather severities (feeds use their own scales), so any
     # non-blank label is accepted.
     event_type: Literal["weather.alert"]
-    severity: NonBlank
-    description: NonBlank
+    severity: NonBlank = Field(description="Severity on the feed's own scale.")
+    description: NonBlank = Field(description="The alert text as issued.")
 
 
 MODELS: tuple[type[SignalEvent], ...] = (PortClosure, WeatherAlert)

@@ -69,6 +69,7 @@ def test_business_rules_are_in_the_schemas(exported: dict[str, dict[str, Any]]) 
     assert props["shipment.created"]["category"]["enum"] == ["GENERAL", "PHARMA", "FROZEN", "FRESH"]
     assert props["sale.recorded"]["channel"]["enum"] == ["pos", "web"]
     assert props["shipment.telemetry"]["lat"] == {
+        "description": "Latitude.",
         "maximum": 90,
         "minimum": -90,
         "title": "lat",

@@ -1,0 +1,70 @@
+"""The lake's tables: one typed definition each, from which schema, docs and rows come.
+
+- :mod:`~supplylake.lake.tables.spec`: :class:`TableSpec` (schema, partitioning, Arrow schema).
+- :mod:`~supplylake.lake.tables.from_contracts`: event tables derived from the contract models,
+  with their row builders (:meth:`EventTableSpec.row`).
+- :mod:`~supplylake.lake.tables.arrow`: row dicts / Arrow → Arrow with exactly a spec's schema.
+- :mod:`~supplylake.lake.tables.evolution`: creating tables, additive schema evolution.
+- one module per pipeline's tables (inventory, orders, shipments), plus alerts and dead_letters.
+
+:data:`TABLES` is the registry of every sink table.
+"""
+
+from supplylake.lake.tables.alerts import ALERTS
+from supplylake.lake.tables.arrow import conform_arrow, rows_to_arrow
+from supplylake.lake.tables.columns import (
+    SOURCE_COLUMNS,
+    SRC_CLUSTER,
+    SRC_OFFSET,
+    SRC_PARTITION,
+    SRC_TOPIC,
+    Column,
+)
+from supplylake.lake.tables.dead_letters import DEAD_LETTERS
+from supplylake.lake.tables.evolution import SINK_TABLE_PROPERTIES, ensure_table
+from supplylake.lake.tables.from_contracts import EventTableSpec, TableDefinitionError, event_table, payload_text
+from supplylake.lake.tables.inventory import INVENTORY_EVENTS, INVENTORY_LEVELS
+from supplylake.lake.tables.orders import ORDER_EVENTS, ORDER_STATUS
+from supplylake.lake.tables.shipments import SHIPMENT_EVENTS, SHIPMENT_STATUS, SHIPMENT_TELEMETRY
+from supplylake.lake.tables.spec import TableSpec, define_table
+
+TABLES: tuple[TableSpec, ...] = (
+    INVENTORY_EVENTS,
+    INVENTORY_LEVELS,
+    ALERTS,
+    DEAD_LETTERS,
+    ORDER_EVENTS,
+    ORDER_STATUS,
+    SHIPMENT_EVENTS,
+    SHIPMENT_TELEMETRY,
+    SHIPMENT_STATUS,
+)
+
+__all__ = [
+    "ALERTS",
+    "DEAD_LETTERS",
+    "INVENTORY_EVENTS",
+    "INVENTORY_LEVELS",
+    "ORDER_EVENTS",
+    "ORDER_STATUS",
+    "SHIPMENT_EVENTS",
+    "SHIPMENT_STATUS",
+    "SHIPMENT_TELEMETRY",
+    "SINK_TABLE_PROPERTIES",
+    "SOURCE_COLUMNS",
+    "SRC_CLUSTER",
+    "SRC_OFFSET",
+    "SRC_PARTITION",
+    "SRC_TOPIC",
+    "TABLES",
+    "Column",
+    "EventTableSpec",
+    "TableDefinitionError",
+    "TableSpec",
+    "conform_arrow",
+    "define_table",
+    "ensure_table",
+    "event_table",
+    "payload_text",
+    "rows_to_arrow",
+]
