@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from supplylake.lake.errors import InvalidBatch
 
-if TYPE_CHECKING:
-    from supplylake.lake.tables.spec import TableSpec
+
+class ArrowTarget(Protocol):
+    """What conversion needs of a table (a :class:`~supplylake.lake.tables.spec.TableSpec` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def arrow_schema(self) -> pa.Schema: ...
 
 
 def _timestamp_column(name: str, values: list[Any], arrow_type: pa.DataType) -> pa.Array:
@@ -42,7 +49,7 @@ def _timestamp_column(name: str, values: list[Any], arrow_type: pa.DataType) -> 
         ) from exc
 
 
-def rows_to_arrow(spec: TableSpec, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+def rows_to_arrow(spec: ArrowTarget, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     """Build the Arrow table column by column; unknown keys and nulls in required columns are errors."""
     schema = spec.arrow_schema
     known = set(schema.names)
@@ -69,7 +76,7 @@ def _nullable(schema: pa.Schema) -> pa.Schema:
     return pa.schema([f.with_nullable(True) for f in schema])
 
 
-def conform_arrow(spec: TableSpec, table: pa.Table) -> pa.Table:
+def conform_arrow(spec: ArrowTarget, table: pa.Table) -> pa.Table:
     """Cast an Arrow table to the spec's schema: missing optional columns become nulls.
 
     Extra columns, missing required ones and nulls in required columns are :class:`InvalidBatch`.
@@ -98,7 +105,7 @@ def conform_arrow(spec: TableSpec, table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=target)
 
 
-def _as_timestamps(spec: TableSpec, arrow_field: pa.Field, column: pa.ChunkedArray) -> pa.ChunkedArray:
+def _as_timestamps(spec: ArrowTarget, arrow_field: pa.Field, column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Integers are epoch milliseconds (as in row dicts); zone-less timestamps are ambiguous."""
     if pa.types.is_integer(column.type):
         return pc.multiply_checked(column.cast(pa.int64()), 1000).cast(arrow_field.type)
