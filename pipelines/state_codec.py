@@ -85,6 +85,7 @@ class StateCodec(Generic[T]):
         version: int,
         error: Callable[..., Exception] = StateCodecError,
         check: Callable[[T], None] | None = None,
+        computed: tuple[str, ...] = (),
     ) -> None:
         if not dataclasses.is_dataclass(cls):
             raise StateCodecError(f"{cls!r} is not a dataclass", hint="state codecs derive from dataclass fields")
@@ -92,12 +93,15 @@ class StateCodec(Generic[T]):
         self.version = version
         self._error = error
         self._check = check
-        self._encode_fields, self._decode_fields = _dataclass_codec(cls, top_level=True)
+        self._computed = computed
+        self._encode_fields, self._decode_fields = _dataclass_codec(cls, extra_keys=(VERSION_KEY, *computed))
 
     def encode(self, value: T) -> dict[str, Any]:
         """JSON types only (dict/list/str/int/float/bool/None), with the format version."""
         data: dict[str, Any] = {VERSION_KEY: self.version}
         data.update(self._encode_fields(value))
+        for name in self._computed:
+            data[name] = getattr(value, name)
         return data
 
     def decode(self, data: Any) -> T:
@@ -119,6 +123,13 @@ class StateCodec(Generic[T]):
             raise self._error(f"stored {name} is malformed: {exc}", hint="the state is corrupt; re-seed it") from None
         except (TypeError, ValueError) as exc:  # raised by a dataclass's own __post_init__
             raise self._error(f"stored {name} is malformed: {exc}", hint="the state is corrupt; re-seed it") from exc
+        for computed in self._computed:
+            expected = getattr(value, computed)
+            if data[computed] != expected or type(data[computed]) is not type(expected):
+                raise self._error(
+                    f"stored {name} says {computed}={_shown(data[computed])}, its fields give {_shown(expected)}",
+                    hint="the state is corrupt; re-seed it",
+                )
         if self._check is not None:
             self._check(value)
         return value
@@ -129,7 +140,9 @@ class StoredState:
 
     Set ``state_version`` (bump it whenever a field changes, and note it in CHANGELOG.md under
     "State format changes") and ``state_error`` (the component's error type); override
-    :meth:`check_stored` for checks that span fields. The codec is derived on first use, once
+    :meth:`check_stored` for checks that span fields. ``stored_properties`` names properties
+    written next to the fields for whoever reads the raw state (a changelog, a debugger) and
+    compared with the recomputed value on decode, so they double as a checksum. The codec is derived on first use, once
     the module defining the class (and its field types) is fully imported.
     """
 
@@ -137,6 +150,7 @@ class StoredState:
 
     state_version: ClassVar[int] = 1
     state_error: ClassVar[Callable[..., Exception]] = StateCodecError
+    stored_properties: ClassVar[tuple[str, ...]] = ()
 
     def check_stored(self) -> None:
         """Cross-field checks of a decoded state; raise ``state_error`` when they fail."""
@@ -156,7 +170,13 @@ _CODECS: dict[type, StateCodec[Any]] = {}
 def _codec_of(cls: type[StoredState]) -> StateCodec[Any]:
     codec = _CODECS.get(cls)
     if codec is None:
-        codec = _CODECS[cls] = StateCodec(cls, version=cls.state_version, error=cls.state_error, check=cls.check_stored)
+        codec = _CODECS[cls] = StateCodec(
+            cls,
+            version=cls.state_version,
+            error=cls.state_error,
+            check=cls.check_stored,
+            computed=cls.stored_properties,
+        )
     return codec
 
 
@@ -178,7 +198,7 @@ def _codec_for(hint: Any) -> tuple[Encoder | None, Decoder]:
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return _enum_codec(hint)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        encode, decode = _dataclass_codec(hint, top_level=False)
+        encode, decode = _dataclass_codec(hint)
         return encode, decode
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
@@ -209,7 +229,7 @@ _INLINE: Mapping[Any, tuple[type, str]] = {
 }
 
 
-def _dataclass_codec(cls: type, *, top_level: bool) -> tuple[Encoder, Decoder]:
+def _dataclass_codec(cls: type, *, extra_keys: tuple[str, ...] = ()) -> tuple[Encoder, Decoder]:
     """Encoder and decoder generated as Python source (as ``dataclasses`` generates
     ``__init__``): one attribute read and one type check per plain field, no per-field calls."""
     hints = typing.get_type_hints(cls)
@@ -221,7 +241,7 @@ def _dataclass_codec(cls: type, *, top_level: bool) -> tuple[Encoder, Decoder]:
         "cls": cls,
         "_Invalid": _Invalid,
         "_wrong_fields": _wrong_fields,
-        "expected": frozenset(names) | ({VERSION_KEY} if top_level else frozenset()),
+        "expected": frozenset(names) | frozenset(extra_keys),
         "label": f"an object with the fields of {cls.__name__}",
     }
     encode_items: list[str] = []

@@ -284,6 +284,7 @@ class StockState(StoredState):
 
     state_version: ClassVar[int] = STATE_VERSION
     state_error: ClassVar[type[InventoryError]] = StockStateError
+    stored_properties: ClassVar[tuple[str, ...]] = ("on_hand", "reserved")
 
     @property
     def on_hand(self) -> int:
