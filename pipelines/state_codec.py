@@ -470,6 +470,15 @@ def _mapping_codec(item: Any) -> tuple[Encoder, Decoder]:
 
         return dict, decode_plain
 
+    if item is Any:
+
+        def decode_any_values(value: Any) -> dict[str, Any]:
+            if type(value) is not dict or not {*map(type, value)} <= keys_ok:
+                raise _Invalid("an object with string keys", value)
+            return dict(value)
+
+        return dict, decode_any_values
+
     encode_item, decode_item = _codec_for(item)
 
     def encode(value: Any) -> dict[str, Any]:
