@@ -51,6 +51,7 @@ from itertools import islice, pairwise
 from typing import Any, ClassVar
 
 from supplylake.errors import FatalError
+from supplylake.pipelines.inventory.policy import DEFAULT_INVENTORY_POLICY
 from supplylake.pipelines.state_codec import StoredState
 
 RECEIVED = "inventory.received"
@@ -61,8 +62,9 @@ RESERVED = "inventory.reserved"
 RELEASED = "inventory.released"
 STOCK_EVENT_TYPES: frozenset[str] = frozenset({RECEIVED, SHIPPED, ADJUSTED, COUNTED, RESERVED, RELEASED})
 
-DEFAULT_ALLOWED_LATENESS_MS = 10 * 60 * 1000
-DEFAULT_DEDUPE_HORIZON_MS = 24 * 3600 * 1000
+# The settings' defaults (SUPPLYLAKE_INVENTORY__ALLOWED_LATENESS_S, __DEDUPE_HORIZON_S).
+DEFAULT_ALLOWED_LATENESS_MS = DEFAULT_INVENTORY_POLICY.allowed_lateness_ms
+DEFAULT_DEDUPE_HORIZON_MS = DEFAULT_INVENTORY_POLICY.dedupe_horizon_ms
 MAX_DEDUPE_IDS = 10_000
 MAX_WINDOW_EVENTS = 1_000
 
