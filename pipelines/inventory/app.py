@@ -124,7 +124,7 @@ class InventoryProcessor:
         stock = self.cache.get(partition, key, state, STOCK_KEY, StockState.from_dict)
         if stock is not None:
             alerts = self.cache.get(partition, key, state, ALERTS_KEY, AlertState.from_dict)
-            return stock, alerts if alerts is not None else AlertState.empty()  # type: ignore[return-value]
+            return stock, alerts if alerts is not None else AlertState.empty()
         seeded = self.seed.levels.get(entity)
         if seeded is None:
             return StockState.empty(), AlertState.empty()
