@@ -7,17 +7,23 @@ accepted anything). :class:`StateCodec` derives both from the dataclass's type h
 adding a field to a state dataclass is the whole change.
 
 Supported field types: ``int``, ``float``, ``str``, ``bool``, ``Any`` (passed through), str
-enums, nested dataclasses, ``X | None``, ``tuple[X, ...]``, fixed ``tuple[X, Y]``, and
-``list[X]``, ``Mapping[str, X]`` / ``dict[str, X]``. A dataclass encodes as a JSON object of all its fields
-(insertion order is kept, and the decoders rely on it only where a field says so), tuples as
+enums, nested dataclasses, ``X | None``, ``tuple[X, ...]``, fixed ``tuple[X, Y]``, ``list[X]``
+and ``Mapping[str, X]`` / ``dict[str, X]``. A dataclass encodes as a JSON object of all its
+fields (key order is kept: JSON objects come back in the order written), tuples and lists as
 arrays, enums as their values.
 
 Decoding is strict, so a corrupt or foreign state fails at once with the path of the bad value
 instead of misbehaving later: every field must be present and no other key, ``int`` rejects
 ``bool`` and floats, ``str`` rejects anything else, enums take only their values. A dataclass
-with a ``__post_init__`` (or slots) is built through its ``__init__``, so its checks still run. Each codec writes a
-format version (``"v"``) into the top-level object and refuses any other version; checks that
-span several fields (a window in order, levels that add up) go in ``check``.
+with a ``__post_init__`` (or slots) is built through its ``__init__``, so its checks still run.
+Each codec writes a format version (``"v"``) into the top-level object and refuses any other
+version; checks that span several fields (a window in order, levels that add up) go in
+``check``.
+
+The encoder and decoder of each dataclass are generated as Python source once (the way
+``dataclasses`` generates ``__init__``), so a plain field costs one attribute read and one type
+check, not a function call: that is what makes the derived codec faster than the hand-written
+ones it replaced.
 
 Measured against the hand-written codecs, a pydantic ``TypeAdapter`` and msgspec: see the
 closing note of issue 7 (``tests/unit/pipelines/timing_state_codecs.py`` reproduces it).
