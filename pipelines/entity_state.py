@@ -10,18 +10,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Self
+
+from supplylake.pipelines.state_codec import StoredState
 
 RECORD_KEY = "record"
 
 
 @dataclass
-class EntityRecord:
+class EntityRecord(StoredState):
+    """Stored through the derived codec; ``state`` is the domain state's own ``to_dict()``."""
+
     state: dict[str, Any] | None = None
     seen: list[str] = field(default_factory=list)
     revision: int = 0
+
+    state_version: ClassVar[int] = 2
 
     def seen_before(self, event_id: str) -> bool:
         return event_id in self.seen
@@ -35,11 +40,7 @@ class EntityRecord:
         self.revision += 1
         return self.revision
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"state": self.state, "seen": self.seen, "revision": self.revision}
-
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> EntityRecord:
-        if not data:
-            return cls()
-        return cls(state=data.get("state"), seen=list(data.get("seen") or ()), revision=int(data.get("revision", 0)))
+    def from_dict(cls, data: Any) -> Self:
+        """The stored record; ``None`` (nothing stored for the entity yet) gives an empty one."""
+        return cls() if data is None else super().from_dict(data)

@@ -15,13 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from quixstreams.state import State
 
 
 class Serialisable(Protocol):
+    """A state with a ``to_dict()`` (every :class:`~supplylake.pipelines.state_codec.StoredState`)."""
+
     def to_dict(self) -> dict[str, Any]: ...
+
+
+S = TypeVar("S", bound=Serialisable)
 
 
 @dataclass
@@ -37,17 +42,15 @@ class CheckpointStateCache:
     def __init__(self) -> None:
         self._entries: dict[tuple[int, Any], _Entry] = {}
 
-    def get(
-        self, partition: int, key: Any, state: State, name: str, decode: Callable[[Any], Serialisable | None]
-    ) -> Serialisable | None:
+    def get(self, partition: int, key: Any, state: State, name: str, decode: Callable[[Any], S]) -> S | None:
+        """The live value of ``name`` for this key, decoded from Quix state on first use."""
         entry = self._entry(partition, key, state)
         if name not in entry.values:
             stored = state.get(name)
-            value = decode(stored) if stored is not None else None
-            if value is None:
+            if stored is None:
                 return None
-            entry.values[name] = value
-        return entry.values[name]
+            entry.values[name] = decode(stored)
+        return cast("S", entry.values[name])
 
     def set(self, partition: int, key: Any, state: State, name: str, value: Serialisable) -> None:
         entry = self._entry(partition, key, state)

@@ -29,17 +29,20 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
 
+from supplylake.errors import FatalError
+from supplylake.event_time import MINUTE_MS
 from supplylake.pipelines.control import KIND_WATERMARK, ControlRecord
-from supplylake.pipelines.timers import Timer, TimerWheel, Watermark
+from supplylake.pipelines.state_codec import StoredState
+from supplylake.pipelines.timers import Timer, TimerStateError, TimerWheel, Watermark
 
-HOUR_MS = 3_600_000
 # Default slot width. Each slot is one state value and one changelog record, which Kafka caps at
 # 1 MB by default: with hour-wide slots a busy hour of live traffic (every carrier scan re-arms a
 # NO_TRACKING_UPDATE six hours ahead; expected deliveries cluster on the hour) passed that and
 # the pipeline crash-looped on MSG_SIZE_TOO_LARGE. Five-minute slots stay far below it.
-SLOT_MS = 5 * 60_000
+SLOT_MS = 5 * MINUTE_MS
 # Deadlines also cluster on the same instant (expected deliveries on the hour), so each time
 # slot is further split into buckets by a hash of the timer id. A slot's id is its start plus
 # its bucket (< SLOT_BUCKETS ms), so ids still sort by time.
@@ -60,18 +63,29 @@ class KeyValueState(Protocol):
     def delete(self, key: Any) -> None: ...
 
 
+@dataclass(frozen=True)
+class StoredClock(StoredState):
+    """What a :class:`PartitionClock` stores under ``CLOCK_KEY``."""
+
+    watermark: Watermark
+    control_ms: int | None
+
+    state_version: ClassVar[int] = 2
+    state_error: ClassVar[type[FatalError]] = TimerStateError
+
+
 class PartitionClock:
     """Event-time watermark plus control-record time of one partition."""
 
     def __init__(self, state: KeyValueState, *, allowed_lateness_ms: int, tick_holdback_ms: int) -> None:
         self._state = state
         self.tick_holdback_ms = tick_holdback_ms
-        stored: Mapping[str, Any] = state.get(CLOCK_KEY) or {}
-        self.watermark = Watermark.from_dict(stored.get("watermark"))
+        data = state.get(CLOCK_KEY)
+        stored = StoredClock(Watermark(), None) if data is None else StoredClock.from_dict(data)
+        self.watermark = stored.watermark
         # The lateness in force is the configured one, whatever was stored before.
         self.watermark.allowed_lateness_ms = allowed_lateness_ms
-        control = stored.get("control_ms")
-        self.control_ms: int | None = None if control is None else int(control)
+        self.control_ms: int | None = stored.control_ms
         self._dirty = False
 
     @property
@@ -96,7 +110,7 @@ class PartitionClock:
 
     def save(self) -> None:
         if self._dirty:
-            self._state.set(CLOCK_KEY, {"watermark": self.watermark.to_dict(), "control_ms": self.control_ms})
+            self._state.set(CLOCK_KEY, StoredClock(self.watermark, self.control_ms).to_dict())
             self._dirty = False
 
 

@@ -31,12 +31,21 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
+
+from supplylake.errors import FatalError
+from supplylake.event_time import DAY_MS
+from supplylake.pipelines.state_codec import StoredState
 
 DEFAULT_MAX_FIRED = 10_000
-DEFAULT_FIRED_RETENTION_MS = 7 * 24 * 3600 * 1000
+DEFAULT_FIRED_RETENTION_MS = 7 * DAY_MS
 
-_STATE_VERSION = 1
+_STATE_VERSION = 2
+"""Format version of a stored wheel (1: hand-written; 2: the derived codec)."""
+
+
+class TimerStateError(FatalError):
+    """A stored timer wheel or watermark cannot be read back."""
 
 
 @dataclass(frozen=True)
@@ -54,24 +63,20 @@ class Timer:
         """Identity of one firing: the same timer moved to another deadline fires under a new id."""
         return f"{self.timer_id}@{self.due_ms}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "timer_id": self.timer_id,
-            "key": self.key,
-            "kind": self.kind,
-            "due_ms": self.due_ms,
-            "payload": dict(self.payload),
-        }
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Timer:
-        return cls(
-            timer_id=data["timer_id"],
-            key=data["key"],
-            kind=data["kind"],
-            due_ms=int(data["due_ms"]),
-            payload=dict(data.get("payload") or {}),
-        )
+@dataclass(frozen=True)
+class StoredWheel(StoredState):
+    """What a :class:`TimerWheel` stores: its bounds, clock, pending timers (by due time) and the
+    remembered ``(timer_id, due_ms)`` firings in firing order."""
+
+    max_fired: int
+    fired_retention_ms: int
+    clock_ms: int | None
+    pending: tuple[Timer, ...]
+    fired: tuple[tuple[str, int], ...]
+
+    state_version: ClassVar[int] = _STATE_VERSION
+    state_error: ClassVar[type[FatalError]] = TimerStateError
 
 
 class TimerWheel:
@@ -199,37 +204,29 @@ class TimerWheel:
     # -- state --------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON types only. Size is O(pending + remembered fired), so store it only when dirty."""
-        return {
-            "version": _STATE_VERSION,
-            "max_fired": self.max_fired,
-            "fired_retention_ms": self.fired_retention_ms,
-            "clock_ms": self._clock_ms,
-            "pending": [t.to_dict() for t in self.pending()],
-            "fired": [[timer_id, due_ms] for timer_id, due_ms in self._fired],
-        }
+        """JSON types only (a :class:`StoredWheel`). Size is O(pending + remembered fired), so
+        store it only when dirty."""
+        return StoredWheel(
+            max_fired=self.max_fired,
+            fired_retention_ms=self.fired_retention_ms,
+            clock_ms=self._clock_ms,
+            pending=tuple(self.pending()),
+            fired=tuple(self._fired),
+        ).to_dict()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> TimerWheel:
         """Restore a wheel; ``None`` (no state yet) gives an empty wheel with default bounds."""
         if not data:
             return cls()
-        version = data.get("version", _STATE_VERSION)
-        if version != _STATE_VERSION:
-            raise ValueError(f"unsupported TimerWheel state version {version!r}")
-        wheel = cls(
-            max_fired=int(data.get("max_fired", DEFAULT_MAX_FIRED)),
-            fired_retention_ms=int(data.get("fired_retention_ms", DEFAULT_FIRED_RETENTION_MS)),
-        )
-        clock = data.get("clock_ms")
-        wheel._clock_ms = None if clock is None else int(clock)
-        for item in data.get("pending", []):
-            timer = Timer.from_dict(item)
+        stored = StoredWheel.from_dict(data)
+        wheel = cls(max_fired=stored.max_fired, fired_retention_ms=stored.fired_retention_ms)
+        wheel._clock_ms = stored.clock_ms
+        for timer in stored.pending:
             wheel._pending[timer.timer_id] = timer
         wheel._heap = [(t.due_ms, t.timer_id) for t in wheel._pending.values()]
         heapq.heapify(wheel._heap)
-        for timer_id, due_ms in data.get("fired", []):
-            wheel._fired[(str(timer_id), int(due_ms))] = None
+        wheel._fired = dict.fromkeys(stored.fired)
         return wheel
 
     # -- internals ----------------------------------------------------------------------------
@@ -255,7 +252,7 @@ class TimerWheel:
 
 
 @dataclass
-class Watermark:
+class Watermark(StoredState):
     """Event-time watermark of one partition: the max event time seen, minus allowed lateness.
 
     It never goes back, so a late event cannot un-fire a timer. ``allowed_lateness_ms`` (default 0,
@@ -265,6 +262,9 @@ class Watermark:
 
     max_event_time_ms: int | None = None
     allowed_lateness_ms: int = 0
+
+    state_version: ClassVar[int] = 2
+    state_error: ClassVar[type[FatalError]] = TimerStateError
 
     @property
     def value_ms(self) -> int | None:
@@ -276,19 +276,4 @@ class Watermark:
         """Account for one event and return the (possibly unchanged) watermark."""
         if self.max_event_time_ms is None or event_time_ms > self.max_event_time_ms:
             self.max_event_time_ms = int(event_time_ms)
-        value = self.value_ms
-        assert value is not None
-        return value
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"max_event_time_ms": self.max_event_time_ms, "allowed_lateness_ms": self.allowed_lateness_ms}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> Watermark:
-        if not data:
-            return cls()
-        max_seen = data.get("max_event_time_ms")
-        return cls(
-            max_event_time_ms=None if max_seen is None else int(max_seen),
-            allowed_lateness_ms=int(data.get("allowed_lateness_ms", 0)),
-        )
+        return self.max_event_time_ms - self.allowed_lateness_ms

@@ -11,31 +11,47 @@ Evaluated on a key's current level after every applied event. Two independent ep
 * negative episode — ``NEGATIVE_STOCK`` once when ``on_hand < 0`` (more shipped than held: a
   data problem); it ends silently when ``on_hand >= 0`` again.
 
-Alert ids are uuid5 of the source event id and the alert type, so replaying the same events
-from the same state yields the same ids and downstream consumers can dedupe.
+Alert ids are uuid5 of the source event id and the alert type
+(:func:`supplylake.pipelines.alert_types.alert_id`), so replaying the same events from the same
+state yields the same ids and downstream consumers can dedupe.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
+from supplylake.pipelines import alert_types
+from supplylake.pipelines.alert_types import ALERT_ID_NAMESPACE, alert_id
 from supplylake.pipelines.inventory.stock import InventoryError, LevelChange
+from supplylake.pipelines.state_codec import StoredState
 
 ALERT_STATE_VERSION = 1
-ENTITY_TYPE_STOCK = "stock"
-# Fixed forever: changing it changes every alert id and breaks dedupe across versions.
-ALERT_ID_NAMESPACE = uuid.UUID("5b0c8f3e-6a7d-5e0f-9c1a-2d4b6e8f0a13")
+"""Format version of the stored alert state (unchanged by the derived codec: same fields)."""
+ENTITY_TYPE_STOCK = alert_types.ENTITY_STOCK
+
+__all__ = [
+    "ALERT_ID_NAMESPACE",
+    "ENTITY_TYPE_STOCK",
+    "Alert",
+    "AlertConfigError",
+    "AlertState",
+    "AlertStateError",
+    "AlertType",
+    "alert_id",
+    "evaluate_alerts",
+    "resolve_level",
+]
 
 
 class AlertType(StrEnum):
-    LOW_STOCK = "LOW_STOCK"
-    STOCKOUT = "STOCKOUT"
-    RESOLVED = "RESOLVED"
-    NEGATIVE_STOCK = "NEGATIVE_STOCK"
+    """The stock alerts (values from :mod:`~supplylake.pipelines.alert_types`)."""
+
+    LOW_STOCK = alert_types.LOW_STOCK
+    STOCKOUT = alert_types.STOCKOUT
+    RESOLVED = alert_types.RESOLVED
+    NEGATIVE_STOCK = alert_types.NEGATIVE_STOCK
 
 
 class AlertConfigError(InventoryError):
@@ -62,7 +78,7 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True)
-class AlertState:
+class AlertState(StoredState):
     """Open episodes of one key. An episode is open while its start time is not None."""
 
     episode_started_at_ms: int | None = None
@@ -71,36 +87,12 @@ class AlertState:
     negative_started_at_ms: int | None = None
     negative_alert_id: str | None = None
 
+    state_version: ClassVar[int] = ALERT_STATE_VERSION
+    state_error: ClassVar[type[InventoryError]] = AlertStateError
+
     @classmethod
     def empty(cls) -> AlertState:
         return cls()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"v": ALERT_STATE_VERSION, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AlertState:
-        if data.get("v") != ALERT_STATE_VERSION:
-            raise AlertStateError(
-                f"alert state version {data.get('v')!r} is not {ALERT_STATE_VERSION}",
-                hint="the state was written by another supplylake version; reset it",
-            )
-        try:
-            state = cls(
-                episode_started_at_ms=_opt_int(data["episode_started_at_ms"]),
-                episode_alert_id=_opt_str(data["episode_alert_id"]),
-                stockout_raised=_bool(data["stockout_raised"]),
-                negative_started_at_ms=_opt_int(data["negative_started_at_ms"]),
-                negative_alert_id=_opt_str(data["negative_alert_id"]),
-            )
-        except (KeyError, TypeError) as exc:
-            raise AlertStateError(f"stored alert state is malformed: {exc!r}") from exc
-        return state
-
-
-def alert_id(source_event_id: str, alert_type: str) -> str:
-    """Deterministic id of the ``alert_type`` alert that ``source_event_id`` raised."""
-    return str(uuid.uuid5(ALERT_ID_NAMESPACE, f"{source_event_id}\x1f{alert_type}"))
 
 
 def resolve_level(reorder_point: int, resolve_margin: int) -> int:
@@ -185,23 +177,3 @@ def evaluate_alerts(
         state = replace(state, negative_started_at_ms=None, negative_alert_id=None)
 
     return state, tuple(raised)
-
-
-def _opt_int(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an int or null, got {value!r}")
-    return value
-
-
-def _opt_str(value: Any) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise TypeError(f"expected a string or null, got {value!r}")
-    return value
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"expected a bool, got {value!r}")
-    return value

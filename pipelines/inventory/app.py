@@ -22,6 +22,7 @@ from supplylake.contracts.inventory import InventoryEvent
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import ALERTS, DEAD_LETTERS, INVENTORY_EVENTS, INVENTORY_LEVELS, payload_text
 from supplylake.pipelines.inventory.alerts import Alert, AlertState, evaluate_alerts
+from supplylake.pipelines.inventory.policy import InventoryPolicy
 from supplylake.pipelines.inventory.reference import ReorderPoints
 from supplylake.pipelines.inventory.seeding import EpochSeed, load_epoch_seed
 from supplylake.pipelines.inventory.stock import LevelChange, StockEvent, StockState, apply_event
@@ -46,6 +47,9 @@ class InventoryProcessor:
     seed: EpochSeed = field(default_factory=EpochSeed)
     # Written back by the lake sink at each checkpoint (see state_cache).
     cache: CheckpointStateCache = field(default_factory=CheckpointStateCache)
+
+    def __post_init__(self) -> None:
+        self.policy = InventoryPolicy.from_settings(self.settings.inventory)
 
     def __call__(self, value: bytes | None, key: bytes | None, timestamp: int, headers: Any, state: State) -> LakeRows:
         ctx = message_context()
@@ -86,8 +90,8 @@ class InventoryProcessor:
         stock, outcome = apply_event(
             stock,
             stock_event,
-            allowed_lateness_ms=self.settings.inventory.allowed_lateness_s * 1000,
-            dedupe_horizon_ms=self.settings.inventory.dedupe_horizon_s * 1000,
+            allowed_lateness_ms=self.policy.allowed_lateness_ms,
+            dedupe_horizon_ms=self.policy.dedupe_horizon_ms,
         )
         self.cache.set(ctx.partition, key, state, STOCK_KEY, stock)
         if outcome.duplicate:
@@ -99,7 +103,7 @@ class InventoryProcessor:
                 alert_state,
                 level=outcome.current,
                 reorder_point=self.reorder_points.for_sku(event.sku),
-                resolve_margin=self.settings.inventory.resolve_margin,
+                resolve_margin=self.policy.resolve_margin,
                 source_event_id=event.event_id,
             )
             # Episodes can also end silently (negative stock back to zero): store every change.
@@ -121,7 +125,7 @@ class InventoryProcessor:
         stock = self.cache.get(partition, key, state, STOCK_KEY, StockState.from_dict)
         if stock is not None:
             alerts = self.cache.get(partition, key, state, ALERTS_KEY, AlertState.from_dict)
-            return stock, alerts if alerts is not None else AlertState.empty()  # type: ignore[return-value]
+            return stock, alerts if alerts is not None else AlertState.empty()
         seeded = self.seed.levels.get(entity)
         if seeded is None:
             return StockState.empty(), AlertState.empty()
@@ -143,7 +147,7 @@ class InventoryProcessor:
                 revision=0,
             ),
             reorder_point=self.reorder_points.for_sku(sku),
-            resolve_margin=self.settings.inventory.resolve_margin,
+            resolve_margin=self.policy.resolve_margin,
             source_event_id=f"seed:{entity}",
         )
         self.cache.set(partition, key, state, ALERTS_KEY, alert_state)

@@ -31,9 +31,15 @@ Duplicates
 Bounded size
     The window holds at most ``max_window_events`` events (default 1,000) and the id memory at
     most ``max_dedupe_ids`` ids (default 10,000), so ``json.dumps(to_dict())`` stays near
-    ``max_dedupe_ids * (len(id) + 20) + max_window_events * (len(id) + 100)`` bytes: about
-    0.7 MB with 36-character UUID ids at the defaults (hot keys only; a key with a few events a
+    ``max_dedupe_ids * (len(id) + 20) + max_window_events * (len(id) + 220)`` bytes: about
+    0.8 MB with 36-character UUID ids at the defaults (hot keys only; a key with a few events a
     day holds a few KB). Both caps are keyword arguments of apply_event.
+
+Stored form
+    ``to_dict()``/``from_dict()`` come from the derived codec (:mod:`~supplylake.pipelines.state_codec`):
+    the dataclass fields as JSON, strictly type-checked on the way back, then
+    :meth:`StockState.check_stored` checks the window is in order, above the folded base, and
+    that every level follows from the one before (so a corrupted level or event is refused).
 """
 
 from __future__ import annotations
@@ -41,10 +47,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from itertools import islice
-from typing import Any
+from itertools import islice, pairwise
+from typing import Any, ClassVar
 
 from supplylake.errors import FatalError
+from supplylake.pipelines.inventory.policy import DEFAULT_INVENTORY_POLICY
+from supplylake.pipelines.state_codec import StoredState
 
 RECEIVED = "inventory.received"
 SHIPPED = "inventory.shipped"
@@ -54,12 +62,14 @@ RESERVED = "inventory.reserved"
 RELEASED = "inventory.released"
 STOCK_EVENT_TYPES: frozenset[str] = frozenset({RECEIVED, SHIPPED, ADJUSTED, COUNTED, RESERVED, RELEASED})
 
-DEFAULT_ALLOWED_LATENESS_MS = 10 * 60 * 1000
-DEFAULT_DEDUPE_HORIZON_MS = 24 * 3600 * 1000
+# The settings' defaults (SUPPLYLAKE_INVENTORY__ALLOWED_LATENESS_S, __DEDUPE_HORIZON_S).
+DEFAULT_ALLOWED_LATENESS_MS = DEFAULT_INVENTORY_POLICY.allowed_lateness_ms
+DEFAULT_DEDUPE_HORIZON_MS = DEFAULT_INVENTORY_POLICY.dedupe_horizon_ms
 MAX_DEDUPE_IDS = 10_000
 MAX_WINDOW_EVENTS = 1_000
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+"""Format version of the stored stock state (1: hand-written positional format)."""
 
 # (effective_time_ms, late_seq, event_id): the window's order. late_seq is 0 for events placed in
 # event-time order, so they sort by (event_time_ms, event_id); a late event gets the key's late
@@ -179,35 +189,6 @@ class WindowEntry:
             revision=self.revision,
         )
 
-    def to_list(self) -> list[Any]:
-        # Positional to keep per-key state small; the order is fixed by STATE_VERSION.
-        return [
-            self.event_id,
-            self.event_type,
-            self.event_time_ms,
-            self.quantity,
-            self.effective_time_ms,
-            self.late_seq,
-            self.on_hand,
-            self.reserved,
-            self.revision,
-        ]
-
-    @classmethod
-    def from_list(cls, row: list[Any]) -> WindowEntry:
-        event_id, event_type, event_time_ms, quantity, effective, late_seq, on_hand, reserved, rev = row
-        return cls(
-            event_id=_str(event_id),
-            event_type=_event_type(event_type),
-            event_time_ms=_int(event_time_ms),
-            quantity=_int(quantity),
-            effective_time_ms=_int(effective),
-            late_seq=_int(late_seq),
-            on_hand=_int(on_hand),
-            reserved=_int(reserved),
-            revision=_int(rev),
-        )
-
 
 # Ids per chunk of the dedupe memory. Only the last chunk is copied when an id is added, so
 # adding costs O(chunk + chunks) instead of O(remembered ids).
@@ -218,7 +199,8 @@ SEEN_CHUNK = 256
 class SeenIds:
     """Remembered event ids -> effective time, in arrival order; immutable, shared by copies.
 
-    Equality compares the (id, time) sequence, not how it happens to be chunked.
+    Equality compares the (id, time) sequence, not how it happens to be chunked. Stored as
+    its chunks, JSON objects whose key order is the arrival order (orjson and json keep it).
     """
 
     chunks: tuple[Mapping[str, int], ...] = ()
@@ -286,7 +268,7 @@ class SeenIds:
 
 
 @dataclass(frozen=True)
-class StockState:
+class StockState(StoredState):
     """Per-key stock state. Treat as immutable: apply_event returns a new one.
 
     ``seen`` holds the remembered event ids with their effective time, in arrival order.
@@ -301,6 +283,10 @@ class StockState:
     seen: SeenIds = field(default_factory=SeenIds)
     late_count: int = 0
     duplicate_count: int = 0
+
+    state_version: ClassVar[int] = STATE_VERSION
+    state_error: ClassVar[type[InventoryError]] = StockStateError
+    stored_properties: ClassVar[tuple[str, ...]] = ("on_hand", "reserved")
 
     @property
     def on_hand(self) -> int:
@@ -340,59 +326,28 @@ class StockState:
             floor=(as_of_ms, 1, ""),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-compatible form (str/int/bool/list/dict/None only)."""
-        return {
-            "v": STATE_VERSION,
-            "on_hand": self.on_hand,
-            "reserved": self.reserved,
-            "base": [self.base_on_hand, self.base_reserved],
-            "max_event_time_ms": self.max_event_time_ms,
-            "floor": list(self.floor) if self.floor is not None else None,
-            "window": [entry.to_list() for entry in self.window],
-            "seen_ids": list(self.seen),
-            "seen_times": [time_ms for _, time_ms in self.seen.items()],
-            "late_count": self.late_count,
-            "duplicate_count": self.duplicate_count,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> StockState:
-        try:
-            if data.get("v") != STATE_VERSION:
+    def check_stored(self) -> None:
+        """A decoded window must be in order, above its folded base, and add up."""
+        keys = [entry.sort_key for entry in self.window]
+        if any(a >= b for a, b in pairwise(keys)):
+            raise StockStateError("stored stock window is not in event-time order", hint=_RESEED)
+        if self.floor is not None and keys and keys[0] <= self.floor:
+            raise StockStateError("stored stock window overlaps its folded base", hint=_RESEED)
+        on_hand, reserved = self.base_on_hand, self.base_reserved
+        for entry in self.window:
+            if entry.event_type not in STOCK_EVENT_TYPES:
                 raise StockStateError(
-                    f"stock state version {data.get('v')!r} is not {STATE_VERSION}",
-                    hint="the state was written by another supplylake version; re-seed it",
+                    f"stored stock window has an unknown event type {entry.event_type!r}", hint=_RESEED
                 )
-            base_on_hand, base_reserved = (_int(v) for v in data["base"])
-            floor_raw = data["floor"]
-            floor: SortKey | None = None
-            if floor_raw is not None:
-                floor_time, floor_seq, floor_id = floor_raw
-                floor = (_int(floor_time), _int(floor_seq), _str(floor_id))
-            max_raw = data["max_event_time_ms"]
-            ids, times = data["seen_ids"], data["seen_times"]
-            if len(ids) != len(times):
-                raise StockStateError("stock state has mismatched seen_ids and seen_times")
-            state = cls(
-                base_on_hand=base_on_hand,
-                base_reserved=base_reserved,
-                max_event_time_ms=None if max_raw is None else _int(max_raw),
-                floor=floor,
-                window=tuple(WindowEntry.from_list(row) for row in data["window"]),
-                seen=SeenIds.from_pairs([_str(i) for i in ids], [_int(t) for t in times]),
-                late_count=_int(data["late_count"]),
-                duplicate_count=_int(data["duplicate_count"]),
-            )
-        except StockStateError:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise StockStateError(
-                f"stored stock state is malformed: {exc!r}",
-                hint="the state was not written by StockState.to_dict; re-seed it",
-            ) from exc
-        _check_consistent(state, data)
-        return state
+            on_hand, reserved = effect(on_hand, reserved, entry.event_type, entry.quantity)
+            if (on_hand, reserved) != (entry.on_hand, entry.reserved):
+                raise StockStateError(
+                    f"stored stock level after event {entry.event_id!r} does not follow from the one before",
+                    hint=_RESEED,
+                )
+
+
+_RESEED = "the state is corrupt or was not written by StockState.to_dict; re-seed it (a new broker epoch does)"
 
 
 def apply_event(
@@ -543,33 +498,5 @@ def _check_limits(lateness: int, horizon: int, max_ids: int, max_window: int) ->
         raise StockConfigError(f"max_dedupe_ids ({max_ids}) and max_window_events ({max_window}) must be >= 1")
 
 
-def _check_consistent(state: StockState, data: Mapping[str, Any]) -> None:
-    keys = [entry.sort_key for entry in state.window]
-    if any(a >= b for a, b in zip(keys, keys[1:])):
-        raise StockStateError("stored stock window is not in event-time order")
-    if state.floor is not None and keys and keys[0] <= state.floor:
-        raise StockStateError("stored stock window overlaps its folded base")
-    if (data.get("on_hand"), data.get("reserved")) != (state.on_hand, state.reserved):
-        raise StockStateError("stored stock level does not match its window")
-
-
 def _sort_key(entry: WindowEntry) -> SortKey:
     return entry.sort_key
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an int, got {value!r}")
-    return value
-
-
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {value!r}")
-    return value
-
-
-def _event_type(value: Any) -> str:
-    if value not in STOCK_EVENT_TYPES:
-        raise ValueError(f"unknown inventory event type {value!r}")
-    return str(value)

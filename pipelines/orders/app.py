@@ -52,7 +52,13 @@ from supplylake.lake.tables import ALERTS, DEAD_LETTERS, ORDER_EVENTS, ORDER_STA
 from supplylake.pipelines.control import is_control
 from supplylake.pipelines.entity_state import RECORD_KEY, EntityRecord
 from supplylake.pipelines.keyed_state import scoped_state
-from supplylake.pipelines.orders.lifecycle import STAGE_BY_EVENT_TYPE, OrderEvent, OrderState, apply_order_event
+from supplylake.pipelines.orders.lifecycle import (
+    STAGE_BY_EVENT_TYPE,
+    OrderEvent,
+    OrderPolicy,
+    OrderState,
+    apply_order_event,
+)
 from supplylake.pipelines.orders.rows import order_event_row, order_status_row
 from supplylake.pipelines.orders.topics import PIPELINE, by_order_topic
 from supplylake.pipelines.outputs import WrongTopic, alert_row, publish_alerts, publish_dead_letters, rejected
@@ -144,6 +150,9 @@ class OrderProcessor:
     cluster_id: str
     settings: Settings
 
+    def __post_init__(self) -> None:
+        self.policy = OrderPolicy.from_settings(self.settings.shipments)
+
     def __call__(self, value: dict[str, Any], key: str, timestamp: int, headers: Any, state: State) -> LakeRows:
         ctx = message_context()
         now_wall = int(time.time() * 1000)
@@ -169,9 +178,7 @@ class OrderProcessor:
 
         parsed = _lifecycle_event(event, order_id)
         before = None if record.state is None else OrderState.from_dict(record.state)
-        after, outcome = apply_order_event(
-            before, parsed, allowed_skew_ms=self.settings.shipments.allowed_skew_s * 1000
-        )
+        after, outcome = apply_order_event(before, parsed, self.policy)
         record.state = after.to_dict()
 
         rows = LakeRows(max_event_time_ms=event.event_time_ms)

@@ -25,13 +25,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
+from supplylake.event_time import SECOND_MS, to_epoch_ms
 from supplylake.pipelines.shipments.alerts import ENTITY_ORDER, SEQUENCE_ANOMALY, Alert
+from supplylake.pipelines.shipments.errors import ShipmentError, ShipmentStateError
+from supplylake.pipelines.state_codec import StoredState
+from supplylake.settings import ShipmentSettings
 
-DEFAULT_ALLOWED_SKEW_MS = 5 * 60_000
+
+@dataclass(frozen=True)
+class OrderPolicy:
+    """Thresholds of the order lifecycle, from the settings (the only home of their defaults)."""
+
+    allowed_skew_ms: int
+    """A non-terminal event may be stamped this much after delivery before it is an anomaly."""
+
+    @classmethod
+    def from_settings(cls, settings: ShipmentSettings) -> OrderPolicy:
+        return cls(allowed_skew_ms=settings.allowed_skew_s * SECOND_MS)
+
+
+DEFAULT_ORDER_POLICY = OrderPolicy.from_settings(ShipmentSettings())
+DEFAULT_ALLOWED_SKEW_MS = DEFAULT_ORDER_POLICY.allowed_skew_ms
 
 
 class OrderStage(StrEnum):
@@ -64,9 +81,6 @@ class AnomalyKind(StrEnum):
     DELIVERED_OUT_OF_SEQUENCE = "DELIVERED_OUT_OF_SEQUENCE"
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
 @dataclass(frozen=True)
 class OrderEvent:
     """An order-lifecycle or tracking event carrying an orderId. Times are epoch milliseconds."""
@@ -94,7 +108,7 @@ class OrderEvent:
             event_type=event.event_type,
             event_time_ms=event.event_time_ms,
             order_id=order_id,
-            promised_delivery_ms=None if promised is None else (promised - _EPOCH) // timedelta(milliseconds=1),
+            promised_delivery_ms=None if promised is None else to_epoch_ms(promised),
             shipment_id=getattr(event, "shipment_id", None),
             warehouse_id=getattr(event, "warehouse_id", None),
             customer_id=getattr(event, "customer_id", None),
@@ -103,8 +117,9 @@ class OrderEvent:
 
 
 @dataclass(frozen=True)
-class OrderState:
-    """Everything known about one order. Round-trips through to_dict/from_dict (JSON types)."""
+class OrderState(StoredState):
+    """Everything known about one order. Stored through to_dict/from_dict (the derived codec of
+    :mod:`~supplylake.pipelines.state_codec`), with ``late_by_ms`` written alongside."""
 
     order_id: str
     stage: OrderStage | None = None
@@ -130,6 +145,10 @@ class OrderState:
     last_event_ms: int | None = None
     events_applied: int = 0
 
+    state_version: ClassVar[int] = 2
+    state_error: ClassVar[type[ShipmentError]] = ShipmentStateError
+    stored_properties: ClassVar[tuple[str, ...]] = ("late_by_ms",)
+
     @property
     def shipment_id(self) -> str | None:
         return self.shipment_ids[0] if self.shipment_ids else None
@@ -138,53 +157,6 @@ class OrderState:
     def late_by_ms(self) -> int | None:
         """How late the delivery was against the promise (0 when on time or early)."""
         return None if self.delivery_delta_ms is None else max(0, self.delivery_delta_ms)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "order_id": self.order_id,
-            "stage": None if self.stage is None else self.stage.value,
-            "stage_time_ms": self.stage_time_ms,
-            "stage_times": dict(self.stage_times),
-            "stage_last_ms": dict(self.stage_last_ms),
-            "promised_delivery_ms": self.promised_delivery_ms,
-            "placed_details_ms": self.placed_details_ms,
-            "shipment_ids": list(self.shipment_ids),
-            "warehouse_id": self.warehouse_id,
-            "customer_id": self.customer_id,
-            "region": self.region,
-            "delivered_at_ms": self.delivered_at_ms,
-            "delivery_delta_ms": self.delivery_delta_ms,
-            "late_by_ms": self.late_by_ms,
-            "anomalies": self.anomalies,
-            "anomaly_stages": list(self.anomaly_stages),
-            "alerted_anomalies": list(self.alerted_anomalies),
-            "last_event_ms": self.last_event_ms,
-            "events_applied": self.events_applied,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> OrderState:
-        stage = data.get("stage")
-        return cls(
-            order_id=data["order_id"],
-            stage=None if stage is None else OrderStage(stage),
-            stage_time_ms=data.get("stage_time_ms"),
-            stage_times={k: int(v) for k, v in (data.get("stage_times") or {}).items()},
-            stage_last_ms={k: int(v) for k, v in (data.get("stage_last_ms") or {}).items()},
-            promised_delivery_ms=data.get("promised_delivery_ms"),
-            placed_details_ms=data.get("placed_details_ms"),
-            shipment_ids=tuple(data.get("shipment_ids") or ()),
-            warehouse_id=data.get("warehouse_id"),
-            customer_id=data.get("customer_id"),
-            region=data.get("region"),
-            delivered_at_ms=data.get("delivered_at_ms"),
-            delivery_delta_ms=data.get("delivery_delta_ms"),
-            anomalies=int(data.get("anomalies", 0)),
-            anomaly_stages=tuple(data.get("anomaly_stages") or ()),
-            alerted_anomalies=tuple(data.get("alerted_anomalies") or ()),
-            last_event_ms=data.get("last_event_ms"),
-            events_applied=int(data.get("events_applied", 0)),
-        )
 
 
 @dataclass(frozen=True)
@@ -196,8 +168,7 @@ class OrderOutcome:
 def apply_order_event(
     state: OrderState | None,
     event: OrderEvent,
-    *,
-    allowed_skew_ms: int = DEFAULT_ALLOWED_SKEW_MS,
+    policy: OrderPolicy = DEFAULT_ORDER_POLICY,
 ) -> tuple[OrderState, OrderOutcome]:
     """Fold one lifecycle event into the order's state; see the module docstring."""
     stage = STAGE_BY_EVENT_TYPE.get(event.event_type)
@@ -249,7 +220,7 @@ def apply_order_event(
         delta = s.delivered_at_ms - s.promised_delivery_ms
     s = replace(s, stage=current, stage_time_ms=current_ms, delivery_delta_ms=delta)
 
-    s, alerts = _check_sequence(s, event, allowed_skew_ms)
+    s, alerts = _check_sequence(s, event, policy.allowed_skew_ms)
     return s, OrderOutcome(alerts=tuple(alerts), stage_changed=s.stage != state.stage)
 
 

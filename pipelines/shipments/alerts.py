@@ -1,36 +1,45 @@
 """Alerts raised by the shipment and order pipelines.
 
 Every alert id is derived from what caused it (a source event id or a timer firing) and the
-alert type, so a replay after a crash re-creates the same id and any consumer can dedupe.
+alert type, so a replay after a crash re-creates the same id and any consumer can dedupe. The
+alert types, entity types and the id recipe live in :mod:`~supplylake.pipelines.alert_types`
+(re-exported here for the pipelines' own imports).
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-ALERT_NAMESPACE = uuid.UUID("5b0c8f3e-6a7d-5e0f-9c1a-2d4b6e8f0a13")
-"""uuid5 namespace of alert ids, the same as the inventory pipeline's ``ALERT_ID_NAMESPACE`` so
-every pipeline derives ids one way. Never change it: alert ids already in the lake depend on it."""
+from supplylake.pipelines.alert_types import (
+    ALERT_ID_NAMESPACE,
+    DELIVERED_LATE,
+    DELIVERY_DELAYED,
+    ENTITY_ORDER,
+    ENTITY_SHIPMENT,
+    NO_TRACKING_UPDATE,
+    ROUTE_DEVIATION,
+    SEQUENCE_ANOMALY,
+    TEMPERATURE_BREACH,
+    TEMPERATURE_RECOVERED,
+)
+from supplylake.pipelines.alert_types import alert_id as alert_id_for
 
-# Alert types of these pipelines.
-DELIVERY_DELAYED = "DELIVERY_DELAYED"
-DELIVERED_LATE = "DELIVERED_LATE"
-NO_TRACKING_UPDATE = "NO_TRACKING_UPDATE"
-TEMPERATURE_BREACH = "TEMPERATURE_BREACH"
-TEMPERATURE_RECOVERED = "TEMPERATURE_RECOVERED"
-ROUTE_DEVIATION = "ROUTE_DEVIATION"
-SEQUENCE_ANOMALY = "SEQUENCE_ANOMALY"
-
-ENTITY_SHIPMENT = "shipment"
-ENTITY_ORDER = "order"
-
-
-def alert_id_for(source_id: str, alert_type: str) -> str:
-    """Deterministic alert id: uuid5(ALERT_NAMESPACE, source_id + "\\x1f" + alert_type) (inventory's recipe)."""
-    return str(uuid.uuid5(ALERT_NAMESPACE, f"{source_id}\x1f{alert_type}"))
+__all__ = [
+    "ALERT_ID_NAMESPACE",
+    "DELIVERED_LATE",
+    "DELIVERY_DELAYED",
+    "ENTITY_ORDER",
+    "ENTITY_SHIPMENT",
+    "NO_TRACKING_UPDATE",
+    "ROUTE_DEVIATION",
+    "SEQUENCE_ANOMALY",
+    "TEMPERATURE_BREACH",
+    "TEMPERATURE_RECOVERED",
+    "Alert",
+    "alert_id_for",
+]
 
 
 @dataclass(frozen=True)

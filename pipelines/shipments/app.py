@@ -54,6 +54,7 @@ from supplylake.pipelines.outputs import WrongTopic, alert_row, rejected, route
 from supplylake.pipelines.run_mode import RunMode
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.pipelines.shipments.alerts import Alert
+from supplylake.pipelines.shipments.policy import ShipmentPolicy
 from supplylake.pipelines.shipments.rows import event_row, status_digest, status_row, telemetry_row
 from supplylake.pipelines.shipments.tracking import (
     TELEMETRY,
@@ -121,14 +122,7 @@ class ShipmentProcessor:
     def __post_init__(self) -> None:
         # Per partition, the state objects opened since the last checkpoint (see flush()).
         self._open: dict[int, _OpenPartition] = {}
-        s = self.settings.shipments
-        self.thresholds: dict[str, Any] = {
-            "grace_ms": s.delivery_grace_s * 1000,
-            "no_update_threshold_ms": s.no_tracking_update_s * 1000,
-            "at_risk_window_ms": s.at_risk_window_s * 1000,
-            "route_threshold_km": s.route_deviation_km,
-            "min_breach_duration_ms": s.temperature_breach_min_s * 1000,
-        }
+        self.policy = ShipmentPolicy.from_settings(self.settings.shipments)
 
     def __call__(self, value: bytes | None, key: bytes | None, timestamp: int, headers: Any, state: State) -> LakeRows:
         ctx = message_context()
@@ -215,7 +209,7 @@ class ShipmentProcessor:
         self._fire_own(shipment, parsed.event_time_ms, timers, rows, now_wall)
 
         before = status_digest(shipment.state)
-        state, outcome = apply_shipment_event(shipment.state, parsed, **self.thresholds)
+        state, outcome = apply_shipment_event(shipment.state, parsed, self.policy)
         shipment.state = state
         outcome.apply_to(timers)
         if isinstance(event, ShipmentTelemetry):

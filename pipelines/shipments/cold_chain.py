@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from supplylake.pipelines.shipments.alerts import (
     ENTITY_SHIPMENT,
@@ -26,6 +26,9 @@ from supplylake.pipelines.shipments.alerts import (
     TEMPERATURE_RECOVERED,
     Alert,
 )
+from supplylake.pipelines.shipments.errors import ShipmentError, ShipmentStateError
+from supplylake.pipelines.shipments.policy import DEFAULT_SHIPMENT_POLICY
+from supplylake.pipelines.state_codec import StoredState
 
 
 @dataclass(frozen=True)
@@ -42,12 +45,9 @@ class TemperatureRange:
     def contains(self, temperature_c: float) -> bool:
         return self.min_c <= temperature_c <= self.max_c
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_detail(self) -> dict[str, Any]:
+        """The range as alert details show it (``{"min": …, "max": …}``)."""
         return {"min": self.min_c, "max": self.max_c}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TemperatureRange:
-        return cls(float(data["min"]), float(data["max"]))
 
 
 PHARMA_RANGE = TemperatureRange(2.0, 8.0)
@@ -78,36 +78,11 @@ class Excursion:
     start_lon: float | None = None
     breach_alert_id: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "started_ms": self.started_ms,
-            "start_event_id": self.start_event_id,
-            "last_ms": self.last_ms,
-            "min_c": self.min_c,
-            "max_c": self.max_c,
-            "readings": self.readings,
-            "start_lat": self.start_lat,
-            "start_lon": self.start_lon,
-            "breach_alert_id": self.breach_alert_id,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Excursion:
-        return cls(
-            started_ms=int(data["started_ms"]),
-            start_event_id=data["start_event_id"],
-            last_ms=int(data["last_ms"]),
-            min_c=float(data["min_c"]),
-            max_c=float(data["max_c"]),
-            readings=int(data["readings"]),
-            start_lat=data.get("start_lat"),
-            start_lon=data.get("start_lon"),
-            breach_alert_id=data.get("breach_alert_id"),
-        )
-
 
 @dataclass(frozen=True)
-class ColdChainState:
+class ColdChainState(StoredState):
+    """Cold-chain episode state of one shipment (stored inside the shipment's state)."""
+
     shipment_id: str
     excursion: Excursion | None = None
     last_event_ms: int | None = None
@@ -118,35 +93,12 @@ class ColdChainState:
     """Excursions that ended before ``min_breach_duration_ms``: no alert, only this count."""
     out_of_order_readings: int = 0
 
+    state_version: ClassVar[int] = 2
+    state_error: ClassVar[type[ShipmentError]] = ShipmentStateError
+
     @property
     def in_breach(self) -> bool:
         return self.excursion is not None and self.excursion.breach_alert_id is not None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "shipment_id": self.shipment_id,
-            "excursion": None if self.excursion is None else self.excursion.to_dict(),
-            "last_event_ms": self.last_event_ms,
-            "last_event_id": self.last_event_id,
-            "readings": self.readings,
-            "breaches": self.breaches,
-            "short_excursions": self.short_excursions,
-            "out_of_order_readings": self.out_of_order_readings,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ColdChainState:
-        excursion = data.get("excursion")
-        return cls(
-            shipment_id=data["shipment_id"],
-            excursion=None if excursion is None else Excursion.from_dict(excursion),
-            last_event_ms=data.get("last_event_ms"),
-            last_event_id=data.get("last_event_id"),
-            readings=int(data.get("readings", 0)),
-            breaches=int(data.get("breaches", 0)),
-            short_excursions=int(data.get("short_excursions", 0)),
-            out_of_order_readings=int(data.get("out_of_order_readings", 0)),
-        )
 
 
 def apply_telemetry(
@@ -158,7 +110,7 @@ def apply_telemetry(
     lat: float | None,
     lon: float | None,
     range: TemperatureRange,
-    min_breach_duration_ms: int = 0,
+    min_breach_duration_ms: int = DEFAULT_SHIPMENT_POLICY.min_breach_duration_ms,
 ) -> tuple[ColdChainState, list[Alert]]:
     """Fold one telemetry reading into the excursion state; see the module docstring."""
     if temperature is None:
@@ -191,7 +143,7 @@ def apply_telemetry(
                 "min_temperature": excursion.min_c,
                 "max_temperature": excursion.max_c,
                 "out_of_range_readings": excursion.readings,
-                "range": range.to_dict(),
+                "range": range.as_detail(),
                 "lat": lat,
                 "lon": lon,
                 "resolves_alert_id": excursion.breach_alert_id,
@@ -235,7 +187,7 @@ def apply_telemetry(
                 "duration_ms": duration,
                 "excursion_started_ms": excursion.started_ms,
                 "min_breach_duration_ms": min_breach_duration_ms,
-                "range": range.to_dict(),
+                "range": range.as_detail(),
                 "lat": lat,
                 "lon": lon,
                 "start_lat": excursion.start_lat,

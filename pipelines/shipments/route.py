@@ -8,16 +8,20 @@ route-planning error at the 10–100 km thresholds used here.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import ClassVar
 
 from supplylake.pipelines.shipments.alerts import ENTITY_SHIPMENT, ROUTE_DEVIATION, Alert
+from supplylake.pipelines.shipments.errors import ShipmentError, ShipmentStateError
+from supplylake.pipelines.shipments.policy import DEFAULT_SHIPMENT_POLICY
+from supplylake.pipelines.state_codec import StoredState
 
 EARTH_RADIUS_KM = 6371.0088
 """IUGG mean Earth radius."""
 
-DEFAULT_DEVIATION_THRESHOLD_KM = 50.0
+DEFAULT_DEVIATION_THRESHOLD_KM = DEFAULT_SHIPMENT_POLICY.route_threshold_km
+"""From the settings' default (``SUPPLYLAKE_SHIPMENTS__ROUTE_DEVIATION_KM``)."""
 
 Point = tuple[float, float]
 
@@ -77,12 +81,12 @@ def project_onto_route(lat: float, lon: float, route: Sequence[Point]) -> RouteP
         raise ValueError("route must have at least one point")
     if len(route) == 1:
         return RouteProjection(haversine_km(lat, lon, route[0][0], route[0][1]), 0, 0.0)
-    best: RouteProjection | None = None
-    for index in range(len(route) - 1):
+    distance, along = _project_on_segment(lat, lon, route[0], route[1])
+    best = RouteProjection(distance, 0, along)
+    for index in range(1, len(route) - 1):
         distance, along = _project_on_segment(lat, lon, route[index], route[index + 1])
-        if best is None or distance < best.distance_km:
+        if distance < best.distance_km:
             best = RouteProjection(distance, index, along)
-    assert best is not None
     return best
 
 
@@ -109,7 +113,7 @@ def remaining_route_km(lat: float, lon: float, route: Sequence[Point]) -> float:
 
 
 @dataclass(frozen=True)
-class RouteDeviationState:
+class RouteDeviationState(StoredState):
     """Per-shipment route-deviation episode state (JSON round trip via to_dict/from_dict)."""
 
     shipment_id: str
@@ -125,34 +129,8 @@ class RouteDeviationState:
     out_of_order_positions: int = 0
     """Positions older than the last one processed: counted, not used for episodes."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "shipment_id": self.shipment_id,
-            "deviating": self.deviating,
-            "episode_started_ms": self.episode_started_ms,
-            "episode_alert_id": self.episode_alert_id,
-            "max_distance_km": self.max_distance_km,
-            "last_distance_km": self.last_distance_km,
-            "last_event_ms": self.last_event_ms,
-            "last_event_id": self.last_event_id,
-            "episodes": self.episodes,
-            "out_of_order_positions": self.out_of_order_positions,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RouteDeviationState:
-        return cls(
-            shipment_id=data["shipment_id"],
-            deviating=bool(data.get("deviating", False)),
-            episode_started_ms=data.get("episode_started_ms"),
-            episode_alert_id=data.get("episode_alert_id"),
-            max_distance_km=float(data.get("max_distance_km", 0.0)),
-            last_distance_km=data.get("last_distance_km"),
-            last_event_ms=data.get("last_event_ms"),
-            last_event_id=data.get("last_event_id"),
-            episodes=int(data.get("episodes", 0)),
-            out_of_order_positions=int(data.get("out_of_order_positions", 0)),
-        )
+    state_version: ClassVar[int] = 2
+    state_error: ClassVar[type[ShipmentError]] = ShipmentStateError
 
 
 def apply_route_position(

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from itertools import pairwise
+from typing import Any, ClassVar
 
+from supplylake.event_time import to_epoch_ms
 from supplylake.pipelines.shipments.alerts import (
     DELIVERED_LATE,
     DELIVERY_DELAYED,
@@ -42,22 +43,17 @@ from supplylake.pipelines.shipments.cold_chain import (
     apply_telemetry,
     effective_range,
 )
+from supplylake.pipelines.shipments.errors import ShipmentError, ShipmentStateError
+from supplylake.pipelines.shipments.policy import DEFAULT_SHIPMENT_POLICY, ShipmentPolicy
 from supplylake.pipelines.shipments.route import (
-    DEFAULT_DEVIATION_THRESHOLD_KM,
     Point,
     RouteDeviationState,
     apply_route_position,
     remaining_route_km,
     route_length_km,
 )
+from supplylake.pipelines.state_codec import StoredState
 from supplylake.pipelines.timers import Timer, TimerWheel
-
-MINUTE_MS = 60_000
-HOUR_MS = 60 * MINUTE_MS
-
-DEFAULT_GRACE_MS = 30 * MINUTE_MS
-DEFAULT_NO_UPDATE_THRESHOLD_MS = 12 * HOUR_MS
-DEFAULT_AT_RISK_WINDOW_MS = 4 * HOUR_MS
 
 MAX_TRANSITIONS = 64
 """Status events kept per shipment for dwell times; the oldest are dropped beyond this."""
@@ -109,13 +105,6 @@ class SlaState(StrEnum):
     DELIVERED_LATE = "DELIVERED_LATE"
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _datetime_ms(value: datetime) -> int:
-    return (value - _EPOCH) // timedelta(milliseconds=1)
-
-
 @dataclass(frozen=True)
 class ShipmentEvent:
     """A shipment-events record, already validated. Times are epoch milliseconds."""
@@ -153,7 +142,7 @@ class ShipmentEvent:
             shipment_id=event.shipment_id,
             order_id=getattr(event, "order_id", None),
             carrier=getattr(event, "carrier", None),
-            expected_delivery_ms=None if expected is None else _datetime_ms(expected),
+            expected_delivery_ms=None if expected is None else to_epoch_ms(expected),
             category=getattr(event, "category", None),
             temperature_range=None if rng is None else TemperatureRange(rng.min, rng.max),
             lat=lat,
@@ -174,8 +163,9 @@ class Transition:
 
 
 @dataclass(frozen=True)
-class ShipmentState:
-    """Everything known about one shipment. Round-trips through to_dict/from_dict (JSON types)."""
+class ShipmentState(StoredState):
+    """Everything known about one shipment. Stored through to_dict/from_dict, which the
+    derived codec (:mod:`~supplylake.pipelines.state_codec`) provides from these fields."""
 
     shipment_id: str
     order_id: str | None = None
@@ -228,6 +218,9 @@ class ShipmentState:
     cold_chain: ColdChainState | None = None
     route: RouteDeviationState | None = None
 
+    state_version: ClassVar[int] = 2
+    state_error: ClassVar[type[ShipmentError]] = ShipmentStateError
+
     @classmethod
     def new(cls, shipment_id: str) -> ShipmentState:
         return cls(
@@ -239,86 +232,6 @@ class ShipmentState:
     @property
     def delivered(self) -> bool:
         return self.delivered_at_ms is not None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "shipment_id": self.shipment_id,
-            "order_id": self.order_id,
-            "carrier": self.carrier,
-            "category": self.category,
-            "temperature_range": None if self.temperature_range is None else self.temperature_range.to_dict(),
-            "planned_route": None if self.planned_route is None else [[lat, lon] for lat, lon in self.planned_route],
-            "details_ms": self.details_ms,
-            "status": None if self.status is None else self.status.value,
-            "status_time_ms": self.status_time_ms,
-            "transitions": [[t.time_ms, t.status.value, t.event_id] for t in self.transitions],
-            "dwell_ms": dict(self.dwell_ms),
-            "picked_up_ms": self.picked_up_ms,
-            "delivered_at_ms": self.delivered_at_ms,
-            "last_tracking_ms": self.last_tracking_ms,
-            "last_event_ms": self.last_event_ms,
-            "clock_ms": self.clock_ms,
-            "events_applied": self.events_applied,
-            "events_after_delivery": self.events_after_delivery,
-            "last_lat": self.last_lat,
-            "last_lon": self.last_lon,
-            "last_position_ms": self.last_position_ms,
-            "expected_delivery_ms": self.expected_delivery_ms,
-            "at_risk_from_ms": self.at_risk_from_ms,
-            "eta_ms": self.eta_ms,
-            "sla": self.sla.value,
-            "late_by_ms": self.late_by_ms,
-            "armed_timers": dict(self.armed_timers),
-            "delay_alert_id": self.delay_alert_id,
-            "delay_alerted_deadline_ms": self.delay_alerted_deadline_ms,
-            "no_update_alerted_deadline_ms": self.no_update_alerted_deadline_ms,
-            "delivered_late_alert_id": self.delivered_late_alert_id,
-            "cold_chain": None if self.cold_chain is None else self.cold_chain.to_dict(),
-            "route": None if self.route is None else self.route.to_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ShipmentState:
-        rng = data.get("temperature_range")
-        route = data.get("planned_route")
-        status = data.get("status")
-        cold = data.get("cold_chain")
-        dev = data.get("route")
-        return cls(
-            shipment_id=data["shipment_id"],
-            order_id=data.get("order_id"),
-            carrier=data.get("carrier"),
-            category=data.get("category"),
-            temperature_range=None if rng is None else TemperatureRange.from_dict(rng),
-            planned_route=None if route is None else tuple((float(p[0]), float(p[1])) for p in route),
-            details_ms=data.get("details_ms"),
-            status=None if status is None else ShipmentStatus(status),
-            status_time_ms=data.get("status_time_ms"),
-            transitions=tuple(Transition(int(t), ShipmentStatus(s), e) for t, s, e in data.get("transitions", [])),
-            dwell_ms={k: int(v) for k, v in (data.get("dwell_ms") or {}).items()},
-            picked_up_ms=data.get("picked_up_ms"),
-            delivered_at_ms=data.get("delivered_at_ms"),
-            last_tracking_ms=data.get("last_tracking_ms"),
-            last_event_ms=data.get("last_event_ms"),
-            clock_ms=data.get("clock_ms"),
-            events_applied=int(data.get("events_applied", 0)),
-            events_after_delivery=int(data.get("events_after_delivery", 0)),
-            last_lat=data.get("last_lat"),
-            last_lon=data.get("last_lon"),
-            last_position_ms=data.get("last_position_ms"),
-            expected_delivery_ms=data.get("expected_delivery_ms"),
-            at_risk_from_ms=data.get("at_risk_from_ms"),
-            eta_ms=data.get("eta_ms"),
-            sla=SlaState(data.get("sla", SlaState.ON_TRACK.value)),
-            late_by_ms=data.get("late_by_ms"),
-            armed_timers={k: int(v) for k, v in (data.get("armed_timers") or {}).items()},
-            delay_alert_id=data.get("delay_alert_id"),
-            delay_alerted_deadline_ms=data.get("delay_alerted_deadline_ms"),
-            no_update_alerted_deadline_ms=data.get("no_update_alerted_deadline_ms"),
-            delivered_late_alert_id=data.get("delivered_late_alert_id"),
-            cold_chain=None if cold is None else ColdChainState.from_dict(cold),
-            route=None if dev is None else RouteDeviationState.from_dict(dev),
-        )
 
 
 @dataclass(frozen=True)
@@ -348,12 +261,7 @@ def timer_id(shipment_id: str, kind: str) -> str:
 def apply_shipment_event(
     state: ShipmentState | None,
     event: ShipmentEvent,
-    *,
-    grace_ms: int = DEFAULT_GRACE_MS,
-    no_update_threshold_ms: int = DEFAULT_NO_UPDATE_THRESHOLD_MS,
-    at_risk_window_ms: int = DEFAULT_AT_RISK_WINDOW_MS,
-    route_threshold_km: float = DEFAULT_DEVIATION_THRESHOLD_KM,
-    min_breach_duration_ms: int = 0,
+    policy: ShipmentPolicy = DEFAULT_SHIPMENT_POLICY,
 ) -> tuple[ShipmentState, ShipmentOutcome]:
     """Fold one shipment event (status or telemetry) into the shipment's state."""
     if state is None:
@@ -398,19 +306,19 @@ def apply_shipment_event(
         s = replace(s, last_lat=event.lat, last_lon=event.lon, last_position_ms=t)
 
     if event.event_type == TELEMETRY:
-        s, telemetry_alerts = _apply_telemetry(s, event, route_threshold_km, min_breach_duration_ms)
+        s, telemetry_alerts = _apply_telemetry(s, event, policy.route_threshold_km, policy.min_breach_duration_ms)
         alerts.extend(telemetry_alerts)
 
     expected = s.expected_delivery_ms
     s = replace(
         s,
-        at_risk_from_ms=None if expected is None else expected - at_risk_window_ms,
+        at_risk_from_ms=None if expected is None else expected - policy.at_risk_window_ms,
         late_by_ms=None if expected is None or s.delivered_at_ms is None else s.delivered_at_ms - expected,
     )
     s = replace(s, eta_ms=_estimate_eta(s))
     s = replace(s, sla=_sla(s, s.clock_ms))
 
-    s, register, cancel = _reconcile_timers(s, grace_ms, no_update_threshold_ms, at_risk_window_ms)
+    s, register, cancel = _reconcile_timers(s, policy)
     outcome = ShipmentOutcome(
         register=register,
         cancel=cancel,
@@ -460,7 +368,7 @@ def _apply_status(s: ShipmentState, event: ShipmentEvent, status: ShipmentStatus
 
 def _dwell(transitions: Sequence[Transition], delivered_at: int | None) -> dict[str, int]:
     dwell: dict[str, int] = {}
-    for current, following in zip(transitions, transitions[1:], strict=False):
+    for current, following in pairwise(transitions):
         if current.status is ShipmentStatus.DELIVERED:
             break
         if delivered_at is not None and following.time_ms > delivered_at:
@@ -578,17 +486,17 @@ def _sla(s: ShipmentState, clock_ms: int | None) -> SlaState:
 
 
 def _reconcile_timers(
-    s: ShipmentState, grace_ms: int, no_update_threshold_ms: int, at_risk_window_ms: int
+    s: ShipmentState, policy: ShipmentPolicy
 ) -> tuple[ShipmentState, tuple[Timer, ...], tuple[str, ...]]:
     """Diff the deadlines the state calls for against the ones already armed."""
     wanted: dict[str, int] = {}
     if s.delivered_at_ms is None:
         if s.expected_delivery_ms is not None:
-            wanted[DELIVERY_DELAYED] = s.expected_delivery_ms + grace_ms
-            if at_risk_window_ms > 0:
-                wanted[SLA_AT_RISK_CHECK] = s.expected_delivery_ms - at_risk_window_ms
+            wanted[DELIVERY_DELAYED] = s.expected_delivery_ms + policy.grace_ms
+            if policy.at_risk_window_ms > 0:
+                wanted[SLA_AT_RISK_CHECK] = s.expected_delivery_ms - policy.at_risk_window_ms
         if s.status in CARRIER_SCANS and s.last_tracking_ms is not None:
-            wanted[NO_TRACKING_UPDATE] = s.last_tracking_ms + no_update_threshold_ms
+            wanted[NO_TRACKING_UPDATE] = s.last_tracking_ms + policy.no_update_threshold_ms
     register: list[Timer] = []
     cancel: list[str] = []
     for kind in TIMER_KINDS:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import orjson
@@ -18,15 +17,13 @@ from pydantic import ConfigDict, Field, model_validator
 
 from supplylake.contracts.errors import MalformedEvent
 from supplylake.contracts.fields import NonBlank, UtcDatetime, WireModel
+from supplylake.event_time import to_epoch_ms
 
 EVENT_ID_NAMESPACE = uuid.UUID("b7836d6c-720c-55c0-8272-89a20b29e6b4")
 """uuid5 namespace of derived event ids: ``uuid5(NAMESPACE_URL, "https://supplylake.dev/event-id")``.
 
 Never change it: every derived id already in the lake depends on it.
 """
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_MS = timedelta(milliseconds=1)
 
 
 def canonical_json(payload: Mapping[str, Any], *, drop: frozenset[str] = frozenset({"eventId"})) -> bytes:
@@ -97,7 +94,7 @@ class Event(WireModel):
     @property
     def event_time_ms(self) -> int:
         """Event time as integer epoch milliseconds (exact, no float rounding)."""
-        return (self.timestamp - EPOCH) // _ONE_MS
+        return to_epoch_ms(self.timestamp)
 
     def message_key(self) -> str:
         """The Kafka message key of this event's family."""

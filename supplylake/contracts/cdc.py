@@ -9,14 +9,14 @@ camelCase.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from supplylake.contracts.base import EPOCH, Event, canonical_json, drop_wire_optional, event_id_of
+from supplylake.contracts.base import Event, canonical_json, drop_wire_optional, event_id_of
 from supplylake.contracts.fields import NonBlank, UtcDatetime, WireModel
+from supplylake.event_time import EPOCH, from_epoch_ms
 
 ERP_EVENT_TYPE = "erp.change"
 Op = Literal["c", "u", "d", "r"]
@@ -94,7 +94,7 @@ class ErpChange(Event):
         ts_ms = data.get("ts_ms")
         if type(ts_ms) is int and ts_ms >= 0:
             # Debezium's ts_ms is the source of truth for event time, even over a stated timestamp.
-            filled["timestamp"] = EPOCH + timedelta(milliseconds=ts_ms)
+            filled["timestamp"] = from_epoch_ms(ts_ms)
         if "eventId" not in data and "event_id" not in data:
             filled["eventId"] = event_id_of(canonical_json(data, drop=_ASSIGNED_KEYS))
         return filled

@@ -6,7 +6,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,9 @@ from confluent_kafka import KafkaError, Message, Producer
 from supplylake.broker.connection import BrokerConnection
 from supplylake.dead_letters import dead_letter_row
 from supplylake.errors import FatalError
+from supplylake.event_time import parse_iso_ms
 from supplylake.ingest.routing import Unroutable, route
 from supplylake.settings import TopicSettings
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ReplayError(FatalError):
@@ -36,16 +34,8 @@ class ReplaySummary:
 
 
 def _event_time_ms(text: str | None) -> int | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None  # no zone: the event is refused by its pipeline anyway
-    # Exact integer milliseconds, as the contracts compute event time (a float can be 1 ms short).
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
+    # No zone or not ISO: None (the event is refused by its pipeline anyway).
+    return parse_iso_ms(text)
 
 
 def replay_file(

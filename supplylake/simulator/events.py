@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from random import Random
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from supplylake.event_time import from_epoch_ms, to_epoch_ms
 
 # docs/wire-format.md: family of every event type, its topic and what the message key is.
 FAMILY_OF: dict[str, str] = {
@@ -73,14 +73,9 @@ class SimEvent:
         return TOPIC_OF[self.family]
 
 
-def to_ms(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: give the simulator aware UTC datetimes")
-    return (moment - EPOCH) // timedelta(milliseconds=1)
-
-
-def from_ms(ms: int) -> datetime:
-    return EPOCH + timedelta(milliseconds=ms)
+# The simulator's short names for the one conversion (naive datetimes are refused).
+to_ms = to_epoch_ms
+from_ms = from_epoch_ms
 
 
 class Timestamps:

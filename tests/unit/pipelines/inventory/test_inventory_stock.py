@@ -368,11 +368,13 @@ def test_empty_state_round_trips_and_is_json() -> None:
     [
         lambda d: d.update(v=99),
         lambda d: d.pop("window"),
-        lambda d: d.update(base=["x", 0]),
+        lambda d: d.update(base_on_hand="x"),
         lambda d: d.update(on_hand=12345),
+        lambda d: d["window"][-1].update(on_hand=12345),
         lambda d: d.update(window=list(reversed(d["window"]))),
-        lambda d: d.update(seen_times=d["seen_times"][:-1]),
-        lambda d: d["window"][0].__setitem__(1, "inventory.stolen"),
+        lambda d: d["seen"]["chunks"][0].update(a="x"),
+        lambda d: d["window"][0].update(event_type="inventory.stolen"),
+        lambda d: d["window"][0].update(quantity=True),
     ],
 )
 def test_from_dict_rejects_malformed_state(corrupt) -> None:  # type: ignore[no-untyped-def]

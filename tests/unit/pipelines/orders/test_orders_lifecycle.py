@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from supplylake.pipelines.orders.lifecycle import (
     AnomalyKind,
     OrderEvent,
+    OrderPolicy,
     OrderStage,
     OrderState,
     apply_order_event,
@@ -55,7 +56,7 @@ def lifecycle(gaps: list[int], transit_scans: int, promised: int | None = None) 
 def apply_all(events, skew=SKEW):
     state, alerts = None, []
     for event in events:
-        state, outcome = apply_order_event(state, event, allowed_skew_ms=skew)
+        state, outcome = apply_order_event(state, event, OrderPolicy(allowed_skew_ms=skew))
         alerts.extend(outcome.alerts)
     return state, alerts
 

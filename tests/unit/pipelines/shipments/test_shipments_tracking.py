@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +17,7 @@ from supplylake.pipelines.shipments.alerts import (
     TEMPERATURE_BREACH,
     Alert,
 )
+from supplylake.pipelines.shipments.policy import DEFAULT_SHIPMENT_POLICY
 from supplylake.pipelines.shipments.tracking import (
     STATUS_RANK,
     ShipmentEvent,
@@ -73,7 +74,9 @@ class Harness:
     def send(self, event: ShipmentEvent) -> ShipmentState:
         state, wheel = self._load()
         state, outcome = apply_shipment_event(
-            state, event, grace_ms=GRACE, no_update_threshold_ms=SILENCE, at_risk_window_ms=WINDOW
+            state,
+            event,
+            replace(DEFAULT_SHIPMENT_POLICY, grace_ms=GRACE, no_update_threshold_ms=SILENCE, at_risk_window_ms=WINDOW),
         )
         outcome.apply_to(wheel)
         self.alerts.extend(outcome.alerts)
@@ -243,7 +246,7 @@ def test_older_shipment_created_does_not_override_newer_expected_delivery():
 
 
 def test_stale_or_repeated_timer_raises_nothing():
-    state, outcome = apply_shipment_event(None, created(), grace_ms=GRACE)
+    state, outcome = apply_shipment_event(None, created(), replace(DEFAULT_SHIPMENT_POLICY, grace_ms=GRACE))
     (delay,) = [t for t in outcome.register if t.kind == DELIVERY_DELAYED]
     stale = Timer(delay.timer_id, SHP, DELIVERY_DELAYED, delay.due_ms - 1, {})
     assert on_timer(state, stale, delay.due_ms)[1] == []
@@ -254,7 +257,7 @@ def test_stale_or_repeated_timer_raises_nothing():
 
 
 def test_timer_alert_ids_are_deterministic_per_deadline():
-    state, outcome = apply_shipment_event(None, created(), grace_ms=GRACE)
+    state, outcome = apply_shipment_event(None, created(), replace(DEFAULT_SHIPMENT_POLICY, grace_ms=GRACE))
     (delay,) = [t for t in outcome.register if t.kind == DELIVERY_DELAYED]
     _, a1 = on_timer(state, delay, delay.due_ms)
     _, a2 = on_timer(state, delay, delay.due_ms + 999)

@@ -8,8 +8,9 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from supplylake.event_time import HOUR_MS
 from supplylake.pipelines.control import KIND_TICK, KIND_WATERMARK, ControlRecord
-from supplylake.pipelines.timer_service import HOUR_MS, PartitionClock, PartitionTimers
+from supplylake.pipelines.timer_service import PartitionClock, PartitionTimers
 from supplylake.pipelines.timers import Timer
 
 T0 = 1_740_816_000_000  # 2025-03-01T08:00Z
