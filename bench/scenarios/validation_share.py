@@ -153,7 +153,7 @@ def validation_share(records: list[Record], profile_events: int, checkpoint_ever
     stock = [st.data["stock"] for st in states.values() if "stock" in st.data]
     result.state_bytes_mean = statistics.mean(map(len, stock))
     result.state_bytes_max = max(map(len, stock))
-    result.seen_ids_mean = statistics.mean(len(orjson.loads(b)["seen_ids"]) for b in stock)
+    result.seen_ids_mean = statistics.mean(sum(map(len, orjson.loads(b)["seen"]["chunks"])) for b in stock)
     result.window_mean = statistics.mean(len(orjson.loads(b)["window"]) for b in stock)
     began = time.process_time()
     for value, _ in records:

@@ -12,7 +12,7 @@ Evaluated on a key's current level after every applied event. Two independent ep
   data problem); it ends silently when ``on_hand >= 0`` again.
 
 Alert ids are uuid5 of the source event id and the alert type
-(:func:`supplylake.pipelines.alert_types.alert_id`), so replaying the same events from the same
+(:func:`supplylake.contracts.alerts.alert_id`), so replaying the same events from the same
 state yields the same ids and downstream consumers can dedupe.
 """
 
@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from supplylake.pipelines import alert_types
-from supplylake.pipelines.alert_types import ALERT_ID_NAMESPACE, alert_id
+from supplylake.contracts import alerts as alert_types
+from supplylake.contracts.alerts import ALERT_ID_NAMESPACE, alert_id
 from supplylake.pipelines.inventory.stock import InventoryError, LevelChange
 from supplylake.pipelines.state_codec import StoredState
 
@@ -46,7 +46,7 @@ __all__ = [
 
 
 class AlertType(StrEnum):
-    """The stock alerts (values from :mod:`~supplylake.pipelines.alert_types`)."""
+    """The stock alerts (values from :mod:`~supplylake.contracts.alerts`)."""
 
     LOW_STOCK = alert_types.LOW_STOCK
     STOCKOUT = alert_types.STOCKOUT

@@ -2,7 +2,7 @@
 
 Every alert id is derived from what caused it (a source event id or a timer firing) and the
 alert type, so a replay after a crash re-creates the same id and any consumer can dedupe. The
-alert types, entity types and the id recipe live in :mod:`~supplylake.pipelines.alert_types`
+alert types, entity types and the id recipe live in :mod:`~supplylake.contracts.alerts`
 (re-exported here for the pipelines' own imports).
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from supplylake.pipelines.alert_types import (
+from supplylake.contracts.alerts import (
     ALERT_ID_NAMESPACE,
     DELIVERED_LATE,
     DELIVERY_DELAYED,
@@ -24,7 +24,7 @@ from supplylake.pipelines.alert_types import (
     TEMPERATURE_BREACH,
     TEMPERATURE_RECOVERED,
 )
-from supplylake.pipelines.alert_types import alert_id as alert_id_for
+from supplylake.contracts.alerts import alert_id as alert_id_for
 
 __all__ = [
     "ALERT_ID_NAMESPACE",

@@ -30,7 +30,7 @@ LAYER_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "supplylake.contracts",
         ("supplylake.",),
-        "the wire contracts are the bottom layer: they import nothing of ours but supplylake.errors",
+        "the wire contracts are the bottom layer: they import nothing of ours but supplylake.errors and supplylake.event_time",
     ),
     (
         "supplylake.lake",
@@ -71,15 +71,17 @@ LAYER_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "supplylake.simulator",
         ("supplylake.",),
-        "the simulator is pure: it imports nothing of ours but the contracts it produces and supplylake.errors",
+        "the simulator is pure: it imports nothing of ours but the contracts it produces, supplylake.errors and supplylake.event_time",
     ),
 )
 # Exceptions to LAYER_RULES' prefixes: (importer prefix, allowed target prefix).
 ALLOWED: tuple[tuple[str, str], ...] = (
     ("supplylake.contracts", "supplylake.contracts"),
     ("supplylake.contracts", "supplylake.errors"),
+    ("supplylake.contracts", "supplylake.event_time"),
     ("supplylake.simulator", "supplylake.simulator"),
     ("supplylake.simulator", "supplylake.errors"),
+    ("supplylake.simulator", "supplylake.event_time"),
     ("supplylake.simulator", "supplylake.contracts"),
 )
 

@@ -1,29 +1,20 @@
 """The alerts table; its ``alert_type`` and ``entity_type`` docs list what the pipelines write.
 
-The lists are read from the pipelines' alert constants, so a new alert type shows up in the
-column doc without an edit here (the constants are plain data: importing them pulls in no Quix).
+The lists are read from the alerts contract (supplylake/contracts/alerts.py), so a new alert
+type shows up in the column doc without an edit here.
 """
 
 from __future__ import annotations
 
+from supplylake.contracts.alerts import ALERT_TYPES as ALERT_TYPE_MEANINGS
+from supplylake.contracts.alerts import ENTITY_TYPES as ENTITY_TYPE_MEANINGS
 from supplylake.lake.tables.columns import STRING, TIMESTAMP, Column
 from supplylake.lake.tables.spec import define_table
-from supplylake.pipelines.inventory.alerts import ENTITY_TYPE_STOCK, AlertType
-from supplylake.pipelines.shipments import alerts as shipment_alerts
 
-ALERT_TYPES: tuple[str, ...] = (
-    *(t.value for t in AlertType),
-    shipment_alerts.DELIVERY_DELAYED,
-    shipment_alerts.DELIVERED_LATE,
-    shipment_alerts.NO_TRACKING_UPDATE,
-    shipment_alerts.TEMPERATURE_BREACH,
-    shipment_alerts.TEMPERATURE_RECOVERED,
-    shipment_alerts.ROUTE_DEVIATION,
-    shipment_alerts.SEQUENCE_ANOMALY,
-)
-"""Every alert type a pipeline writes (inventory, shipments, orders)."""
+ALERT_TYPES: tuple[str, ...] = tuple(ALERT_TYPE_MEANINGS)
+"""Every alert type a pipeline writes (inventory, shipments, orders), from the alerts contract."""
 
-ENTITY_TYPES: tuple[str, ...] = (ENTITY_TYPE_STOCK, shipment_alerts.ENTITY_SHIPMENT, shipment_alerts.ENTITY_ORDER)
+ENTITY_TYPES: tuple[str, ...] = tuple(ENTITY_TYPE_MEANINGS)
 
 ALERTS = define_table(
     "alerts",

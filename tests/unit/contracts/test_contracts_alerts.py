@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from supplylake.pipelines import alert_types
-from supplylake.pipelines.alert_types import ALERT_TYPES, ENTITY_TYPES, alert_id
+from supplylake.contracts import alerts as alert_types
+from supplylake.contracts.alerts import ALERT_TYPES, ENTITY_TYPES, alert_id
 from supplylake.pipelines.inventory.alerts import AlertType
 from supplylake.pipelines.shipments import alerts as shipment_alerts
 

@@ -1,6 +1,6 @@
 """Every alert type and entity type the pipelines write, and the one recipe for alert ids.
 
-One home for what used to live in each pipeline (and had drifted from the ``alerts`` table's
+One home (a contract: these values are what the alerts topic and table carry) for what used to live in each pipeline (and had drifted from the ``alerts`` table's
 column doc): a pipeline that raises a new kind of alert adds it here, with its meaning, and
 the docs read :data:`ALERT_TYPES`.
 
