@@ -7,14 +7,16 @@ each with the age of the data behind it. Reads the lake through the same DuckDB 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
+import duckdb
 import streamlit as st
 
 from supplylake.lake.catalog import catalog_for
 from supplylake.query.errors import UnknownTable
-from supplylake.query.lake_views import LakeReader
-from supplylake.query.runner import run_query_on
+from supplylake.query.lake_views import LakeReader, TablePin
+from supplylake.query.runner import QueryResult, run_query_on
 from supplylake.settings import load_settings
 
 st.set_page_config(page_title="supplylake", layout="wide")
@@ -27,11 +29,11 @@ def reader() -> LakeReader:
 
 
 @st.cache_resource
-def connection():  # one pinned DuckDB connection, refreshed on every run
+def connection() -> duckdb.DuckDBPyConnection:  # one pinned DuckDB connection, refreshed on every run
     return reader().connect()
 
 
-def query(sql: str):
+def query(sql: str) -> QueryResult | None:
     """The result, or None while a table the query needs has not been created yet."""
     con = connection()
     reader().refresh(con)
@@ -41,7 +43,7 @@ def query(sql: str):
         return None
 
 
-def age(pins, table: str) -> str:
+def age(pins: Mapping[str, TablePin], table: str) -> str:
     pin = pins.get(table)
     moment = pin and (pin.committed_at or pin.snapshot_at)
     if not moment:
@@ -56,7 +58,8 @@ st.title("supplylake — supply chain, now")
 @st.fragment(run_every=5)
 def live() -> None:
     stock = query(
-        "SELECT warehouse_id, sku, on_hand, reserved, available, updated_at FROM inventory_current ORDER BY available, sku"
+        "SELECT warehouse_id, sku, on_hand, reserved, available, updated_at FROM inventory_current "
+        "ORDER BY available, sku"
     )
     alerts = query("SELECT alert_type, entity_id, raised_at, details FROM alerts ORDER BY raised_at DESC LIMIT 50")
     dead = query("SELECT count(*) FROM dead_letters")
@@ -70,10 +73,10 @@ def live() -> None:
         col.caption(age(result.freshness, table) if result else "no data yet")
     st.subheader("Stock, lowest available first")
     if stock:
-        st.dataframe([dict(zip(stock.columns, row)) for row in stock.rows], use_container_width=True)
+        st.dataframe([dict(zip(stock.columns, row, strict=True)) for row in stock.rows], use_container_width=True)
     st.subheader("Latest alerts")
     if alerts:
-        st.dataframe([dict(zip(alerts.columns, row)) for row in alerts.rows], use_container_width=True)
+        st.dataframe([dict(zip(alerts.columns, row, strict=True)) for row in alerts.rows], use_container_width=True)
 
 
 live()

@@ -35,6 +35,7 @@ def scoped_state(state: State, scope: str) -> State:
     if transaction is None or not callable(getattr(transaction, "as_state", None)):
         raise StateAccessError(
             f"cannot reach the partition transaction behind {type(state).__name__}",
-            hint="the installed quixstreams changed its State internals; pin quixstreams to the version in requirements.lock",
+            hint="the installed quixstreams changed its State internals; "
+            "pin quixstreams to the version in requirements.lock",
         )
     return transaction.as_state(prefix=scope.encode())

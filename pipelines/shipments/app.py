@@ -33,6 +33,7 @@ deterministic ids.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,7 +221,7 @@ class ShipmentProcessor:
         # Every status event is worth a status row (it moves the last scan and position); a
         # reading only when it changed what the status row reports.
         if parsed.event_type != TELEMETRY or outcome.alerts or status_digest(state) != before:
-            self._status_row(shipment, parsed.event_type, parsed.event_id, parsed.event_time_ms, rows, now_wall)
+            self._status_row(shipment, state, parsed.event_type, parsed.event_id, parsed.event_time_ms, rows, now_wall)
 
     def _fire_own(
         self, shipment: _Shipment, event_time_ms: int, timers: PartitionTimers, rows: LakeRows, now_wall: int
@@ -254,18 +255,24 @@ class ShipmentProcessor:
         shipment.state = state
         self._emit_alerts(alerts, rows)
         if state is not None and (alerts or status_digest(state) != before):
-            self._status_row(shipment, f"deadline:{timer.kind}", timer.fire_id, timer.due_ms, rows, now_wall)
+            self._status_row(shipment, state, f"deadline:{timer.kind}", timer.fire_id, timer.due_ms, rows, now_wall)
 
     # -- rows ---------------------------------------------------------------------------------
 
     def _status_row(
-        self, shipment: _Shipment, cause: str, cause_id: str, cause_ms: int, rows: LakeRows, now_wall: int
+        self,
+        shipment: _Shipment,
+        state: ShipmentState,
+        cause: str,
+        cause_id: str,
+        cause_ms: int,
+        rows: LakeRows,
+        now_wall: int,
     ) -> None:
-        assert shipment.state is not None
         rows.add(
             SHIPMENT_STATUS.name,
             status_row(
-                shipment.state,
+                state,
                 cause=cause,
                 cause_id=cause_id,
                 cause_time_ms=cause_ms,
@@ -275,9 +282,8 @@ class ShipmentProcessor:
         )
 
     @staticmethod
-    def _emit_alerts(alerts: Any, rows: LakeRows) -> None:
+    def _emit_alerts(alerts: Iterable[Alert], rows: LakeRows) -> None:
         for alert in alerts:
-            assert isinstance(alert, Alert)
             row = alert_row(alert)
             rows.add(ALERTS.name, row)
             rows.alerts.append(row)

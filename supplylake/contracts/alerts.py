@@ -1,8 +1,9 @@
 """Every alert type and entity type the pipelines write, and the one recipe for alert ids.
 
-One home (a contract: these values are what the alerts topic and table carry) for what used to live in each pipeline (and had drifted from the ``alerts`` table's
-column doc): a pipeline that raises a new kind of alert adds it here, with its meaning, and
-the docs read :data:`ALERT_TYPES`.
+A contract: these values are what the alerts topic and the ``alerts`` table carry. One home
+for what used to live in each pipeline (and had drifted from the ``alerts`` table's column
+doc): a pipeline that raises a new kind of alert adds it here, with its meaning, and the docs
+read :data:`ALERT_TYPES`.
 
 Alert ids are derived from what caused the alert (a source event id, a timer firing, an
 (order, anomaly) pair) and the alert type, so a replay after a crash re-creates the same id

@@ -30,7 +30,8 @@ LAYER_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "supplylake.contracts",
         ("supplylake.",),
-        "the wire contracts are the bottom layer: they import nothing of ours but supplylake.errors and supplylake.event_time",
+        "the wire contracts are the bottom layer: they import nothing of ours "
+        "but supplylake.errors and supplylake.event_time",
     ),
     (
         "supplylake.lake",
@@ -71,7 +72,8 @@ LAYER_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "supplylake.simulator",
         ("supplylake.",),
-        "the simulator is pure: it imports nothing of ours but the contracts it produces, supplylake.errors and supplylake.event_time",
+        "the simulator is pure: it imports nothing of ours but the contracts it produces, "
+        "supplylake.errors and supplylake.event_time",
     ),
 )
 # Exceptions to LAYER_RULES' prefixes: (importer prefix, allowed target prefix).
