@@ -16,18 +16,9 @@ from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker, _pid_alive, read_detached
 from supplylake.broker.topics import all_topics, ensure_topics
 from supplylake.settings import load_settings
+from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def wait_for(condition, timeout_s: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_start_produce_consume_stop(tmp_path: Path) -> None:
@@ -74,13 +65,16 @@ def test_each_start_gets_a_fresh_cluster_id(tmp_path: Path) -> None:
 
 def test_cli_start_status_stop(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
-    run = lambda *a: subprocess.run(
-        [sys.executable, "-m", "supplylake", "broker", *a, "--data-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+
+    def run(*a):
+        return subprocess.run(
+            [sys.executable, "-m", "supplylake", "broker", *a, "--data-dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
     assert run("status").returncode == 3
     started = run("start")
     assert started.returncode == 0, started.stderr
@@ -94,7 +88,7 @@ def test_cli_start_status_stop(tmp_path: Path) -> None:
     finally:
         stopped = run("stop")
     assert stopped.returncode == 0
-    wait_for(lambda: not _pid_alive(info.pid), what="broker exit")
+    wait_for(lambda: not _pid_alive(info.pid), timeout_s=20.0, interval_s=0.05, what="broker exit")
     assert run("status").returncode == 3
 
 
@@ -112,4 +106,4 @@ def test_broker_dies_with_its_owner(tmp_path: Path) -> None:
     finally:
         owner.send_signal(signal.SIGKILL)
         owner.wait()
-    wait_for(lambda: not _pid_alive(broker_pid), what="orphan broker to exit")
+    wait_for(lambda: not _pid_alive(broker_pid), timeout_s=20.0, interval_s=0.05, what="orphan broker to exit")
