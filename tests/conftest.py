@@ -1,4 +1,12 @@
-"""Shared fixtures. Integration tests start their own broker and stop exactly what they start."""
+"""Shared fixtures. Integration tests start their own broker and stop exactly what they start.
+
+Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`) every worker imports this file
+and so gets its own session marker: each worker's leftover check sees only the processes that
+worker started. Scheduling: a unit test file goes to one worker whole (its module and session
+fixtures are built once), and all integration tests share one worker, one file after the other,
+as in a serial run: they start brokers and pipelines whose readiness waits assume the cores are
+not taken by another integration test.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+INTEGRATION_GROUP = "integration"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """xdist groups: integration tests together, every other test with the rest of its file."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        group = INTEGRATION_GROUP if item.get_closest_marker("integration") else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True)
