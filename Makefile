@@ -10,10 +10,10 @@ DEV_STAMP     := $(VENV)/.supplylake-dev
 ARGS   ?=
 PYTEST_ARGS ?=
 # Tests run in parallel, `auto` = one worker per core (PYTEST_WORKERS=0: in this process, easier
-# to debug). Groups (tests/conftest.py): a unit test file stays on one worker, so its fixtures are
-# built once; the integration tests share one worker and run one after the other.
+# to debug). Work units (tests/conftest.py): a unit test file stays on one worker, so its fixtures
+# are built once; the integration tests share one worker and run one after the other.
 PYTEST_WORKERS ?= auto
-PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 # What the guard rails cover (mypy's own file list is [tool.mypy] files in pyproject.toml).
 CHECKED := supplylake pipelines app sql tests bench
 
