@@ -57,7 +57,12 @@ def section(path: Path, heading: str) -> str:
 def table_rows(text: str) -> list[list[str]]:
     """The body rows of the first markdown table in ``text``, as cells (``\\|`` is a literal bar)."""
     rows: list[list[str]] = []
-    lines = [line for line in text.splitlines() if line.startswith("|")]
+    lines: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("|"):
+            lines.append(line)
+        elif lines:
+            break  # the end of the first table
     for line in lines[2:]:  # header and separator
         cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
         rows.append([cell.strip().replace("\\|", "|") for cell in cells])
