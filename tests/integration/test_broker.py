@@ -24,6 +24,7 @@ pytestmark = pytest.mark.integration
 def test_start_produce_consume_stop(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path)
     with EmbeddedBroker(tmp_path) as broker:
+        assert broker.process is not None
         pid = broker.process.pid
         connection = BrokerConnection(broker.bootstrap, broker.cluster_id, True)
         created = ensure_topics(connection, all_topics(settings.topics), settings.topics)
@@ -38,7 +39,8 @@ def test_start_produce_consume_stop(tmp_path: Path) -> None:
             producer.produce("inventory-events", key=b"WH-1:SKU-1", value=b'{"n": %d}' % i)
         assert producer.flush(10) == 0
 
-        consumer = Consumer(connection.config(**{"group.id": "t", "enable.auto.commit": False}))
+        overrides: dict[str, str | int | float | bool] = {"group.id": "t", "enable.auto.commit": False}
+        consumer = Consumer(connection.config(**overrides))
         partition = next(
             p
             for p in range(settings.topics.partitions)
@@ -66,7 +68,7 @@ def test_each_start_gets_a_fresh_cluster_id(tmp_path: Path) -> None:
 def test_cli_start_status_stop(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
 
-    def run(*a):
+    def run(*a: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "supplylake", "broker", *a, "--data-dir", str(tmp_path)],
             capture_output=True,
@@ -101,6 +103,7 @@ def test_broker_dies_with_its_owner(tmp_path: Path) -> None:
     )
     owner = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     try:
+        assert owner.stdout is not None
         broker_pid = int(owner.stdout.readline())
         assert _pid_alive(broker_pid)
     finally:
