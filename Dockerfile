@@ -10,6 +10,6 @@ COPY pipelines ./pipelines
 COPY app ./app
 COPY sql ./sql
 # A regular (non-editable) install: app/ and sql/ ship inside the package, so the sources can go.
-RUN pip install --no-cache-dir --no-deps . && rm -rf /opt/supplylake/supplylake /opt/supplylake/pipelines \
-    /opt/supplylake/app /opt/supplylake/sql /opt/supplylake/build
+# Removing them also keeps `python -m ...` (cwd first on sys.path) from importing the unmapped sources.
+RUN pip install --no-cache-dir --no-deps . && cd /opt/supplylake && rm -rf supplylake pipelines app sql build *.egg-info
 ENTRYPOINT ["supplylake"]
