@@ -1,4 +1,12 @@
-"""Shared fixtures. Integration tests start their own broker and stop exactly what they start."""
+"""Shared fixtures. Integration tests start their own broker and stop exactly what they start.
+
+Under pytest-xdist (`make test` runs `-n auto`) every worker imports this file
+and so gets its own session marker: each worker's leftover check sees only the processes that
+worker started. Scheduling: a unit test file goes to one worker whole (its module and session
+fixtures are built once), and all integration tests share one worker, one file after the other,
+as in a serial run: they start brokers and pipelines whose readiness waits assume the cores are
+not taken by another integration test.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +14,29 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+INTEGRATION_DIR = "tests/integration"
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist work units: each unit test file, and the whole of tests/integration as one.
+
+    A scheduler rather than ``xdist_group`` marks: xdist 3.8's ``--dist loadgroup`` renames
+    ``item._nodeid``, which pytest 9 no longer reads, so the groups are silently ignored. Units
+    are found by path, so integration tests live in tests/integration (and carry the marker).
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrIntegration(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return INTEGRATION_DIR if path.startswith(f"{INTEGRATION_DIR}/") else path
+
+    return FileOrIntegration(config, log)
 
 
 @pytest.fixture(autouse=True)

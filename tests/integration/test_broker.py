@@ -16,23 +16,15 @@ from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker, _pid_alive, read_detached
 from supplylake.broker.topics import all_topics, ensure_topics
 from supplylake.settings import load_settings
+from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def wait_for(condition, timeout_s: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_start_produce_consume_stop(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path)
     with EmbeddedBroker(tmp_path) as broker:
+        assert broker.process is not None
         pid = broker.process.pid
         connection = BrokerConnection(broker.bootstrap, broker.cluster_id, True)
         created = ensure_topics(connection, all_topics(settings.topics), settings.topics)
@@ -47,7 +39,8 @@ def test_start_produce_consume_stop(tmp_path: Path) -> None:
             producer.produce("inventory-events", key=b"WH-1:SKU-1", value=b'{"n": %d}' % i)
         assert producer.flush(10) == 0
 
-        consumer = Consumer(connection.config(**{"group.id": "t", "enable.auto.commit": False}))
+        overrides: dict[str, str | int | float | bool] = {"group.id": "t", "enable.auto.commit": False}
+        consumer = Consumer(connection.config(**overrides))
         partition = next(
             p
             for p in range(settings.topics.partitions)
@@ -74,13 +67,16 @@ def test_each_start_gets_a_fresh_cluster_id(tmp_path: Path) -> None:
 
 def test_cli_start_status_stop(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
-    run = lambda *a: subprocess.run(
-        [sys.executable, "-m", "supplylake", "broker", *a, "--data-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+
+    def run(*a: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "supplylake", "broker", *a, "--data-dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
     assert run("status").returncode == 3
     started = run("start")
     assert started.returncode == 0, started.stderr
@@ -94,7 +90,7 @@ def test_cli_start_status_stop(tmp_path: Path) -> None:
     finally:
         stopped = run("stop")
     assert stopped.returncode == 0
-    wait_for(lambda: not _pid_alive(info.pid), what="broker exit")
+    wait_for(lambda: not _pid_alive(info.pid), timeout_s=20.0, interval_s=0.05, what="broker exit")
     assert run("status").returncode == 3
 
 
@@ -107,9 +103,10 @@ def test_broker_dies_with_its_owner(tmp_path: Path) -> None:
     )
     owner = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     try:
+        assert owner.stdout is not None
         broker_pid = int(owner.stdout.readline())
         assert _pid_alive(broker_pid)
     finally:
         owner.send_signal(signal.SIGKILL)
         owner.wait()
-    wait_for(lambda: not _pid_alive(broker_pid), what="orphan broker to exit")
+    wait_for(lambda: not _pid_alive(broker_pid), timeout_s=20.0, interval_s=0.05, what="orphan broker to exit")

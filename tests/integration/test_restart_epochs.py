@@ -3,7 +3,6 @@ lake persists. Nothing crashes, nothing is counted twice, no stock is forgotten.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,15 +10,13 @@ import pytest
 
 from tests.support.inventory_model import expected_from_file
 from tests.support.inventory_stream import START, write_inventory_file
-from tests.support.processes import cli
+from tests.support.processes import cli, cli_sql
 
 pytestmark = pytest.mark.integration
 
 
 def sql(data_dir: Path, query: str) -> list[dict]:
-    result = cli("sql", query, "--format", "json", data_dir=data_dir)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return cli_sql(data_dir, query)
 
 
 def current(data_dir: Path) -> dict[str, tuple[int, int]]:

@@ -14,7 +14,7 @@ import pytest
 
 from supplylake.simulator import FaultConfig, Simulation, SimulationConfig, write_jsonl
 from tests.support.inventory_model import expected_from_file
-from tests.support.processes import cli
+from tests.support.processes import cli, cli_sql
 
 pytestmark = pytest.mark.integration
 
@@ -57,9 +57,7 @@ def reorder_points(path: Path) -> dict[str, int]:
 
 
 def sql(data_dir: Path, query: str) -> list[dict]:
-    result = cli("sql", query, "--format", "json", data_dir=data_dir)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return cli_sql(data_dir, query)
 
 
 def expected_dead_letters(manifest: dict) -> int:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import orjson
 
+from tests.support.timestamps import iso_to_ms
+
 INVENTORY_TYPES = {
     "inventory.received",
     "inventory.shipped",
@@ -39,10 +41,6 @@ class Expected:
     duplicates: int = 0
     late: int = 0
     alerts: Counter[str] = field(default_factory=Counter)
-
-
-def _ms(text: str) -> int:
-    return round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def _valid(event: dict) -> bool:
@@ -116,7 +114,7 @@ def expected_from_file(
         seen_ids.add(event_id)
         result.accepted_ids.add(event_id)
         key = f"{event['warehouseId']}:{event['sku']}"
-        t = _ms(event["timestamp"])
+        t = iso_to_ms(event["timestamp"])
         top = max_seen.get(key)
         if top is not None and t < top - allowed_lateness_ms:
             late_seq[key] += 1

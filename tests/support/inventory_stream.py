@@ -10,6 +10,7 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -45,7 +46,7 @@ def inventory_lines(
             ],
             weights=[25, 35, 5, 3, 20, 12],
         )[0]
-        event = {
+        event: dict[str, Any] = {
             "eventId": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "eventType": kind,
             "timestamp": t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -27,6 +28,14 @@ def cli(
         env=full_env,
         timeout=timeout,
     )
+
+
+def cli_sql(data_dir: Path, query: str) -> list[dict[str, Any]]:
+    """Rows of `supplylake sql QUERY --format json` run as a process (the CLI path end to end)."""
+    result = cli("sql", query, "--format", "json", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    rows: list[dict[str, Any]] = json.loads(result.stdout)
+    return rows
 
 
 def wait_for(

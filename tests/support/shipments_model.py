@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ import orjson
 
 from supplylake.pipelines.shipments.route import route_deviation_km
 from supplylake.simulator.faults import REQUIRED_FIELDS
+from tests.support.timestamps import iso_to_ms
 
 SCAN_RANK = {
     "shipment.created": 0,
@@ -94,13 +95,6 @@ class Expected:
     telemetry_ids: set[str] = field(default_factory=set)
     order_event_ids: set[str] = field(default_factory=set)
     max_event_time_ms: int | None = None
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _ms(text: str) -> int:
-    return (datetime.fromisoformat(text.replace("Z", "+00:00")) - _EPOCH) // timedelta(milliseconds=1)
 
 
 def _valid(event: dict[str, Any]) -> bool:
@@ -201,7 +195,7 @@ class _Model:
     # -- events -------------------------------------------------------------------------------
 
     def shipment_event(self, e: dict[str, Any]) -> None:
-        sid, kind, eid, t = e["shipmentId"], e["eventType"], e["eventId"], _ms(e["timestamp"])
+        sid, kind, eid, t = e["shipmentId"], e["eventType"], e["eventId"], iso_to_ms(e["timestamp"])
         s = self.shipments[sid]
         if eid in s.seen:
             return
@@ -218,7 +212,7 @@ class _Model:
     def status(self, sid: str, s: _Shipment, e: dict[str, Any], kind: str, t: int) -> None:
         if kind == "shipment.created" and (s.details_ms is None or t >= s.details_ms):
             s.details_ms = t
-            s.expected = _ms(e["expectedDelivery"])
+            s.expected = iso_to_ms(e["expectedDelivery"])
             s.category = e["category"]
             rng = e.get("temperatureRange")
             s.explicit_range = None if rng is None else (float(rng["min"]), float(rng["max"]))
@@ -238,28 +232,28 @@ class _Model:
         eid = e["eventId"]
         rng = s.temperature_range
         temperature = e.get("temperature")
-        if temperature is not None and rng is not None:
-            if s.last_reading is None or ((t, eid) != s.last_reading and t >= s.last_reading[0]):
-                s.last_reading = (t, eid)
-                inside = rng[0] <= temperature <= rng[1]
-                if inside:
-                    if s.excursion_breached:
-                        self.alert("TEMPERATURE_RECOVERED", sid)
-                    s.excursion_breached = None
-                elif s.excursion_breached is None:
-                    s.excursion_breached = True
-                    self.alert("TEMPERATURE_BREACH", sid)
-        if s.route:
-            if s.last_position is None or ((t, eid) != s.last_position and t >= s.last_position[0]):
-                s.last_position = (t, eid)
-                far = route_deviation_km(e["lat"], e["lon"], s.route) > self.t.route_km
-                if far and not s.deviating:
-                    self.alert("ROUTE_DEVIATION", sid)
-                s.deviating = far
+        newer_reading = s.last_reading is None or ((t, eid) != s.last_reading and t >= s.last_reading[0])
+        if temperature is not None and rng is not None and newer_reading:
+            s.last_reading = (t, eid)
+            inside = rng[0] <= temperature <= rng[1]
+            if inside:
+                if s.excursion_breached:
+                    self.alert("TEMPERATURE_RECOVERED", sid)
+                s.excursion_breached = None
+            elif s.excursion_breached is None:
+                s.excursion_breached = True
+                self.alert("TEMPERATURE_BREACH", sid)
+        newer_position = s.last_position is None or ((t, eid) != s.last_position and t >= s.last_position[0])
+        if s.route and newer_position:
+            s.last_position = (t, eid)
+            far = route_deviation_km(e["lat"], e["lon"], s.route) > self.t.route_km
+            if far and not s.deviating:
+                self.alert("ROUTE_DEVIATION", sid)
+            s.deviating = far
 
     def order_event(self, order_id: str, e: dict[str, Any]) -> None:
         o = self.orders.setdefault(order_id, {"seen": set(), "best": None, "delivered": None, "last": {}})
-        eid, kind, t = e["eventId"], e["eventType"], _ms(e["timestamp"])
+        eid, kind, t = e["eventId"], e["eventType"], iso_to_ms(e["timestamp"])
         if eid in o["seen"]:
             return
         o["seen"].add(eid)
@@ -307,7 +301,7 @@ def expected_from_file(path: Path, thresholds: Thresholds | None = None) -> Expe
         kind = event.get("eventType")
         if kind in REQUIRED_FIELDS and isinstance(event.get("timestamp"), str):
             try:
-                t = _ms(event["timestamp"])
+                t = iso_to_ms(event["timestamp"])
             except (ValueError, TypeError):  # unparseable, or no zone: not counted by the replay
                 t = None
             if t is not None and (model.out.max_event_time_ms is None or t > model.out.max_event_time_ms):

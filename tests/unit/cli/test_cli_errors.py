@@ -1,30 +1,56 @@
-"""The CLI answers mistakes with one line that says what is wrong and how to fix it."""
+"""The CLI answers mistakes with one line that says what is wrong and how to fix it.
+
+The cases run in this process through typer's CliRunner isolation (captured stdout/stderr,
+environment overrides) around ``supplylake.cli.main.main``, the function that turns errors into
+one line and an exit code. Only the test of the ``python -m supplylake`` entry point starts a
+process: the exit status of a real interpreter is what it checks.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import structlog
+from typer.testing import CliRunner
+
+from supplylake.cli.main import main
 
 
-def supplylake(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    import os
+@dataclass(frozen=True)
+class Outcome:
+    """What a command printed and returned, shaped like a finished process."""
 
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "supplylake", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=cwd,
-        timeout=120,
-    )
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def supplylake(*args: str, env: dict[str, str] | None = None) -> Outcome:
+    """Run `supplylake ARGS` in-process, stdout and stderr captured apart."""
+    with CliRunner().isolation(env=env) as (stdout, stderr, _):
+        code = main(list(args))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return Outcome(code, stdout.getvalue().decode(), stderr.getvalue().decode())
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Commands configure logging onto the captured stderr; put the previous setup back after."""
+    structlog_config = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    structlog.configure(**structlog_config)
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.mark.parametrize(
@@ -92,3 +118,17 @@ def test_contracts_export_writes_schemas(tmp_path: Path) -> None:
     assert "inventory.received.schema.json" in names and "shipment.telemetry.schema.json" in names
     schema = json.loads((tmp_path / "schemas" / "inventory.received.schema.json").read_text())
     assert schema["properties"]["eventType"]["const"] == "inventory.received"
+
+
+def test_module_entry_point_exits_with_the_commands_code() -> None:
+    """`python -m supplylake` hands main's code to the interpreter's exit status."""
+    result = subprocess.run(
+        [sys.executable, "-m", "supplylake", "broker", "launch"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "No such command 'launch'" in lines[0]

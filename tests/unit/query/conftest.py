@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from query_lake import Lake
+
+from tests.support.query_lake import Lake
 
 
 @pytest.fixture

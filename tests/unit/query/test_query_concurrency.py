@@ -9,7 +9,8 @@ from pathlib import Path
 
 import orjson
 import pyarrow as pa
-from query_lake import CATALOG_NAME, Lake
+
+from tests.support.query_lake import CATALOG_NAME, Lake
 
 READER = Path(__file__).parent / "fixtures" / "reader_loop.py"
 COMMITS = 30

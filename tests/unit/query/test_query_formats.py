@@ -11,9 +11,9 @@ from uuid import UUID
 import orjson
 import pyarrow as pa
 import pytest
-from query_lake import Lake
 
 from supplylake.query import FORMATS, LakeReader, QueryResult, render, run_query
+from tests.support.query_lake import Lake
 
 TZ_PLUS_2 = timezone(timedelta(hours=2))
 WHEN = datetime(2025, 1, 15, 16, 23, 45, tzinfo=TZ_PLUS_2)  # 14:23:45Z

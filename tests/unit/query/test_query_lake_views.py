@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
-from query_lake import INVENTORY_LEVELS, NAMESPACE, Lake
 
 from supplylake.query import ExtensionUnavailable, LakeReader, UnknownTable, extensions, run_query
+from tests.support.query_lake import INVENTORY_LEVELS, NAMESPACE, Lake
 
 SHIPMENTS = pa.schema(
     [

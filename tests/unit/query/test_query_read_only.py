@@ -11,7 +11,6 @@ import duckdb
 import orjson
 import pyarrow as pa
 import pytest
-from query_lake import Lake
 
 from supplylake.query import (
     LakeReader,
@@ -24,6 +23,7 @@ from supplylake.query import (
     run_query_on,
 )
 from supplylake.query.runner import _confirm_with_duckdb
+from tests.support.query_lake import Lake
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

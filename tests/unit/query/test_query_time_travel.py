@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pytest
-from query_lake import Lake
 
 from supplylake.query import LakeReader, NoSnapshotAtTime, run_query
+from tests.support.query_lake import Lake
 
 SCANS = pa.schema([("scan_id", pa.int64()), ("sku", pa.string())])
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sim_streams import N_FAULTY, Run, Valid, state_bearing
 
 from supplylake.simulator import Simulation, SimulationConfig
+from tests.support.sim_streams import N_FAULTY, Run, Valid, state_bearing
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sim_streams import DEAD_LETTER, Run
 
 from supplylake.contracts import InvalidEvent, family_of, message_key, parse_event
+from tests.support.sim_streams import DEAD_LETTER, Run
 
 _CODES = {"malformed_json": "malformed_json", "missing_field": "missing_field", "unknown_type": "unknown_event_type"}
 

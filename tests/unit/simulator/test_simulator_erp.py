@@ -6,10 +6,9 @@ import itertools
 from collections import Counter
 from datetime import timedelta
 
-from sim_streams import Run, Valid, state_bearing
-
 from supplylake.simulator import ERP_LABELS, ErpSnapshot, FaultConfig, Simulation, SimulationConfig
 from supplylake.simulator.events import to_ms
+from tests.support.sim_streams import Run, Valid, state_bearing
 
 Pair = tuple[str, str]
 

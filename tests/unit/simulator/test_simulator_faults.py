@@ -9,7 +9,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sim_streams import DEAD_LETTER, N_FAULTY, Run
 
 from supplylake.simulator import (
     ALLOWED_LATENESS_MS,
@@ -20,6 +19,7 @@ from supplylake.simulator import (
     SimulatorConfigError,
 )
 from supplylake.simulator.faults import REQUIRED_FIELDS
+from tests.support.sim_streams import DEAD_LETTER, N_FAULTY, Run
 
 
 def _parses(raw: bytes) -> bool:

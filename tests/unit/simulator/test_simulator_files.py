@@ -8,9 +8,8 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from sim_streams import Run
-
 from supplylake.simulator import FaultConfig, Simulation, SimulationConfig, write_erp_snapshots, write_jsonl
+from tests.support.sim_streams import Run
 
 
 def test_jsonl_has_one_value_per_line_and_a_matching_summary(faulty_run: Run, tmp_path: Path) -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sim_streams import Run, Valid
-
 from supplylake.simulator.events import to_ms
+from tests.support.sim_streams import Run, Valid
 
 ORDER_STEPS: tuple[tuple[str, ...], ...] = (
     ("order.placed",),
@@ -151,7 +151,7 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def _off_route(point: tuple[float, float], route: list[dict[str, float]]) -> float:
     best = math.inf
-    for a, b in zip(route, route[1:], strict=False):
+    for a, b in itertools.pairwise(route):
         for i in range(21):
             f = i / 20
             best = min(
@@ -181,7 +181,7 @@ def test_telemetry_moves_every_quarter_hour(long_valid: list[Valid]) -> None:
     gaps = []
     for steps in list(_shipments(long_valid).values())[:100]:
         ticks = [v.time_ms for v in steps.get("shipment.telemetry", [])]
-        gaps.extend(b - a for a, b in zip(ticks, ticks[1:], strict=False))
+        gaps.extend(b - a for a, b in itertools.pairwise(ticks))
     assert gaps and all(14 * 60_000 <= g <= 16 * 60_000 for g in gaps)
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from sim_streams import Run, Valid
-
 from supplylake.simulator import Simulation
 from supplylake.simulator.events import to_ms
+from tests.support.sim_streams import Run, Valid
 
 
 def _replay(valid: list[Valid]) -> tuple[Counter[str], Counter[str], list[str]]:
