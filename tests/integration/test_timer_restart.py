@@ -136,6 +136,7 @@ def test_a_registered_deadline_fires_once_across_kill_9(tmp_path: Path) -> None:
     fired = run_query(
         reader,
         f"""
-        SELECT count(*) FROM shipment_status WHERE shipment_id = '{SHIPMENT}' AND cause = 'deadline:DELIVERY_DELAYED'""",
+        SELECT count(*) FROM shipment_status
+        WHERE shipment_id = '{SHIPMENT}' AND cause = 'deadline:DELIVERY_DELAYED'""",
     )
     assert fired.rows == [(1,)]

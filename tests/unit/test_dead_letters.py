@@ -6,18 +6,18 @@ from supplylake.dead_letters import dead_letter_row, dlq_headers
 
 
 def row(**overrides):
-    base = dict(
-        cluster_id="c1",
-        source_topic="inventory-events",
-        source_partition=1,
-        source_offset=7,
-        source_key=b"WH:SKU",
-        raw=b'{"bad": true}',
-        reason="field 'sku': Field required",
-        error_code="missing_field",
-        event_type="inventory.received",
-        failed_at_ms=0,
-    )
+    base = {
+        "cluster_id": "c1",
+        "source_topic": "inventory-events",
+        "source_partition": 1,
+        "source_offset": 7,
+        "source_key": b"WH:SKU",
+        "raw": b'{"bad": true}',
+        "reason": "field 'sku': Field required",
+        "error_code": "missing_field",
+        "event_type": "inventory.received",
+        "failed_at_ms": 0,
+    }
     return dead_letter_row(**(base | overrides))
 
 
