@@ -26,7 +26,7 @@ check, not a function call: that is what makes the derived codec faster than the
 ones it replaced.
 
 Measured against the hand-written codecs, a pydantic ``TypeAdapter`` and msgspec: see the
-closing note of issue 7 (``tests/unit/pipelines/timing_state_codecs.py`` reproduces it).
+closing note of issue 7 (``python -m bench.micro.state_codecs`` reproduces it).
 """
 
 from __future__ import annotations

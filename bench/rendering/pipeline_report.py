@@ -135,6 +135,13 @@ def throughput(f: Result, targets: list[Target]) -> list[str]:
             f"{med['d']['steady'] / med['a']['steady']:.2f}× "
             "(a): the difference is the per-event (de)serialisation of the per-key state (see section 4).\n"
         )
+    if "o" in med and "a" in med:
+        out.append(
+            f"(a₀) is (a) at an older commit ({f['variants']['o']['what'].rsplit(' ', 1)[-1]}), run by that "
+            "checkout's own virtual env and interleaved with (a) in the same run: (a)/(a₀) = "
+            f"{med['a']['steady'] / med['o']['steady']:.2f} steady, {med['a']['total'] / med['o']['total']:.2f} incl. "
+            f"start; process CPU per 1k events {med['a']['cpu_per_1k']:.2f} s vs {med['o']['cpu_per_1k']:.2f} s.\n"
+        )
     if "a" in med and "b" in med and "c" in med:
         ab, ac = med["a"]["steady"] / med["b"]["steady"], med["a"]["steady"] / med["c"]["steady"]
         ab_t, ac_t = med["a"]["total"] / med["b"]["total"], med["a"]["total"] / med["c"]["total"]

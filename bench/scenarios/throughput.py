@@ -5,7 +5,9 @@
 (b) the same processing feeding Quix Streams' community ``IcebergSink`` on a SqlCatalog
     (``python -m bench.apps quix-iceberg``, see bench/apps.py for the adaptations);
 (c) a bare Quix stateful app, per-key sum, no sink (``python -m bench.apps bare``): the ceiling;
-(a′) once, a diagnostic: (a) with a 10-minute dedupe memory (small per-key state).
+(a′) once, a diagnostic: (a) with a 10-minute dedupe memory (small per-key state);
+(a₀) with ``--baseline-python``: (a) run by another checkout's interpreter (its virtual env), e.g.
+    the commit before a change, interleaved with (a) in the same run: the change's effect as a ratio.
 
 All runs share one embedded broker; each run gets its own topics, group and data dir. Repeats
 are interleaved with the order rotated, because timings on a shared 2-core machine are noisy;
@@ -17,6 +19,7 @@ commit covering the last record, "incl. start" from process start.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -59,6 +62,8 @@ class Variant:
     app_name: str  # Quix app name -> consumer group "<prefix>-<name>"
     lake: str  # "supplylake", "quix" or "" (no lake)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The sink logs JSON commit figures (a baseline checkout may predate SUPPLYLAKE_LOG_FORMAT).
+    json_log: bool = True
 
 
 VARIANTS = {
@@ -101,6 +106,28 @@ VARIANTS = {
         ),
     )
 }
+
+
+BASELINE = "o"
+
+
+def baseline_variant(python: str) -> Variant:
+    """(a) run by another checkout's interpreter; labelled by that checkout's commit, not its path."""
+    checkout = Path(python).absolute().parents[2]  # <checkout>/.venv/bin/python (not resolved: a symlink)
+    head = subprocess.run(
+        ["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return Variant(
+        BASELINE,
+        "(a₀)",
+        f"(a) at the baseline commit {head or 'unknown'}",
+        [python, "-m", "supplylake.pipelines", "inventory"],
+        "inventory",
+        "supplylake",
+        # Import the baseline's code, never this checkout's (the child's working dir is this one).
+        {"PYTHONSAFEPATH": "1"},
+        json_log=False,
+    )
 
 
 @dataclass
@@ -200,7 +227,7 @@ class Bench:
             variant.command,
             names,
             self.connection.bootstrap,
-            sink_log=variant.lake == "supplylake",
+            sink_log=variant.lake == "supplylake" and variant.json_log,
             extra_env=variant.extra_env,
         )
         interference = Interference(lambda: self.own_pids)
@@ -213,7 +240,7 @@ class Bench:
             progress.close()
             drop_run_topics(self.connection, names)
         result.cpu_s, result.peak_rss_mb = child.cpu_s, child.peak_rss_mb
-        if variant.lake == "supplylake":
+        if variant.lake == "supplylake" and variant.json_log:
             result.commit_ms = commit_ms_by_table(read_sink_events(child.log_path))
         if variant.lake:
             result.lake = lake_files(names.settings(), variant.lake)
@@ -263,6 +290,11 @@ def run_order(variants: str, repeats: int, diagnostic: bool) -> list[tuple[int, 
 
 def measure(args: argparse.Namespace) -> Figures:
     runs: list[ThroughputRun] = []
+    variants = dict(VARIANTS)
+    order = args.variants
+    if args.baseline_python:
+        variants[BASELINE] = baseline_variant(args.baseline_python)
+        order += "" if BASELINE in order else BASELINE
     with tempfile.TemporaryDirectory(prefix="supplylake-bench-throughput-") as tmp:
         root = Path(tmp)
         input_path = write_inventory_input(root / "input.jsonl", args.events, args.seed)
@@ -271,8 +303,8 @@ def measure(args: argparse.Namespace) -> Figures:
             pid = broker_pid(broker)
             bench = Bench(connection, [pid] if pid else [], root, input_path, QuietMachine(args.quiet_budget))
             retries_left = args.retries
-            for repeat, key in run_order(args.variants, args.repeats, args.diagnostic):
-                variant = VARIANTS[key]
+            for repeat, key in run_order(order, args.repeats, args.diagnostic):
+                variant = variants[key]
                 log(f"throughput {variant.label} run {repeat + 1}: {variant.what}")
                 copies = args.bare_copies if key == "c" else 1
                 run = bench.run(variant, repeat, args.timeout, copies)
@@ -293,7 +325,7 @@ def measure(args: argparse.Namespace) -> Figures:
         "retries": args.retries,
         "disturbed_cores": DISTURBED_CORES,
         "commit_interval_s": settings.lake.commit_interval_s,
-        "variants": {k: {"label": v.label, "what": v.what} for k, v in VARIANTS.items()},
+        "variants": {k: {"label": v.label, "what": v.what} for k, v in variants.items()},
         "runs": [r.figures() for r in runs],
         "broker": asdict(usage),
         "sink_log_json": sink_log_is_json(),
@@ -336,6 +368,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=240, help="per throughput run")
+    parser.add_argument(
+        "--baseline-python",
+        default=None,
+        help="also run (a) with this interpreter, the .venv/bin/python of another checkout (e.g. the commit "
+        "before a change), as (a₀), interleaved with (a)",
+    )
 
 
 SCENARIO = Scenario(

@@ -18,7 +18,7 @@ from supplylake.pipelines.inventory.stock import StockState, StockStateError
 from supplylake.pipelines.shipments.errors import ShipmentStateError
 from supplylake.pipelines.shipments.tracking import ShipmentState
 from supplylake.pipelines.state_codec import StateCodec, StateCodecError, StoredState
-from tests.unit.pipelines.timing_state_codecs import shipment_state, stock_state
+from tests.support.state_samples import shipment_state, stock_state
 
 
 class Colour(StrEnum):

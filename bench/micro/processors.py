@@ -1,9 +1,9 @@
 """Per-event CPU of the inventory and shipment processors, in process (no Kafka).
 
-Not a test (pytest collects ``test_*`` only): a timing script to compare the hot path before
+A timing script to compare the hot path before
 and after a change, run from the repository root::
 
-    .venv/bin/python -m tests.unit.pipelines.timing_processors [--events 20000] [--repeats 3] [--cache DIR]
+    .venv/bin/python -m bench.micro.processors [--events 20000] [--repeats 3] [--cache DIR]
 
 Each processor gets a dict-backed stand-in for one partition's Quix transaction that stores
 values as JSON bytes like the RocksDB store (``tests/support/fake_state.py``), and is flushed

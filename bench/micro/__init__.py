@@ -1,0 +1,1 @@
+"""Microbenchmarks of hot-path pieces, in process (no Kafka): run one with ``python -m bench.micro.NAME``."""
