@@ -50,16 +50,25 @@ from dataclasses import asdict, dataclass, field, replace
 from itertools import islice, pairwise
 from typing import Any, ClassVar
 
+from supplylake.contracts.inventory import (
+    InventoryAdjusted,
+    InventoryCounted,
+    InventoryReceived,
+    InventoryReleased,
+    InventoryReserved,
+    InventoryShipped,
+)
+from supplylake.contracts.registry import event_type_of
 from supplylake.errors import FatalError
 from supplylake.pipelines.inventory.policy import DEFAULT_INVENTORY_POLICY
 from supplylake.pipelines.state_codec import StoredState
 
-RECEIVED = "inventory.received"
-SHIPPED = "inventory.shipped"
-ADJUSTED = "inventory.adjusted"
-COUNTED = "inventory.counted"
-RESERVED = "inventory.reserved"
-RELEASED = "inventory.released"
+RECEIVED = event_type_of(InventoryReceived)
+SHIPPED = event_type_of(InventoryShipped)
+ADJUSTED = event_type_of(InventoryAdjusted)
+COUNTED = event_type_of(InventoryCounted)
+RESERVED = event_type_of(InventoryReserved)
+RELEASED = event_type_of(InventoryReleased)
 STOCK_EVENT_TYPES: frozenset[str] = frozenset({RECEIVED, SHIPPED, ADJUSTED, COUNTED, RESERVED, RELEASED})
 
 # The settings' defaults (SUPPLYLAKE_INVENTORY__ALLOWED_LATENESS_S, __DEDUPE_HORIZON_S).

@@ -46,6 +46,7 @@ from supplylake.broker.connection import BrokerConnection
 from supplylake.contracts import InvalidEvent, parse_event
 from supplylake.contracts.base import Event
 from supplylake.contracts.orders import OrderEvent as OrderContract
+from supplylake.contracts.shipments import ShipmentCreated
 from supplylake.contracts.shipments import ShipmentEvent as ShipmentContract
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import ALERTS, DEAD_LETTERS, ORDER_EVENTS, ORDER_STATUS
@@ -133,7 +134,7 @@ def forward_tracking(
         return None
     shipment = scoped_state(state, SHIPMENT_SCOPE + event.shipment_id)
     order_id = event.order_id
-    if event.event_type == "shipment.created":
+    if isinstance(event, ShipmentCreated):
         if shipment.get("order_id") != order_id:
             shipment.set("order_id", order_id)
     elif order_id is None:

@@ -28,6 +28,16 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from supplylake.contracts.orders import OrderPlaced, PickingCompleted, PickingStarted
+from supplylake.contracts.registry import event_type_of
+from supplylake.contracts.shipments import (
+    CarrierPickedUp,
+    Delivered,
+    DeliveryAttempted,
+    InTransit,
+    OutForDelivery,
+    ShipmentCreated,
+)
 from supplylake.event_time import SECOND_MS, to_epoch_ms
 from supplylake.pipelines.shipments.alerts import ENTITY_ORDER, SEQUENCE_ANOMALY, Alert
 from supplylake.pipelines.shipments.errors import ShipmentError, ShipmentStateError
@@ -64,15 +74,15 @@ class OrderStage(StrEnum):
 
 
 STAGE_BY_EVENT_TYPE: Mapping[str, OrderStage] = {
-    "order.placed": OrderStage.PLACED,
-    "warehouse.picking.started": OrderStage.PICKING_STARTED,
-    "warehouse.picking.completed": OrderStage.PICKING_COMPLETED,
-    "shipment.created": OrderStage.SHIPMENT_CREATED,
-    "carrier.picked_up": OrderStage.PICKED_UP,
-    "in.transit": OrderStage.IN_TRANSIT,
-    "out.for.delivery": OrderStage.OUT_FOR_DELIVERY,
-    "delivery.attempted": OrderStage.DELIVERY_ATTEMPTED,
-    "delivered": OrderStage.DELIVERED,
+    event_type_of(OrderPlaced): OrderStage.PLACED,
+    event_type_of(PickingStarted): OrderStage.PICKING_STARTED,
+    event_type_of(PickingCompleted): OrderStage.PICKING_COMPLETED,
+    event_type_of(ShipmentCreated): OrderStage.SHIPMENT_CREATED,
+    event_type_of(CarrierPickedUp): OrderStage.PICKED_UP,
+    event_type_of(InTransit): OrderStage.IN_TRANSIT,
+    event_type_of(OutForDelivery): OrderStage.OUT_FOR_DELIVERY,
+    event_type_of(DeliveryAttempted): OrderStage.DELIVERY_ATTEMPTED,
+    event_type_of(Delivered): OrderStage.DELIVERED,
 }
 STAGE_RANK: Mapping[OrderStage, int] = {stage: rank for rank, stage in enumerate(OrderStage)}
 

@@ -29,6 +29,16 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Any, ClassVar
 
+from supplylake.contracts.registry import event_type_of
+from supplylake.contracts.shipments import (
+    CarrierPickedUp,
+    Delivered,
+    DeliveryAttempted,
+    InTransit,
+    OutForDelivery,
+    ShipmentCreated,
+    ShipmentTelemetry,
+)
 from supplylake.event_time import to_epoch_ms
 from supplylake.pipelines.shipments.alerts import (
     DELIVERED_LATE,
@@ -64,7 +74,8 @@ MIN_PROGRESS_KM = 1.0
 SLA_AT_RISK_CHECK = "SLA_AT_RISK_CHECK"
 TIMER_KINDS = (DELIVERY_DELAYED, NO_TRACKING_UPDATE, SLA_AT_RISK_CHECK)
 
-TELEMETRY = "shipment.telemetry"
+TELEMETRY = event_type_of(ShipmentTelemetry)
+CREATED = event_type_of(ShipmentCreated)
 
 
 class ShipmentStatus(StrEnum):
@@ -77,12 +88,12 @@ class ShipmentStatus(StrEnum):
 
 
 STATUS_BY_EVENT_TYPE: Mapping[str, ShipmentStatus] = {
-    "shipment.created": ShipmentStatus.CREATED,
-    "carrier.picked_up": ShipmentStatus.PICKED_UP,
-    "in.transit": ShipmentStatus.IN_TRANSIT,
-    "out.for.delivery": ShipmentStatus.OUT_FOR_DELIVERY,
-    "delivery.attempted": ShipmentStatus.DELIVERY_ATTEMPTED,
-    "delivered": ShipmentStatus.DELIVERED,
+    CREATED: ShipmentStatus.CREATED,
+    event_type_of(CarrierPickedUp): ShipmentStatus.PICKED_UP,
+    event_type_of(InTransit): ShipmentStatus.IN_TRANSIT,
+    event_type_of(OutForDelivery): ShipmentStatus.OUT_FOR_DELIVERY,
+    event_type_of(DeliveryAttempted): ShipmentStatus.DELIVERY_ATTEMPTED,
+    event_type_of(Delivered): ShipmentStatus.DELIVERED,
 }
 STATUS_RANK: Mapping[ShipmentStatus, int] = {status: rank for rank, status in enumerate(ShipmentStatus)}
 
@@ -281,7 +292,7 @@ def apply_shipment_event(
         carrier=event.carrier if event.carrier and (state.carrier is None or newest) else state.carrier,
     )
 
-    if event.event_type == "shipment.created" and (s.details_ms is None or t >= s.details_ms):
+    if event.event_type == CREATED and (s.details_ms is None or t >= s.details_ms):
         category = event.category or s.category
         s = replace(
             s,

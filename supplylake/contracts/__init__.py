@@ -20,7 +20,15 @@ from supplylake.contracts.inventory import (
 from supplylake.contracts.json_schema import export_json_schemas, json_schema_for
 from supplylake.contracts.orders import OrderEvent, OrderLine, OrderPlaced, PickingCompleted, PickingStarted
 from supplylake.contracts.parse import contract_violation, parse_event
-from supplylake.contracts.registry import EVENT_TYPES, FAMILIES, Family, family_of, message_key, model_for
+from supplylake.contracts.registry import (
+    EVENT_TYPES,
+    FAMILIES,
+    Family,
+    event_type_of,
+    family_of,
+    message_key,
+    model_for,
+)
 from supplylake.contracts.sales import SaleEvent, SaleRecorded
 from supplylake.contracts.shipments import (
     PHARMA_TEMPERATURE_RANGE,
@@ -96,6 +104,7 @@ __all__ = [
     "WeatherAlert",
     "contract_violation",
     "derive_event_id",
+    "event_type_of",
     "export_json_schemas",
     "family_of",
     "json_schema_for",

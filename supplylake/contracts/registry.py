@@ -37,7 +37,8 @@ class Family:
         return bool(self.key_fields)
 
 
-def _event_type(model: type[Event]) -> str:
+def event_type_of(model: type[Event]) -> str:
+    """The ``eventType`` a model carries (its ``Literal``): the one spelling of every event type."""
     (value,) = get_args(model.model_fields["event_type"].annotation)
     return value
 
@@ -56,11 +57,11 @@ _FAMILY_TABLE: tuple[tuple[str, str, tuple[str, ...], tuple[type[Event], ...]], 
 )
 
 EVENT_TYPES: Mapping[str, type[Event]] = MappingProxyType(
-    {_event_type(model): model for *_, models in _FAMILY_TABLE for model in models}
+    {event_type_of(model): model for *_, models in _FAMILY_TABLE for model in models}
 )
 FAMILIES: Mapping[str, Family] = MappingProxyType(
     {
-        name: Family(name, topic, key, tuple(_event_type(model) for model in models))
+        name: Family(name, topic, key, tuple(event_type_of(model) for model in models))
         for name, topic, key, models in _FAMILY_TABLE
     }
 )
