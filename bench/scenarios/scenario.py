@@ -58,13 +58,24 @@ class Scenario:
         return args
 
 
+def shown_argument(argument: str) -> str:
+    """An argument as the report shows it: no machine paths (an outside path keeps its last parts)."""
+    path = Path(argument)
+    if not path.is_absolute():
+        return argument
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return "…/" + "/".join(path.parts[-3:])
+
+
 def run_scenario(scenario: Scenario, argv: list[str]) -> Path:
     """Measure one scenario with ``argv`` and write its result; returns the JSON file."""
     args = scenario.parse(argv)
     log(f"scenario {scenario.name}: {scenario.title}" + (" (quick)" if args.quick else ""))
     started = time.monotonic()
     figures = scenario.measure(args)
-    command = " ".join([".venv/bin/python -m bench", scenario.name, *argv])
+    command = " ".join([".venv/bin/python -m bench", scenario.name, *map(shown_argument, argv)])
     header = make_header(scenario.name, command, quick=args.quick, wall_s=time.monotonic() - started)
     path = write_result(header, figures, args.out_dir)
     log(f"wrote {path}")
