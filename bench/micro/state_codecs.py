@@ -62,7 +62,7 @@ def main() -> None:
     msgspec = None
     if args.msgspec_path:
         sys.path.insert(0, args.msgspec_path)
-        import msgspec  # type: ignore[import-not-found, no-redef]
+        import msgspec  # type: ignore[no-redef]
     states = {"shipment": (shipment_state(), 5000), "stock, 705 ids": (stock_state(), 500)}
     print("| state | codec | encode µs | decode µs | total µs | stored bytes |")
     print("|---|---|---:|---:|---:|---:|")
