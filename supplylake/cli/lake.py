@@ -30,3 +30,15 @@ def maintain_lake(data_dir: DataDirOption = None) -> None:
             f"manifests {report.manifests_before} -> {report.manifests_after}, {report.duration_ms:.0f} ms"
             + (f"; {'; '.join(report.notes)}" if report.notes else "")
         )
+
+
+@app.command("docs")
+def table_docs() -> None:
+    """Print the lake's table reference (Markdown) from the table definitions.
+
+    `supplylake lake docs > docs/lake-tables.md` regenerates the committed reference.
+    """
+    from supplylake.lake.tables import TABLES
+    from supplylake.lake.tables.reference import render_table_reference
+
+    typer.echo(render_table_reference(TABLES), nl=False)

@@ -12,6 +12,9 @@ same way.
 README "## The lake" against the lake's table registry: the same tables, each with the same
 columns in the same order (the ``_src_*`` source columns every table carries are documented once
 in the prose above the table). Views (marked "(view)") are not tables and are skipped.
+
+docs/lake-tables.md (types, nullability and descriptions of every column) is generated from the
+table definitions; it must equal what ``supplylake lake docs`` renders today.
 """
 
 from __future__ import annotations
@@ -222,3 +225,13 @@ def test_the_readme_lists_every_lake_table() -> None:
 @pytest.mark.parametrize("table", sorted(lake_table_columns()))
 def test_the_readme_lists_a_tables_columns_in_order(table: str) -> None:
     assert documented_tables().get(table) == lake_table_columns()[table]
+
+
+def test_the_lake_table_reference_is_generated_from_the_definitions() -> None:
+    from supplylake.lake.tables import TABLES
+    from supplylake.lake.tables.reference import render_table_reference
+
+    committed = (ROOT / "docs" / "lake-tables.md").read_text()
+    assert committed == render_table_reference(TABLES), (
+        "docs/lake-tables.md is out of date. Hint: regenerate it with `supplylake lake docs > docs/lake-tables.md`"
+    )
