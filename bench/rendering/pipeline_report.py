@@ -10,7 +10,7 @@ from bench.rendering.markdown import NAN, fmt_ms, num, table
 
 Result = dict[str, Any]
 Target = tuple[str, str, str]
-SCENARIOS = ("throughput", "freshness", "commit_latency", "validation_share")
+SCENARIOS = ("throughput", "freshness", "commit_latency", "validation_share", "stack_cpu")
 
 
 def _yes(flag: bool) -> str:
@@ -448,6 +448,48 @@ def validation_share(results: dict[str, Result]) -> list[str]:
     return out
 
 
+STACK_CPU_TARGETS = {200.0: 0.3, 20.0: 0.1}
+"""Issue 8's "light at demo rates": cores for the whole stack at these simulated rates."""
+
+
+def stack_cpu(f: Result, targets: list[Target]) -> list[str]:
+    out = [
+        "## 5. The whole embedded stack at demo rates\n",
+        "`supplylake demo --headless --rate R` on a fresh data dir: embedded broker, live simulator and producer, "
+        "every pipeline (no dashboard). CPU per process from /proc over each window, in cores (seconds of CPU per "
+        "second); *demo* is the demo process itself (simulator, producer, supervisor).\n",
+    ]
+    roles = sorted({role for r in f["runs"] for w in r["windows"] for role in w["cores_by_role"]})
+    rows = []
+    for r in f["runs"]:
+        if r["error"]:
+            rows.append([f"{r['rate']:g}/s", "failed", r["error"], *([""] * len(roles)), "", ""])
+            continue
+        limit = STACK_CPU_TARGETS.get(r["rate"])
+        for w in r["windows"]:
+            met = "" if limit is None else _yes(w["total_cores"] <= limit)
+            rows.append(
+                [
+                    f"{r['rate']:g}/s",
+                    f"{w['start_s']:.0f}–{w['end_s']:.0f} s",
+                    f"{w['total_cores']:.2f}",
+                    *(f"{w['cores_by_role'].get(role, 0.0):.2f}" for role in roles),
+                    "" if limit is None else f"≤ {limit:g}",
+                    met,
+                ]
+            )
+            if limit is not None:
+                targets.append(
+                    (
+                        f"stack at {r['rate']:g}/s, {w['start_s']:.0f}–{w['end_s']:.0f} s ≤ {limit:g} cores",
+                        f"{w['total_cores']:.2f}",
+                        met,
+                    )
+                )
+    head = ["rate", "window (since start)", "total cores", *roles, "target", "met"]
+    return [*out, table(head, rows, right_from=2), ""]
+
+
 def render_pipeline_report(results: dict[str, Result]) -> str | None:
     """The report's text, or None when none of its scenarios has a result."""
     if not any(s in results for s in SCENARIOS):
@@ -462,6 +504,8 @@ def render_pipeline_report(results: dict[str, Result]) -> str | None:
         out += commit_latency(results, targets)
     if "validation_share" in results:
         out += validation_share(results)
+    if "stack_cpu" in results:
+        out += stack_cpu(results["stack_cpu"]["figures"], targets)
     out.append("## Targets\n")
     out += [table(["target", "measured", "met"], [list(t) for t in targets], right_from=3), ""]
     return "\n".join(out)

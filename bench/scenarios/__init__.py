@@ -10,6 +10,7 @@ from bench.scenarios import (
     alert_latency,
     commit_latency,
     freshness,
+    stack_cpu,
     throughput,
     timer_lateness,
     validation_share,
@@ -23,6 +24,7 @@ SCENARIOS: dict[str, Scenario] = {
         freshness.SCENARIO,
         commit_latency.SCENARIO,
         validation_share.SCENARIO,
+        stack_cpu.SCENARIO,
         alert_latency.SCENARIO,
         timer_lateness.SCENARIO,
     )
