@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.harness.stats import pct
-from bench.rendering.markdown import INF, NAN, fmt_latency, latency_cell, num, table
+from bench.rendering.markdown import INF, NAN, fmt_latency, latency_cell, num, report_opening, table
 
 Result = dict[str, Any]
 SCENARIOS = ("alert_latency", "timer_lateness")
@@ -200,17 +200,12 @@ def extra_notes(run: Result) -> list[str]:
 def header(results: dict[str, Result]) -> list[str]:
     present = [results[s] for s in SCENARIOS if s in results]
     first = present[0]["header"]
-    out = ["# supplylake alert latency and live timer lateness (issue 4)\n"]
-    if any(r["header"]["quick"] for r in present):
-        out.append(
-            "**Rendered from `--quick` smoke-test runs: these sizes are too small for the figures to mean much.**\n"
-        )
-    out.append(
-        "Rendered by `.venv/bin/python -m bench.render` from "
-        + ", ".join(f"`bench/out/{r['header']['scenario']}.json`" for r in present)
-        + ". Reproduce from the repository root: `.venv/bin/python -m bench alert_latency` (defaults: "
-        "`--rate 2000 --seconds 60`, then `--fallback-rate 200 --fallback-seconds 30` if the first run does not "
-        "keep up) and `.venv/bin/python -m bench timer_lateness`.\n"
+    out = report_opening(
+        "supplylake alert latency and live timer lateness (issue 4)",
+        present,
+        "`.venv/bin/python -m bench alert_latency` (defaults: `--rate 2000 --seconds 60`, then "
+        "`--fallback-rate 200 --fallback-seconds 30` if the first run does not keep up) and "
+        "`.venv/bin/python -m bench timer_lateness`.",
     )
     for r in present:
         h = r["header"]

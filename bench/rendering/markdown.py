@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 NAN = float("nan")
@@ -43,3 +43,18 @@ def fmt_latency(value: float) -> str:
 
 def latency_cell(value: float) -> str:
     return "not received" if value == INF else fmt_latency(value)
+
+
+def report_opening(title: str, present: Sequence[Mapping[str, Any]], reproduce: str) -> list[str]:
+    """A report's first lines: its title, a warning for quick runs, which results it came from."""
+    out = [f"# {title}\n"]
+    if any(r["header"]["quick"] for r in present):
+        out.append(
+            "**Rendered from `--quick` smoke-test runs: these sizes are too small for the figures to mean much.**\n"
+        )
+    out.append(
+        "Rendered by `.venv/bin/python -m bench.render` from "
+        + ", ".join(f"`bench/out/{r['header']['scenario']}.json`" for r in present)
+        + f". Reproduce from the repository root: {reproduce}\n"
+    )
+    return out

@@ -6,7 +6,7 @@ import statistics
 from typing import Any
 
 from bench.harness.stats import pct, ratio
-from bench.rendering.markdown import NAN, fmt_ms, num, table
+from bench.rendering.markdown import NAN, fmt_ms, num, report_opening, table
 
 Result = dict[str, Any]
 Target = tuple[str, str, str]
@@ -20,16 +20,11 @@ def _yes(flag: bool) -> str:
 def header(results: dict[str, Result]) -> list[str]:
     present = [results[s] for s in SCENARIOS if s in results]
     first = present[0]["header"]
-    out = ["# supplylake pipeline benchmark (issue 3)\n"]
-    if any(r["header"]["quick"] for r in present):
-        out.append(
-            "**Rendered from `--quick` smoke-test runs: these sizes are too small for the figures to mean much.**\n"
-        )
-    out.append(
-        "Rendered by `.venv/bin/python -m bench.render` from "
-        + ", ".join(f"`bench/out/{r['header']['scenario']}.json`" for r in present)
-        + ". Reproduce from the repository root: `.venv/bin/python -m bench` (every scenario, then this "
-        "rendering) or `.venv/bin/python -m bench SCENARIO [--quick]`.\n"
+    out = report_opening(
+        "supplylake pipeline benchmark (issue 3)",
+        present,
+        "`.venv/bin/python -m bench` (every scenario, then this rendering) or "
+        "`.venv/bin/python -m bench SCENARIO [--quick]`.",
     )
     for r in present:
         h, f = r["header"], r["figures"]
