@@ -3,45 +3,22 @@
 If a topic is recreated (or a broker loses its data) under the same cluster id, offsets start
 again from 0 while the lake still remembers higher ones: the sink would silently skip every new
 event up to the remembered offset. Before a pipeline consumes anything it compares each table's
-ledger with the log ends. Tansu can under-report a high watermark, so a suspected gap is
-confirmed by reading the record at the ledger's offset before failing.
+ledger with the log ends, confirmed by reading (Tansu can under-report a high watermark).
 """
 
 from __future__ import annotations
 
-from confluent_kafka import Consumer, TopicPartition
-
 from supplylake.broker.connection import BrokerConnection
+from supplylake.broker.log_end import log_ends
 from supplylake.lake.ledger import check_ledger_not_ahead, read_ledger
 from supplylake.lake.sink import LakeSink
-
-
-def _record_exists(consumer: Consumer, topic: str, partition: int, offset: int, timeout_s: float = 5.0) -> bool:
-    consumer.assign([TopicPartition(topic, partition, offset)])
-    try:
-        message = consumer.poll(timeout_s)
-        return message is not None and not message.error() and message.offset() >= offset
-    finally:
-        consumer.unassign()
 
 
 def confirmed_log_ends(
     connection: BrokerConnection, committed: dict[tuple[str, int], int]
 ) -> dict[tuple[str, int], int]:
-    """One past the last offset of each partition, confirmed by reading where the watermark is suspect."""
-    consumer = Consumer(
-        connection.config(**{"group.id": "supplylake-ledger-guard", "enable.auto.commit": False, "log_level": 3})
-    )
-    try:
-        ends: dict[tuple[str, int], int] = {}
-        for (topic, partition), offset in committed.items():
-            _, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
-            if offset >= high and _record_exists(consumer, topic, partition, offset):
-                high = offset + 1
-            ends[(topic, partition)] = high
-        return ends
-    finally:
-        consumer.close()
+    """One past the last offset of each partition, confirmed by reading (Tansu can under-report it)."""
+    return {tp: high for tp, (_, high) in log_ends(connection.config(), committed).items()}
 
 
 def guard_ledgers(connection: BrokerConnection, sink: LakeSink) -> None:

@@ -2,8 +2,8 @@
 
 Quix commits a consumer group's offsets only after its sinks flushed, so a committed offset past
 the last produced record means the lake holds everything that record produced. This reads the
-group's committed offsets; for the source topics it never relies on Tansu's reported high
-watermark, which can lag (see :func:`log_end_offsets` for the topics pipelines write themselves).
+group's committed offsets; it never relies on Tansu's reported high watermark, which can lag
+(see :func:`log_end_offsets` for the topics pipelines write themselves).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from confluent_kafka import Consumer, TopicPartition
 
 from supplylake.broker.connection import BrokerConnection
+from supplylake.broker.log_end import log_ends
 from supplylake.errors import RetryableError
 from supplylake.orchestration.topology import group_of_internal_topic, groups_of_topic
 from supplylake.settings import Settings
@@ -85,26 +86,17 @@ def wait_until_committed(
 def log_end_offsets(connection: BrokerConnection, topics: Collection[str]) -> dict[tuple[str, int], int]:
     """(topic, partition) -> offset of the last record, for topics our own pipelines write.
 
-    Read from the high watermark: the embedded broker reports it exactly for these topics
-    because pipelines produce one record per batch there (pipelines/runtime.py).
+    Confirmed by reading (:func:`~supplylake.broker.log_end.log_ends`): the pipelines batch what
+    they produce, and the embedded broker under-reports the end of a multi-record batch.
     """
     metadata = connection.admin().list_topics(timeout=10)
-    consumer = Consumer(
-        connection.config(**{"group.id": "supplylake-progress", "enable.auto.commit": False, "log_level": 3})
-    )
-    ends: dict[tuple[str, int], int] = {}
-    try:
-        for topic in topics:
-            info = metadata.topics.get(topic)
-            if info is None or info.error is not None:
-                continue
-            for partition in info.partitions:
-                _, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
-                if high > 0:
-                    ends[(topic, partition)] = high - 1
-    finally:
-        consumer.close()
-    return ends
+    partitions = [
+        (topic, partition)
+        for topic in topics
+        if (info := metadata.topics.get(topic)) is not None and info.error is None
+        for partition in info.partitions
+    ]
+    return {tp: high - 1 for tp, (_, high) in log_ends(connection.config(), partitions).items() if high > 0}
 
 
 def wait_until_pipelines_committed(
