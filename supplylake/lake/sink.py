@@ -195,6 +195,7 @@ class LakeSink(BaseSink):
             return None
         started = time.monotonic()
         report = maintain(self.catalog, spec, self.policy, namespace=self.namespace)
+        self.writers[name].forget_head()  # maintenance committed: the writer's table is stale
         elapsed_ms = (time.monotonic() - started) * 1000
         log.info("lake maintenance", table=name, ms=round(elapsed_ms), report=str(report))
         return elapsed_ms

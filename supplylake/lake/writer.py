@@ -3,7 +3,9 @@
 Every attempt of :meth:`ExactlyOnceWriter.commit` runs the loop the trusted sinks (Iceberg Kafka
 Connect, Flink) run:
 
-1. load the table fresh from the catalog and check it is still the table first seen (UUID);
+1. load the table fresh from the catalog and check it is still the table first seen (UUID) —
+   except on the first attempt after this writer's own successful commit, which starts from the
+   table that commit returned (see below);
 2. read the offsets ledger for this broker cluster from that metadata;
 3. drop rows whose source offset is at or below the ledger (a replay: already in the table);
 4. write the remaining rows as data files and commit them in one transaction whose snapshot
@@ -12,9 +14,11 @@ Connect, Flink) run:
 The commit asserts that the branch head is still the snapshot the ledger was read from, and the
 table has ``commit.retry.num-retries=0``: pyiceberg's own retry would rebase the append onto a
 newer head *without* re-reading the ledger, and duplicate whatever another writer (a zombie flush,
-a replay) committed in between. A conflict therefore goes back to step 1. When a commit's outcome
-is unknown (the connection died after the request was sent), step 1 also settles it: if the
-attempt landed, its snapshot is in the table (and the ledger covers the batch anyway).
+a replay) committed in between. A conflict therefore goes back to step 1. That same assertion
+is what lets a writer skip the fresh load after its own commit: if anyone committed since, the
+head moved, the commit fails and the next attempt loads. When a commit's outcome is unknown
+(the connection died after the request was sent), step 1 also settles it: if the attempt
+landed, its snapshot is in the table (and the ledger covers the batch anyway).
 """
 
 from __future__ import annotations
@@ -166,6 +170,9 @@ class ExactlyOnceWriter:
         # Creating/evolving here means a writer never appends columns the table lacks; the UUID
         # seen now is the table this writer's ledger belongs to.
         self._table_uuid = ensure_table(catalog, spec, namespace=namespace).metadata.table_uuid
+        # The table as this writer's last successful commit left it: the next commit's first
+        # attempt starts from it (None: load fresh).
+        self._head: Table | None = None
 
     @property
     def cluster_id(self) -> str:
@@ -174,6 +181,10 @@ class ExactlyOnceWriter:
     @property
     def table_name(self) -> str:
         return ".".join(self._identifier)
+
+    def forget_head(self) -> None:
+        """Load fresh on the next commit (call after changing the table by other means)."""
+        self._head = None
 
     def committed_offsets(self) -> dict[TopicPartition, int]:
         """This cluster's ledger from a fresh load: (topic, partition) → last committed offset."""
@@ -238,7 +249,7 @@ class ExactlyOnceWriter:
     def _attempt(
         self, batch: pa.Table, offsets: dict[TopicPartition, int], max_event_time_ms: int | None, state: _CommitState
     ) -> CommitResult:
-        table = self._load(for_write=True)
+        table, self._head = self._head or self._load(for_write=True), None
         ledger = read_ledger(table)
         landed = next((a for a in state.unknown if table.metadata.snapshot_by_id(a.snapshot_id) is not None), None)
         if landed is not None:  # an earlier attempt's lost response: it did commit
@@ -265,7 +276,7 @@ class ExactlyOnceWriter:
         info = CommitAttempt(state.attempts, append.snapshot_id, new_rows.num_rows, ledger, table)
         try:
             self._hooks.before_commit(info)
-            tx.commit_transaction()
+            head = tx.commit_transaction()
             self._hooks.after_commit(info)
         except CommitFailedException as exc:
             # Definitely not applied: the data files are nobody's, and the ledger must be re-read.
@@ -274,6 +285,7 @@ class ExactlyOnceWriter:
         except UNKNOWN_OUTCOME_ERRORS as exc:
             state.unknown.append(info)  # files may be referenced now: keep them
             raise _TryAgain("unknown outcome") from exc
+        self._head = head
         skipped = batch.num_rows - new_rows.num_rows
         return _result(new_rows.num_rows, skipped, append.snapshot_id, merged, self._cluster_id, committed_at_ms)
 

@@ -303,3 +303,42 @@ def test_unknown_outcomes_that_never_land_end_in_a_retryable_conflict(
         w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
     assert info.value.retryable
     assert read(catalog).num_rows == 0 and snapshot_count(catalog) == 0
+
+
+class CountingCatalog:
+    """The catalog, counting load_table calls made through it."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self.loads = 0
+
+    def load_table(self, identifier: Any) -> Any:
+        self.loads += 1
+        return self._catalog.load_table(identifier)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._catalog, name)
+
+
+def test_after_its_own_commit_a_writer_commits_without_loading_again(catalog: Catalog, events: Events) -> None:
+    counting = CountingCatalog(catalog)
+    w = writer(counting)  # type: ignore[arg-type]
+    w.commit(events(range(5)), {TP0: 4}, max_event_time_ms=None)
+    loads = counting.loads
+    for n in range(1, 4):
+        w.commit(events(range(5 * n, 5 * n + 5)), {TP0: 5 * n + 4}, max_event_time_ms=None)
+    assert counting.loads == loads  # the three commits started from the table the previous one returned
+
+
+def test_a_commit_by_another_writer_since_the_last_one_is_seen_before_writing(
+    catalog: Catalog, events: Events, read: Read, dup_count: DupCount
+) -> None:
+    live, zombie = writer(catalog), writer(catalog)
+    live.commit(events(range(10)), {TP0: 9}, max_event_time_ms=None)
+    # Another writer (a zombie flush of the same partition) commits offsets 10-19 meanwhile.
+    assert zombie.commit(events(range(20)), {TP0: 19}, max_event_time_ms=None).rows_written == 10
+    result = live.commit(events(range(10, 25)), {TP0: 24}, max_event_time_ms=None)
+    assert (result.rows_written, result.rows_skipped_as_replayed, result.attempts) == (5, 10, 2)
+    rows = read(catalog)
+    assert dup_count(rows) == 0 and sorted(rows["_src_offset"].to_pylist()) == list(range(25))
+    assert read_ledger(catalog.load_table(INVENTORY_EVENTS.identifier())).offsets("cluster-a") == {TP0: 24}
