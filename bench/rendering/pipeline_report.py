@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from typing import Any
 
@@ -105,11 +106,12 @@ def throughput(f: Result, targets: list[Target]) -> list[str]:
     inventory_runs = [r for r in runs if input_of(f, r["variant"]) == "inventory"]
     simulated = simulated_inputs(f)
     if simulated:
-        copies = f.get("bare_copies")
+        copies, least = f.get("bare_copies"), f.get("bare_min_records")
         out.append(
             " ".join(simulated)
             + " Each bare app gets its pipeline's input"
             + (f" {copies} times over" if copies else "")
+            + (f" (more, if that is under {least:,} records)" if least else "")
             + "; a rate counts the records of that input's source topics (internal topics are the pipeline's own "
             "work: the orders run ends when its group also committed everything it re-keyed into its internal "
             "topic). The shipments and orders pipelines run with `--mode bounded-replay`, as the supervisor starts "
@@ -206,7 +208,7 @@ def against_bare(
             continue
         steady = ratio(med[own]["steady"], med[bare]["steady"])
         total = ratio(med[own]["total"], med[bare]["total"])
-        met = _yes(steady >= BARE_TARGET)
+        met = "n/a (no steady phase)" if math.isnan(steady) else _yes(steady >= BARE_TARGET)
         rows.append(
             [
                 pipeline,

@@ -298,6 +298,10 @@ class Bench:
         self.own_pids = own_pids
         self.root = root
         self.input_paths = input_paths
+        self.records = {
+            name: sum(1 for line in path.read_bytes().splitlines() if line.strip())
+            for name, path in input_paths.items()
+        }
         self.quiet = quiet
 
     def prepare(self, names: RunNames, input_path: Path, copies: int) -> dict[tuple[str, int], int]:
@@ -400,7 +404,7 @@ def measure(args: argparse.Namespace) -> Figures:
     if args.baseline_python:
         variants[BASELINE] = baseline_variant(args.baseline_python)
         order += [] if BASELINE in order else [BASELINE]
-    needed = {variants[key].input for key in order} | ({"inventory"} if args.diagnostic and "a" in order else set())
+    needed = {variants[key].input for key in order}  # (a′) runs only with (a): on its input
     with tempfile.TemporaryDirectory(prefix="supplylake-bench-throughput-") as tmp:
         root = Path(tmp)
         input_paths, simulated = prepare_inputs(root, needed, args)
@@ -414,7 +418,8 @@ def measure(args: argparse.Namespace) -> Figures:
             for repeat, key in run_order(order, args.repeats, args.diagnostic):
                 variant = variants[key]
                 log(f"throughput {variant.label} run {repeat + 1}: {variant.what}")
-                copies = args.bare_copies if variant.bare else 1
+                copies = bare_copies(bench.records[variant.input], args.bare_copies, args.bare_min_records)
+                copies = copies if variant.bare else 1
                 run = bench.run(variant, repeat, args.timeout, copies)
                 runs.append(run)
                 retry = 0
@@ -436,12 +441,19 @@ def measure(args: argparse.Namespace) -> Figures:
         "variants": {k: {"label": v.label, "what": v.what, "input": v.input} for k, v in variants.items()},
         "inputs": {name: {**asdict(s), "telemetry_share": s.telemetry_share} for name, s in simulated.items()},
         "bare_copies": args.bare_copies,
+        "bare_min_records": args.bare_min_records,
         "pairs": {pipeline: list(pair) for pipeline, pair in PIPELINE_PAIRS.items()},
         "runs": [r.figures() for r in runs],
         "broker": asdict(usage),
         "sink_log_json": sink_log_is_json(),
         "quiet_waited_s": bench.quiet.waited_s,
     }
+
+
+def bare_copies(records: int, copies: int, min_records: int) -> int:
+    """How many times over a bare app gets an input of ``records``: ``copies``, or more, so that it
+    reads at least ``min_records`` (it takes some 16,000 records in its first commit alone)."""
+    return max(copies, -(-min_records // max(1, records)))
 
 
 def prepare_inputs(
@@ -482,7 +494,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--order-events",
         type=int,
-        default=40_000,
+        default=120_000,  # ~96 % shipment-events the orders pipeline only looks at: a quick one
         help="records of the orders input (order-events + shipment-events of a simulation)",
     )
     parser.add_argument("--sim-seed", type=int, default=11, help="simulation seed of the shipments and orders inputs")
@@ -503,6 +515,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=4,
         help="the bare apps get their input this many times over, so their steady phase lasts several commits",
+    )
+    parser.add_argument(
+        "--bare-min-records",
+        type=int,
+        default=300_000,
+        help="...or more times over, so that a bare app reads at least this many records",
     )
     parser.add_argument(
         "--retries",
@@ -527,12 +545,14 @@ SCENARIO = Scenario(
     measure=measure,
     quick={
         "events": 2000,
-        # The shipments and orders pipelines take all of 2,000 records in their first commit.
+        # Sizes with a steady phase after the first commit (the orders pipeline takes 8,000 records
+        # and a bare app 16,000 in their first commit).
         "shipment_events": 8000,
-        "order_events": 8000,
+        "order_events": 30_000,
         "repeats": 1,
         "diagnostic": False,
-        "bare_copies": 2,
+        "bare_copies": 4,
+        "bare_min_records": 100_000,
         "retries": 0,
         "timeout": 60,
     },

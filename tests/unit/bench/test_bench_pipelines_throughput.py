@@ -15,7 +15,14 @@ import pytest
 
 from bench.harness.inputs import SimulatedInput, select_simulated
 from bench.rendering.pipeline_report import render_pipeline_report
-from bench.scenarios.throughput import DEFAULT_VARIANTS, INPUTS, PIPELINE_PAIRS, VARIANTS, parse_variants
+from bench.scenarios.throughput import (
+    DEFAULT_VARIANTS,
+    INPUTS,
+    PIPELINE_PAIRS,
+    VARIANTS,
+    bare_copies,
+    parse_variants,
+)
 from supplylake.settings import TopicSettings
 from supplylake.simulator.events import SimEvent
 from tests.unit.bench.test_bench_render import VARIANTS as INVENTORY_VARIANTS
@@ -170,3 +177,20 @@ def test_a_simulated_input_keeps_the_first_routable_records_of_its_families() ->
 
 def test_no_shipments_no_telemetry_share() -> None:
     assert SimulatedInput(seed=1, families=["orders"], by_family={"orders": 5}).telemetry_share == 0.0
+
+
+def test_a_bare_app_without_a_steady_figure_has_no_verdict() -> None:
+    results = every_pipeline()
+    for run in results["figures"]["runs"]:
+        if run["variant"] == "ship-c":
+            run["steady_rate"] = None  # everything in its first commit
+    targets = targets_of(render_pipeline_report({"throughput": results}) or "")
+
+    assert "| steady throughput ≥ 0.5× bare Quix: shipments | nan | n/a (no steady phase) |" in targets
+
+
+def test_bare_apps_read_at_least_the_minimum_records() -> None:
+    assert bare_copies(100_000, 4, 300_000) == 4  # inventory at full size: as before
+    assert bare_copies(40_000, 4, 300_000) == 8
+    assert bare_copies(30_000, 4, 90_000) == 4
+    assert bare_copies(0, 2, 10) == 10
