@@ -1,7 +1,8 @@
 """The comparison pipelines of the throughput scenario (``bench.scenarios.throughput``), run as children.
 
     python -m bench.apps quix-iceberg   # variant (b)
-    python -m bench.apps bare           # variant (c)
+    python -m bench.apps bare [FAMILY ...]  # variant (c), on the topics of these families
+                                        # (default inventory; e.g. ``bare orders shipments``)
 
 Variant (a) is the product itself (``python -m supplylake.pipelines inventory``). Both variants
 here read their settings from the same ``SUPPLYLAKE_*`` environment, run against the same kind of
@@ -21,7 +22,9 @@ from (a) is what is measured:
     None-valued fields are dropped from each row before the sink: the sink turns a column that
     is None in every row of a batch into an Arrow null column, which Iceberg v2 refuses.
 (c) ``bare`` — the framework ceiling: JSON deserialisation by Quix and a per-key running sum in
-    Quix state (RocksDB + changelog), no validation, no sink.
+    Quix state (RocksDB + changelog), no validation, no sink. Given source families, it reads
+    their topics instead of the inventory one (one dataframe per topic), so that it consumes the
+    same records as the shipment or order pipeline it is compared with.
 """
 
 from __future__ import annotations
@@ -130,34 +133,52 @@ def build_quix_iceberg(settings: Settings, connection: BrokerConnection) -> Appl
 
 
 def _add_quantity(value: dict[str, Any], state: State) -> int:
-    total = state.get("sum", 0) + int(value.get("quantity") or 0)
+    try:
+        quantity = int(value.get("quantity") or 0)
+    except (TypeError, ValueError):  # the simulator's schema drift, or an event without a quantity
+        quantity = 0
+    total = state.get("sum", 0) + quantity
     state.set("sum", total)
     return total
 
 
-def build_bare(settings: Settings, connection: BrokerConnection) -> Application:
-    """Variant (c): Quix JSON deserialisation + a per-key sum in state; nothing else."""
+def build_bare(settings: Settings, connection: BrokerConnection, families: tuple[str, ...] = ()) -> Application:
+    """Variant (c): Quix JSON deserialisation + a per-key sum in state; nothing else.
+
+    It reads the topics of ``families`` (default: inventory), one dataframe per topic.
+    """
     drop_stale_state(settings, connection.cluster_id)
     app = build_application("bare", settings, connection)
-    source = app.topic(
-        settings.topics.inventory, value_deserializer="json", key_deserializer="bytes", config=topic_config(settings)
-    )
-    app.dataframe(source).apply(_add_quantity, stateful=True)
+    for family in families or ("inventory",):
+        source = app.topic(
+            settings.topics.for_family(family),
+            value_deserializer="json",
+            key_deserializer="bytes",
+            config=topic_config(settings),
+        )
+        app.dataframe(source).apply(_add_quantity, stateful=True)
     return app
 
 
-BUILDERS = {"quix-iceberg": build_quix_iceberg, "bare": build_bare}
+def _build_quix_iceberg(settings: Settings, connection: BrokerConnection, families: tuple[str, ...]) -> Application:
+    return build_quix_iceberg(settings, connection)
+
+
+BUILDERS: dict[str, Callable[[Settings, BrokerConnection, tuple[str, ...]], Application]] = {
+    "quix-iceberg": _build_quix_iceberg,
+    "bare": build_bare,
+}
 
 
 def main(argv: list[str]) -> int:
     warnings.simplefilter("ignore")
-    if len(argv) != 1 or argv[0] not in BUILDERS:
-        print(f"usage: python -m bench.apps {{{','.join(BUILDERS)}}}", file=sys.stderr)
+    if not argv or argv[0] not in BUILDERS or (argv[0] != "bare" and len(argv) != 1):
+        print(f"usage: python -m bench.apps {{{','.join(BUILDERS)}}} (bare: [FAMILY ...])", file=sys.stderr)
         return 2
     settings = load_settings()
     configure_logging(settings.log_level)
     with connect(settings, start_embedded=False) as connection:
-        BUILDERS[argv[0]](settings, connection).run()
+        BUILDERS[argv[0]](settings, connection, tuple(argv[1:])).run()
     return 0
 
 

@@ -1,14 +1,17 @@
-"""Prepared inputs: the seeded inventory stream, as a file to replay or records to pace.
+"""Prepared inputs: the seeded inventory stream, as a file to replay or records to pace, and
+slices of a seeded simulation (:func:`write_simulated_input`) for the other pipelines.
 
-The stream is ``tests.support.inventory_stream`` (120 warehouse×SKU keys, ~2 % duplicates,
-~3.5 % out-of-order/late arrivals), the same one the integration tests use.
+The inventory stream is ``tests.support.inventory_stream`` (120 warehouse×SKU keys, ~2 %
+duplicates, ~3.5 % out-of-order/late arrivals), the same one the integration tests use.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +19,10 @@ from confluent_kafka import Producer
 
 from bench.harness.results import ROOT
 from supplylake.broker.connection import BrokerConnection
-from supplylake.ingest.routing import route
+from supplylake.ingest.routing import Unroutable, route
 from supplylake.settings import TopicSettings
+from supplylake.simulator.events import SimEvent
+from supplylake.simulator.generator import Simulation, SimulationConfig
 
 Stamp = tuple[int, int, int]  # (partition, offset, CreateTime ms) of one delivered record
 Record = tuple[bytes, bytes | None]  # (value, key) as routing keys it
@@ -35,6 +40,68 @@ def write_inventory_input(path: Path, events: int, seed: int) -> Path:
     """``events`` inventory events as a JSONL file (what ``supplylake run --input`` reads)."""
     written: Path = _stream().write_inventory_file(path, events, seed=seed)
     return written
+
+
+TELEMETRY = "shipment.telemetry"
+
+
+@dataclass
+class SimulatedInput:
+    """What a simulated input file holds: its records by family and by event type."""
+
+    seed: int
+    families: list[str]
+    records: int = 0
+    by_family: dict[str, int] = field(default_factory=dict)
+    by_type: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def telemetry_share(self) -> float:
+        """``shipment.telemetry`` records among the shipment-events records (0 without any)."""
+        shipments = self.by_family.get("shipments", 0)
+        return self.by_type.get(TELEMETRY, 0) / shipments if shipments else 0.0
+
+
+def select_simulated(
+    events: Iterable[SimEvent], families: Collection[str], count: int, seed: int, topics: TopicSettings
+) -> tuple[list[bytes], SimulatedInput]:
+    """The first ``count`` routable records of ``families`` among ``events``, in emission order.
+
+    Records the file replay would not produce (malformed JSON, unknown event types) are left out,
+    so the file holds exactly what reaches the topics; the simulator's other faults (duplicates,
+    late, out-of-order, schema drift, missing fields) stay in.
+    """
+    lines: list[bytes] = []
+    summary = SimulatedInput(seed, sorted(families))
+    by_family: Counter[str] = Counter()
+    by_type: Counter[str] = Counter()
+    for event in events:
+        if len(lines) >= count:
+            break
+        if event.family not in families:
+            continue
+        try:
+            target = route(event.value, topics)
+        except Unroutable:
+            continue
+        lines.append(event.value)
+        by_family[target.family] += 1
+        by_type[target.event_type] += 1
+    summary.records = len(lines)
+    summary.by_family, summary.by_type = dict(sorted(by_family.items())), dict(sorted(by_type.items()))
+    return lines, summary
+
+
+def write_simulated_input(path: Path, families: Collection[str], count: int, seed: int) -> SimulatedInput:
+    """``count`` records of ``families`` from the seeded simulation as a JSONL file to replay.
+
+    The simulation runs at its defaults (4 warehouses, 40 SKUs, 4 carriers, 200 customers): its
+    shipment-events are mostly ``shipment.telemetry``, as in the demo.
+    """
+    events = Simulation(SimulationConfig(seed=seed)).events()
+    lines, summary = select_simulated(events, families, count, seed, TopicSettings())
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return summary
 
 
 _KEYED: dict[int, list[Record]] = {}

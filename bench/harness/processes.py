@@ -78,7 +78,13 @@ class RunNames:
 
     @property
     def topics(self) -> TopicSettings:
-        return TopicSettings(inventory=f"inv-{self.tag}", alerts=f"alerts-{self.tag}", dead_letters=f"dlq-{self.tag}")
+        return TopicSettings(
+            inventory=f"inv-{self.tag}",
+            orders=f"ord-{self.tag}",
+            shipments=f"ship-{self.tag}",
+            alerts=f"alerts-{self.tag}",
+            dead_letters=f"dlq-{self.tag}",
+        )
 
     @property
     def prefix(self) -> str:
@@ -92,7 +98,7 @@ class RunNames:
 
     def own_topics(self) -> list[str]:
         topics = self.topics
-        return [topics.inventory, topics.alerts, topics.dead_letters]
+        return [topics.inventory, topics.orders, topics.shipments, topics.alerts, topics.dead_letters]
 
 
 class PipelineChild:
@@ -115,6 +121,8 @@ class PipelineChild:
                 "SUPPLYLAKE_KAFKA__EMBEDDED": "true",
                 "SUPPLYLAKE_DATA_DIR": str(names.data_dir),
                 "SUPPLYLAKE_TOPICS__INVENTORY": topics.inventory,
+                "SUPPLYLAKE_TOPICS__ORDERS": topics.orders,
+                "SUPPLYLAKE_TOPICS__SHIPMENTS": topics.shipments,
                 "SUPPLYLAKE_TOPICS__ALERTS": topics.alerts,
                 "SUPPLYLAKE_TOPICS__DEAD_LETTERS": topics.dead_letters,
                 "SUPPLYLAKE_KAFKA__CONSUMER_GROUP_PREFIX": names.prefix,

@@ -1,4 +1,4 @@
-"""Throughput of the inventory pipeline against two comparison apps, input pre-produced.
+"""Throughput of every pipeline against comparison apps, input pre-produced.
 
 (a) the product: ``python -m supplylake.pipelines inventory`` (validation, per-key stock state,
     alerts, DLQ, exactly-once ``LakeSink`` into four Iceberg tables);
@@ -7,7 +7,18 @@
 (c) a bare Quix stateful app, per-key sum, no sink (``python -m bench.apps bare``): the ceiling;
 (a′) once, a diagnostic: (a) with a 10-minute dedupe memory (small per-key state);
 (a₀) with ``--baseline-python``: (a) run by another checkout's interpreter (its virtual env), e.g.
-    the commit before a change, interleaved with (a) in the same run: the change's effect as a ratio.
+    the commit before a change, interleaved with (a) in the same run: the change's effect as a ratio;
+(ship) the shipments pipeline on a telemetry-heavy slice of a seeded simulation (its shipment-events,
+    ~90 % ``shipment.telemetry``), against (c ship): the bare app of (c) on the same records;
+(orders) the orders pipeline on the order-events + shipment-events of a seeded simulation (it also
+    re-keys them through its internal topic, which counts as done once committed too), against
+    (c orders): the bare app on the same records.
+
+Issue 8's second target: each pipeline's steady rate ≥ 0.5× its bare app's in the same run.
+The new pipelines run with ``--mode bounded-replay`` (what the supervisor starts for a file input:
+deadlines fire on event time, not on wall-clock ticks, which would be years past the simulated
+input); (a) keeps its default (live) mode, as before. ``--variants`` takes keys separated by
+commas (``a,c,ship,ship-c``); a run of single-letter keys (``abc``) still works.
 
 All runs share one embedded broker; each run gets its own topics, group and data dir. Repeats
 are interleaved with the order rotated, because timings on a shared 2-core machine are noisy;
@@ -22,12 +33,13 @@ import argparse
 import subprocess
 import tempfile
 import time
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench.harness.console import log
-from bench.harness.inputs import write_inventory_input
+from bench.harness.inputs import SimulatedInput, write_inventory_input, write_simulated_input
 from bench.harness.lake import lake_catalog
 from bench.harness.processes import (
     PY,
@@ -48,6 +60,7 @@ from bench.scenarios.scenario import Figures, Scenario
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.topics import ensure_topics
 from supplylake.ingest.replay import replay_file
+from supplylake.orchestration.progress import log_end_offsets
 from supplylake.settings import Settings, load_settings
 
 DISTURBED_CORES = 0.3  # other sessions' load above which a run counts as disturbed
@@ -64,6 +77,23 @@ class Variant:
     extra_env: dict[str, str] = field(default_factory=dict)
     # The sink logs JSON commit figures (a baseline checkout may predate SUPPLYLAKE_LOG_FORMAT).
     json_log: bool = True
+    input: str = "inventory"  # which prepared input it consumes (a key of INPUTS)
+    # Topics the app writes and reads back itself ("<group>-<suffix>"): done once committed too.
+    internal_suffixes: tuple[str, ...] = ()
+
+    @property
+    def bare(self) -> bool:
+        return self.app_name == "bare"
+
+
+INPUTS = {
+    "inventory": ("inventory",),
+    "shipments": ("shipments",),
+    "orders": ("orders", "shipments"),
+}
+"""Prepared input -> the source families it holds (the simulated ones: see ``write_simulated_input``)."""
+
+BOUNDED = ["--mode", "bounded-replay"]
 
 
 VARIANTS = {
@@ -104,8 +134,65 @@ VARIANTS = {
             "supplylake",
             {"SUPPLYLAKE_INVENTORY__DEDUPE_HORIZON_S": "600"},
         ),
+        Variant(
+            "ship",
+            "(ship)",
+            "supplylake shipments pipeline + exactly-once LakeSink, telemetry-heavy shipment-events",
+            [PY, "-m", "supplylake.pipelines", "shipments", *BOUNDED],
+            "shipments",
+            "supplylake",
+            input="shipments",
+        ),
+        Variant(
+            "ship-c",
+            "(c ship)",
+            "bare Quix stateful app (as (c)) on the shipments input",
+            [PY, "-m", "bench.apps", "bare", *INPUTS["shipments"]],
+            "bare",
+            "",
+            input="shipments",
+        ),
+        Variant(
+            "orders",
+            "(orders)",
+            "supplylake orders pipeline + exactly-once LakeSink, order-events + shipment-events",
+            [PY, "-m", "supplylake.pipelines", "orders", *BOUNDED],
+            "orders",
+            "supplylake",
+            input="orders",
+            internal_suffixes=("by-order",),
+        ),
+        Variant(
+            "orders-c",
+            "(c orders)",
+            "bare Quix stateful app (as (c)) on the orders input",
+            [PY, "-m", "bench.apps", "bare", *INPUTS["orders"]],
+            "bare",
+            "",
+            input="orders",
+        ),
     )
 }
+
+PIPELINE_PAIRS = {"inventory": ("a", "c"), "shipments": ("ship", "ship-c"), "orders": ("orders", "orders-c")}
+"""Issue 8's target 2: pipeline -> (its variant, the bare app on the same input)."""
+DEFAULT_VARIANTS = "a,b,c,ship,ship-c,orders,orders-c"
+
+
+def parse_variants(text: str, known: Collection[str]) -> list[str]:
+    """Variant keys from ``--variants``: comma-separated keys; a token that is not a key but a
+    run of single-letter keys (``abc``) stands for those letters. Unknown keys are refused."""
+    keys: list[str] = []
+    for token in (t.strip() for t in text.split(",")):
+        if not token:
+            continue
+        if token in known:
+            keys.append(token)
+        elif all(letter in known for letter in token):
+            keys += list(token)
+        else:
+            raise ValueError(f"unknown throughput variant {token!r} (known: {', '.join(sorted(known))})")
+    return list(dict.fromkeys(keys))
 
 
 BASELINE = "o"
@@ -151,7 +238,9 @@ class ThroughputRun:
     def steady_rate(self) -> float:
         span = self.done_s - self.first_commit_s
         # Everything in the first commit (a tiny input): no steady phase to measure.
-        return (self.events - self.first_commit_events) / span if span > 0 else NAN
+        # (With an internal topic still to drain after it, the sources may all be in the first commit.)
+        steady = self.events - self.first_commit_events
+        return steady / span if span > 0 and steady > 0 else NAN
 
     @property
     def total_rate(self) -> float:
@@ -198,28 +287,37 @@ class Bench:
     """The shared state of one scenario run: broker, work dir, input, quiet-machine budget."""
 
     def __init__(
-        self, connection: BrokerConnection, own_pids: list[int], root: Path, input_path: Path, quiet: QuietMachine
+        self,
+        connection: BrokerConnection,
+        own_pids: list[int],
+        root: Path,
+        input_paths: dict[str, Path],
+        quiet: QuietMachine,
     ) -> None:
         self.connection = connection
         self.own_pids = own_pids
         self.root = root
-        self.input_path = input_path
+        self.input_paths = input_paths
+        self.records = {
+            name: sum(1 for line in path.read_bytes().splitlines() if line.strip())
+            for name, path in input_paths.items()
+        }
         self.quiet = quiet
 
-    def prepare(self, names: RunNames, copies: int) -> dict[tuple[str, int], int]:
+    def prepare(self, names: RunNames, input_path: Path, copies: int) -> dict[tuple[str, int], int]:
         """Create the run's topics and produce the input ``copies`` times; its end offsets."""
         topics = names.topics
         ensure_topics(self.connection, names.own_topics(), topics)
         summary = None
         for _ in range(copies):  # the bare app is so quick that one copy leaves no steady phase to time
-            summary = replay_file(self.input_path, self.connection, topics)
+            summary = replay_file(input_path, self.connection, topics)
         assert summary is not None
         return dict(summary.end_offsets)
 
     def run(self, variant: Variant, repeat: int, timeout_s: float, copies: int, retry: int = 0) -> ThroughputRun:
         tag = f"{variant.key}{repeat}" + (f"r{retry}" if retry else "")
         names = RunNames(tag, self.root / tag)
-        ends = self.prepare(names, copies)
+        ends = self.prepare(names, self.input_paths[variant.input], copies)
         result = ThroughputRun(variant.key, repeat, sum(end + 1 for end in ends.values()), retry=retry)
         progress = GroupProgress(self.connection, names.group(variant.app_name), sorted(ends))
         self.quiet.wait()
@@ -231,8 +329,19 @@ class Bench:
             extra_env=variant.extra_env,
         )
         interference = Interference(lambda: self.own_pids)
+        group = names.group(variant.app_name)
+        internal = [f"{group}-{suffix}" for suffix in variant.internal_suffixes]
         try:
             watch_until_committed(child, progress, ends, result, timeout_s)
+            if internal and result.error is None:
+                # What it re-keyed there is all written by now (Quix flushes before committing): the
+                # run is done once the group committed that too ("all committed" then includes it).
+                internal_ends = log_end_offsets(self.connection, internal)
+                drained = GroupProgress(self.connection, group, sorted(internal_ends))
+                try:
+                    watch_until_committed(child, drained, internal_ends, result, timeout_s)
+                finally:
+                    drained.close()
         finally:
             child.sample()
             result.other_cores = interference.other_cores(child.cpu_s)
@@ -276,7 +385,7 @@ def watch_until_committed(
         time.sleep(0.2)
 
 
-def run_order(variants: str, repeats: int, diagnostic: bool) -> list[tuple[int, str]]:
+def run_order(variants: list[str], repeats: int, diagnostic: bool) -> list[tuple[int, str]]:
     """(repeat, variant) in run order: repeats interleaved, order rotated, (a′) once after repeat 1."""
     order = list(variants)
     out = []
@@ -291,22 +400,26 @@ def run_order(variants: str, repeats: int, diagnostic: bool) -> list[tuple[int, 
 def measure(args: argparse.Namespace) -> Figures:
     runs: list[ThroughputRun] = []
     variants = dict(VARIANTS)
-    order = args.variants
+    order = parse_variants(args.variants, variants)
     if args.baseline_python:
         variants[BASELINE] = baseline_variant(args.baseline_python)
-        order += "" if BASELINE in order else BASELINE
+        order += [] if BASELINE in order else [BASELINE]
+    needed = {variants[key].input for key in order}  # (a′) runs only with (a): on its input
     with tempfile.TemporaryDirectory(prefix="supplylake-bench-throughput-") as tmp:
         root = Path(tmp)
-        input_path = write_inventory_input(root / "input.jsonl", args.events, args.seed)
-        log(f"work dir {root}; input {input_path.stat().st_size / 1e6:.1f} MB")
+        input_paths, simulated = prepare_inputs(root, needed, args)
+        for name, path in input_paths.items():
+            log(f"input {name}: {path.stat().st_size / 1e6:.1f} MB")
+        log(f"work dir {root}")
         with embedded_broker(root / "broker") as (broker, connection):
             pid = broker_pid(broker)
-            bench = Bench(connection, [pid] if pid else [], root, input_path, QuietMachine(args.quiet_budget))
+            bench = Bench(connection, [pid] if pid else [], root, input_paths, QuietMachine(args.quiet_budget))
             retries_left = args.retries
             for repeat, key in run_order(order, args.repeats, args.diagnostic):
                 variant = variants[key]
                 log(f"throughput {variant.label} run {repeat + 1}: {variant.what}")
-                copies = args.bare_copies if key == "c" else 1
+                copies = bare_copies(bench.records[variant.input], args.bare_copies, args.bare_min_records)
+                copies = copies if variant.bare else 1
                 run = bench.run(variant, repeat, args.timeout, copies)
                 runs.append(run)
                 retry = 0
@@ -325,12 +438,38 @@ def measure(args: argparse.Namespace) -> Figures:
         "retries": args.retries,
         "disturbed_cores": DISTURBED_CORES,
         "commit_interval_s": settings.lake.commit_interval_s,
-        "variants": {k: {"label": v.label, "what": v.what} for k, v in variants.items()},
+        "variants": {k: {"label": v.label, "what": v.what, "input": v.input} for k, v in variants.items()},
+        "inputs": {name: {**asdict(s), "telemetry_share": s.telemetry_share} for name, s in simulated.items()},
+        "bare_copies": args.bare_copies,
+        "bare_min_records": args.bare_min_records,
+        "pairs": {pipeline: list(pair) for pipeline, pair in PIPELINE_PAIRS.items()},
         "runs": [r.figures() for r in runs],
         "broker": asdict(usage),
         "sink_log_json": sink_log_is_json(),
         "quiet_waited_s": bench.quiet.waited_s,
     }
+
+
+def bare_copies(records: int, copies: int, min_records: int) -> int:
+    """How many times over a bare app gets an input of ``records``: ``copies``, or more, so that it
+    reads at least ``min_records`` (it takes some 16,000 records in its first commit alone)."""
+    return max(copies, -(-min_records // max(1, records)))
+
+
+def prepare_inputs(
+    root: Path, needed: set[str], args: argparse.Namespace
+) -> tuple[dict[str, Path], dict[str, SimulatedInput]]:
+    """The input files the chosen variants consume, and what the simulated ones hold."""
+    paths: dict[str, Path] = {}
+    simulated: dict[str, SimulatedInput] = {}
+    if "inventory" in needed:
+        paths["inventory"] = write_inventory_input(root / "input.jsonl", args.events, args.seed)
+    sizes = {"shipments": args.shipment_events, "orders": args.order_events}
+    for name in sorted(needed - {"inventory"}):
+        path = root / f"input-{name}.jsonl"
+        simulated[name] = write_simulated_input(path, INPUTS[name], sizes[name], args.sim_seed)
+        paths[name] = path
+    return paths, simulated
 
 
 def log_run(run: ThroughputRun) -> None:
@@ -346,8 +485,25 @@ def log_run(run: ThroughputRun) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", type=int, default=100_000, help="input events for the throughput runs")
-    parser.add_argument("--repeats", type=int, default=2, help="interleaved repeats of (a), (b), (c)")
-    parser.add_argument("--variants", default="abc", help="which throughput variants to run")
+    parser.add_argument(
+        "--shipment-events",
+        type=int,
+        default=40_000,
+        help="records of the shipments input (shipment-events of a simulation, mostly telemetry)",
+    )
+    parser.add_argument(
+        "--order-events",
+        type=int,
+        default=120_000,  # ~96 % shipment-events the orders pipeline only looks at: a quick one
+        help="records of the orders input (order-events + shipment-events of a simulation)",
+    )
+    parser.add_argument("--sim-seed", type=int, default=11, help="simulation seed of the shipments and orders inputs")
+    parser.add_argument("--repeats", type=int, default=2, help="interleaved repeats of every variant")
+    parser.add_argument(
+        "--variants",
+        default=DEFAULT_VARIANTS,
+        help=f"which throughput variants to run, comma-separated (keys: {', '.join(VARIANTS)}; 'abc' = a,b,c)",
+    )
     parser.add_argument(
         "--no-diagnostic",
         dest="diagnostic",
@@ -358,7 +514,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--bare-copies",
         type=int,
         default=4,
-        help="(c) gets the input this many times over, so its steady phase lasts several commits",
+        help="the bare apps get their input this many times over, so their steady phase lasts several commits",
+    )
+    parser.add_argument(
+        "--bare-min-records",
+        type=int,
+        default=300_000,
+        help="...or more times over, so that a bare app reads at least this many records",
     )
     parser.add_argument(
         "--retries",
@@ -378,8 +540,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 SCENARIO = Scenario(
     name="throughput",
-    title="throughput of (a) the product vs (b) Quix's IcebergSink and (c) a bare Quix app",
+    title="throughput of every pipeline vs a bare Quix app on the same input (and (b) Quix's IcebergSink)",
     add_arguments=add_arguments,
     measure=measure,
-    quick={"events": 2000, "repeats": 1, "diagnostic": False, "bare_copies": 2, "retries": 0, "timeout": 60},
+    quick={
+        "events": 2000,
+        # Sizes with a steady phase after the first commit (the orders pipeline takes 8,000 records
+        # and a bare app 16,000 in their first commit).
+        "shipment_events": 8000,
+        "order_events": 30_000,
+        "repeats": 1,
+        "diagnostic": False,
+        "bare_copies": 4,
+        "bare_min_records": 100_000,
+        "retries": 0,
+        "timeout": 60,
+    },
 )
