@@ -2,7 +2,8 @@
 
 Any pyiceberg catalog type works (``sql``, ``rest``, ``glue``…): the properties come from
 configuration and go to :func:`pyiceberg.catalog.load_catalog` unchanged. The embedded default is
-a SQLite ``SqlCatalog`` with a local ``file://`` warehouse, so one machine needs no services.
+a SQLite ``SqlCatalog`` with a local ``file://`` warehouse, so one machine needs no services; a
+``sql`` catalog is opened as :class:`~supplylake.lake.sql_catalog.MetadataCachingSqlCatalog`.
 
 This module imports no stream-processing code on purpose: ``supplylake sql``, the dashboard and the
 reports open the catalog through :func:`catalog_for` without loading Quix Streams (a test checks).
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from pyiceberg.catalog import Catalog, load_catalog
 
+from supplylake.lake.sql_catalog import MetadataCachingSqlCatalog, is_plain_sql_catalog
 from supplylake.settings import Settings
 
 NAMESPACE = "supplylake"
@@ -39,7 +41,8 @@ def default_catalog_properties(data_dir: Path) -> dict[str, str]:
 
 def open_catalog(name: str, properties: Mapping[str, str], *, namespace: str = NAMESPACE) -> Catalog:
     """Load the catalog ``name`` from ``properties`` and make sure ``namespace`` exists."""
-    catalog = load_catalog(name, **dict(properties))
+    props = dict(properties)
+    catalog = MetadataCachingSqlCatalog(name, **props) if is_plain_sql_catalog(props) else load_catalog(name, **props)
     try:
         catalog.create_namespace_if_not_exists(namespace)
     except Exception:
