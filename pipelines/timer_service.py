@@ -100,8 +100,11 @@ class PartitionClock:
 
     @property
     def now_ms(self) -> int | None:
-        candidates = [t for t in (self.watermark.value_ms, self.control_ms) if t is not None]
-        return max(candidates) if candidates else None
+        """The later of the watermark and the control time (None until either is known)."""
+        watermark, control = self.watermark.value_ms, self.control_ms
+        if watermark is None or (control is not None and control > watermark):
+            return control
+        return watermark
 
     def observe_event(self, event_time_ms: int) -> int | None:
         before = self.watermark.max_event_time_ms

@@ -448,3 +448,10 @@ def test_due_on_an_idle_partition_reads_no_state() -> None:
     assert timers.due(T0 + HOUR_MS - 1) == [] and timers.due(T0) == []
     assert reads == [INDEX_KEY]
     assert [t.key for t in timers.due(T0 + HOUR_MS + MIN)] == ["s0", "s1"]
+
+
+def test_clock_with_control_time_only_or_equal_times() -> None:
+    clock = PartitionClock(JsonState(), allowed_lateness_ms=0, tick_holdback_ms=0)
+    assert clock.observe_control(ControlRecord(KIND_TICK, T0)) == T0  # no event seen yet
+    assert clock.observe_event(T0) == T0
+    assert clock.observe_event(T0 - 1) == T0
