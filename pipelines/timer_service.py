@@ -14,6 +14,15 @@ them per *partition* and drives them from every record of the partition:
   and a pointer ``timer id -> due`` for moving and cancelling. A record touches one or two small
   slots; firing reads only the slots the clock has reached.
 
+  ``due()`` runs two or three times per record, so it must not cost O(slots): on load the index
+  is also put into a min-heap of ``(earliest due, slot)``. Nothing due (the common case) is one
+  look at the heap's top; otherwise it pops the slots the clock reached, O(log slots) each.
+  Entries are invalidated lazily (a slot whose earliest due changed gets a new entry, and an
+  entry counts only while the index still agrees with it), so the heap is memory only, never
+  stored. Pointers read are kept in memory and pointer changes are buffered like slot changes
+  until :meth:`PartitionTimers.save` (which skips one that ended where it started), so a record
+  reads a timer's pointer from state at most once per load and writes it at most once per save.
+
 Everything lives in the partition transaction of the record being processed, so the clock, the
 timers and whatever a firing changes commit (or roll back after a crash) with that record.
 Replaying the same records from the same state fires the same timers in the same order.
@@ -27,6 +36,7 @@ Quix's changelog recovery rolls the timers back together with that state after a
 
 from __future__ import annotations
 
+import heapq
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -90,8 +100,11 @@ class PartitionClock:
 
     @property
     def now_ms(self) -> int | None:
-        candidates = [t for t in (self.watermark.value_ms, self.control_ms) if t is not None]
-        return max(candidates) if candidates else None
+        """The later of the watermark and the control time (None until either is known)."""
+        watermark, control = self.watermark.value_ms, self.control_ms
+        if watermark is None or (control is not None and control > watermark):
+            return control
+        return watermark
 
     def observe_event(self, event_time_ms: int) -> int | None:
         before = self.watermark.max_event_time_ms
@@ -118,7 +131,8 @@ class PartitionTimers:
     """The partition's timers, sharded into due-time slots (see the module docstring).
 
     Offers the ``register_timer`` / ``cancel`` calls domain outcomes apply (e.g.
-    ``ShipmentOutcome.apply_to``). Changes are buffered per record; call :meth:`save` at the end.
+    ``ShipmentOutcome.apply_to``). Changes are buffered until :meth:`save`: call it at the end
+    of the record (or, as the shipment processor does, of the checkpoint).
     """
 
     def __init__(self, state: KeyValueState, *, slot_ms: int = SLOT_MS) -> None:
@@ -130,21 +144,36 @@ class PartitionTimers:
         # slot start -> earliest pending due in it (JSON object keys are strings).
         self._index: dict[int, int] = {int(slot): int(due) for slot, due in stored.items()}
         self._index_dirty = False
+        # Min-heap of (earliest due, slot) over the index, with lazy invalidation: an entry is
+        # live while the index still maps its slot to its due (_touch pushes every new value),
+        # so "is anything due?" is a look at the top instead of a scan of every slot.
+        self._heap: list[tuple[int, int]] = [(due, slot) for slot, due in self._index.items()]
+        heapq.heapify(self._heap)
         self._wheels: dict[int, TimerWheel] = {}
         self._dirty_slots: set[int] = set()
+        # timer id -> due pointers read or changed since loading (None: no pointer); changed
+        # ones are written back by save(), unless they ended where they started.
+        self._at: dict[str, int | None] = {}
+        self._at_stored: dict[str, int | None] = {}
+        self._at_dirty: set[str] = set()
+        self._buckets: dict[str, int] = {}
 
     # -- scheduling ---------------------------------------------------------------------------
 
     def register_timer(self, timer: Timer) -> bool:
         """Arm (or move) ``timer``; False when nothing changed."""
-        old_due = self._due_of(timer.timer_id)
-        slot = self._slot(timer.due_ms, timer.timer_id)
-        if old_due is not None and self._slot(old_due, timer.timer_id) != slot:
-            self._remove(timer.timer_id, old_due)
+        timer_id, due_ms = timer.timer_id, timer.due_ms
+        old_due = self._due_of(timer_id)
+        bucket = self._bucket(timer_id)
+        slot = due_ms - due_ms % self.slot_ms + bucket
+        if old_due is not None:
+            old_slot = old_due - old_due % self.slot_ms + bucket
+            if old_slot != slot:
+                self._remove_from(old_slot, timer_id)
         wheel = self._wheel(slot)
         if not wheel.register_timer(timer):
             return False
-        self._state.set(AT_PREFIX + timer.timer_id, timer.due_ms)
+        self._set_due(timer_id, due_ms)
         self._touch(slot)
         return True
 
@@ -158,7 +187,7 @@ class PartitionTimers:
         due = self._due_of(timer_id)
         if due is None:
             return False
-        self._remove(timer_id, due)
+        self._remove_from(self._slot(due, timer_id), timer_id)
         return True
 
     def get(self, timer_id: str) -> Timer | None:
@@ -166,22 +195,33 @@ class PartitionTimers:
         return None if due is None else self._wheel(self._slot(due, timer_id)).get(timer_id)
 
     def due(self, now_ms: int) -> list[Timer]:
-        """Remove and return every timer due at or before ``now_ms``, sorted by (due, timer id)."""
+        """Remove and return every timer due at or before ``now_ms``, sorted by (due, timer id).
+
+        O(1) when nothing is due; otherwise O(log slots) per slot reached plus the firing."""
+        heap = self._heap
+        if not heap or heap[0][0] > now_ms:
+            return []
+        index = self._index
         fired: list[Timer] = []
-        for slot in sorted(self._index):
-            if slot - slot % self.slot_ms > now_ms:
-                break  # slots are disjoint due-time ranges: nothing later can be due
-            if self._index[slot] > now_ms:
-                continue
-            wheel = self._wheel(slot)
-            for timer in wheel.due(now_ms):
-                self._state.delete(AT_PREFIX + timer.timer_id)
+        slots = 0
+        while heap and heap[0][0] <= now_ms:
+            earliest, slot = heapq.heappop(heap)
+            if index.get(slot) != earliest:
+                continue  # stale entry: the slot's earliest due moved (or the slot emptied)
+            for timer in self._wheel(slot).due(now_ms):
+                self._set_due(timer.timer_id, None)
                 fired.append(timer)
+            slots += 1
             self._touch(slot)
-        return sorted(fired, key=lambda t: (t.due_ms, t.timer_id))
+        if slots > 1:  # one slot's wheel already returns them in (due, timer id) order
+            fired.sort(key=lambda t: (t.due_ms, t.timer_id))
+        return fired
 
     def next_due_ms(self) -> int | None:
-        return min(self._index.values(), default=None)
+        heap, index = self._heap, self._index
+        while heap and index.get(heap[0][1]) != heap[0][0]:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
 
     def __len__(self) -> int:
         return sum(len(self._wheel(slot)) for slot in self._index)
@@ -199,15 +239,41 @@ class PartitionTimers:
         if self._index_dirty:
             self._state.set(INDEX_KEY, {str(slot): due for slot, due in self._index.items()})
             self._index_dirty = False
+        at, stored = self._at, self._at_stored
+        for timer_id in self._at_dirty:
+            due = at[timer_id]
+            if timer_id in stored and stored[timer_id] == due:
+                continue  # back where it started: nothing to write
+            if due is None:
+                self._state.delete(AT_PREFIX + timer_id)
+            else:
+                self._state.set(AT_PREFIX + timer_id, due)
+            stored[timer_id] = due
+        self._at_dirty.clear()
 
     # -- internals ----------------------------------------------------------------------------
 
+    def _bucket(self, timer_id: str) -> int:
+        bucket = self._buckets.get(timer_id)
+        if bucket is None:
+            bucket = self._buckets[timer_id] = zlib.crc32(timer_id.encode()) % SLOT_BUCKETS
+        return bucket
+
     def _slot(self, due_ms: int, timer_id: str) -> int:
-        return due_ms - due_ms % self.slot_ms + zlib.crc32(timer_id.encode()) % SLOT_BUCKETS
+        return due_ms - due_ms % self.slot_ms + self._bucket(timer_id)
 
     def _due_of(self, timer_id: str) -> int | None:
-        due = self._state.get(AT_PREFIX + timer_id)
-        return None if due is None else int(due)
+        try:
+            return self._at[timer_id]
+        except KeyError:
+            raw = self._state.get(AT_PREFIX + timer_id)
+            due = None if raw is None else int(raw)
+            self._at[timer_id] = self._at_stored[timer_id] = due
+            return due
+
+    def _set_due(self, timer_id: str, due_ms: int | None) -> None:
+        self._at[timer_id] = due_ms
+        self._at_dirty.add(timer_id)
 
     def _wheel(self, slot: int) -> TimerWheel:
         wheel = self._wheels.get(slot)
@@ -216,14 +282,14 @@ class PartitionTimers:
             wheel = self._wheels[slot] = TimerWheel.from_dict(stored) if stored else TimerWheel(max_fired=0)
         return wheel
 
-    def _remove(self, timer_id: str, due_ms: int) -> None:
-        slot = self._slot(due_ms, timer_id)
+    def _remove_from(self, slot: int, timer_id: str) -> None:
         self._wheel(slot).cancel(timer_id)
-        self._state.delete(AT_PREFIX + timer_id)
+        self._set_due(timer_id, None)
         self._touch(slot)
 
     def _touch(self, slot: int) -> None:
-        """Record that ``slot`` changed: keep the index's earliest-due in step with its wheel."""
+        """Record that ``slot`` changed: keep the index's earliest-due (and its heap) in step
+        with its wheel."""
         self._dirty_slots.add(slot)
         next_due = self._wheels[slot].next_due_ms()
         if next_due is None:
@@ -232,6 +298,11 @@ class PartitionTimers:
         elif self._index.get(slot) != next_due:
             self._index[slot] = next_due
             self._index_dirty = True
+            heap = self._heap
+            heapq.heappush(heap, (next_due, slot))
+            if len(heap) > 2 * len(self._index) + 64:  # stale entries only cost memory
+                self._heap = [(due, s) for s, due in self._index.items()]
+                heapq.heapify(self._heap)
 
 
 def _slot_key(slot: int) -> str:
