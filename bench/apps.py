@@ -52,6 +52,7 @@ from supplylake.lake.tables import ALERTS, DEAD_LETTERS, INVENTORY_EVENTS, INVEN
 from supplylake.logs import configure_logging
 from supplylake.pipelines.inventory.app import InventoryProcessor
 from supplylake.pipelines.inventory.reference import ReorderPoints
+from supplylake.pipelines.run_mode import RunMode
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic, topic_config
 from supplylake.settings import Settings, load_settings
 
@@ -105,7 +106,7 @@ def _without_nulls(row: dict[str, Any]) -> dict[str, Any]:
 def build_quix_iceberg(settings: Settings, connection: BrokerConnection) -> Application:
     """Variant (b): supplylake's inventory processing feeding Quix's IcebergSink (4 tables)."""
     drop_stale_state(settings, connection.cluster_id)
-    app = build_application("quix-iceberg", settings, connection)
+    app = build_application("quix-iceberg", settings, connection, RunMode.LIVE)
     catalog = sql_catalog(settings.data_dir)
     processor = InventoryProcessor(
         cluster_id=connection.cluster_id,
@@ -148,7 +149,7 @@ def build_bare(settings: Settings, connection: BrokerConnection, families: tuple
     It reads the topics of ``families`` (default: inventory), one dataframe per topic.
     """
     drop_stale_state(settings, connection.cluster_id)
-    app = build_application("bare", settings, connection)
+    app = build_application("bare", settings, connection, RunMode.LIVE)
     for family in families or ("inventory",):
         source = app.topic(
             settings.topics.for_family(family),

@@ -130,7 +130,12 @@ class ShipmentSettings(BaseModel):
 class LakeSettings(BaseModel):
     """How often the sink commits and how the lake keeps itself healthy."""
 
+    # Bounded replay: a checkpoint (and lake commit) every commit_interval_s. Live: commits are
+    # paced by load (pipelines/runtime.py, commit_pacing): after live_commit_records records, or
+    # live_commit_interval_s after the previous commit when fewer arrive.
     commit_interval_s: float = Field(default=1.0, gt=0)
+    live_commit_interval_s: float = Field(default=5.0, gt=0)
+    live_commit_records: int = Field(default=5000, ge=1)
     maintain_every_commits: int = Field(default=100, ge=1)
     keep_last_snapshots: int = Field(default=100, ge=1)
 

@@ -178,7 +178,7 @@ def _level_row(change: LevelChange, *, is_current: bool, now_ms: int) -> dict[st
 def build(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Application:
     """The inventory Quix application, ready to `run()` (the same in every run mode)."""
     drop_stale_state(settings, connection.cluster_id)
-    app = build_application("inventory", settings, connection)
+    app = build_application("inventory", settings, connection, mode)
     sink = LakeSink.for_tables(
         settings,
         cluster_id=connection.cluster_id,

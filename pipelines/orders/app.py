@@ -211,7 +211,7 @@ def _lifecycle_event(event: Event, order_id: str) -> OrderEvent:
 def build(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Application:
     """The order Quix application, ready to `run()` (the same in every run mode)."""
     drop_stale_state(settings, connection.cluster_id)
-    app = build_application(PIPELINE, settings, connection)
+    app = build_application(PIPELINE, settings, connection, mode)
     sink = LakeSink.for_tables(
         settings, cluster_id=connection.cluster_id, tables=(DEAD_LETTERS, ORDER_EVENTS, ORDER_STATUS, ALERTS)
     )

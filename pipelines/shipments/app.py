@@ -296,7 +296,7 @@ def build(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Ap
     the same lake whatever the wall clock did; live, wall-clock ticks fire them on idle partitions.
     """
     drop_stale_state(settings, connection.cluster_id)
-    app = build_application("shipments", settings, connection)
+    app = build_application("shipments", settings, connection, mode)
     sink = LakeSink.for_tables(
         settings,
         cluster_id=connection.cluster_id,
