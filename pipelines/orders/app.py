@@ -34,7 +34,7 @@ sources in the internal topic does not change the result.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -52,6 +52,7 @@ from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import ALERTS, DEAD_LETTERS, ORDER_EVENTS, ORDER_STATUS
 from supplylake.pipelines.control import is_control
 from supplylake.pipelines.entity_state import RECORD_KEY, EntityRecord
+from supplylake.pipelines.frozen import evolve
 from supplylake.pipelines.keyed_state import scoped_state
 from supplylake.pipelines.orders.lifecycle import (
     STAGE_BY_EVENT_TYPE,
@@ -205,7 +206,7 @@ def _lifecycle_event(event: Event, order_id: str) -> OrderEvent:
             shipment_id=getattr(event, "shipment_id", None),
             warehouse_id=getattr(event, "warehouse_id", None),
         )
-    return parsed if parsed.order_id == order_id else replace(parsed, order_id=order_id)
+    return parsed if parsed.order_id == order_id else evolve(parsed, order_id=order_id)
 
 
 def build(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Application:

@@ -24,7 +24,7 @@ folded into the same lifecycle; ``shipment_ids`` shows when that happened.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -39,6 +39,7 @@ from supplylake.contracts.shipments import (
     ShipmentCreated,
 )
 from supplylake.event_time import SECOND_MS, to_epoch_ms
+from supplylake.pipelines.frozen import evolve
 from supplylake.pipelines.shipments.alerts import ENTITY_ORDER, SEQUENCE_ANOMALY, Alert
 from supplylake.pipelines.shipments.errors import ShipmentError, ShipmentStateError
 from supplylake.pipelines.state_codec import StoredState
@@ -195,7 +196,7 @@ def apply_order_event(
     last = dict(s.stage_last_ms)
     first[stage.value] = min(first.get(stage.value, t), t)
     last[stage.value] = max(last.get(stage.value, t), t)
-    s = replace(
+    s = evolve(
         s,
         stage_times=first,
         stage_last_ms=last,
@@ -203,9 +204,9 @@ def apply_order_event(
         events_applied=s.events_applied + 1,
     )
     if event.shipment_id and event.shipment_id not in s.shipment_ids:
-        s = replace(s, shipment_ids=tuple(sorted((*s.shipment_ids, event.shipment_id))))
+        s = evolve(s, shipment_ids=tuple(sorted((*s.shipment_ids, event.shipment_id))))
     if stage is OrderStage.PLACED and (s.placed_details_ms is None or t >= s.placed_details_ms):
-        s = replace(
+        s = evolve(
             s,
             placed_details_ms=t,
             promised_delivery_ms=(
@@ -215,9 +216,9 @@ def apply_order_event(
             region=event.region or s.region,
         )
     if event.warehouse_id and s.warehouse_id is None:
-        s = replace(s, warehouse_id=event.warehouse_id)
+        s = evolve(s, warehouse_id=event.warehouse_id)
     if stage is OrderStage.DELIVERED:
-        s = replace(s, delivered_at_ms=t if s.delivered_at_ms is None else min(s.delivered_at_ms, t))
+        s = evolve(s, delivered_at_ms=t if s.delivered_at_ms is None else min(s.delivered_at_ms, t))
 
     if s.delivered_at_ms is not None:
         current, current_ms = OrderStage.DELIVERED, s.delivered_at_ms
@@ -228,7 +229,7 @@ def apply_order_event(
     delta = None
     if s.delivered_at_ms is not None and s.promised_delivery_ms is not None:
         delta = s.delivered_at_ms - s.promised_delivery_ms
-    s = replace(s, stage=current, stage_time_ms=current_ms, delivery_delta_ms=delta)
+    s = evolve(s, stage=current, stage_time_ms=current_ms, delivery_delta_ms=delta)
 
     s, alerts = _check_sequence(s, event, policy.allowed_skew_ms)
     return s, OrderOutcome(alerts=tuple(alerts), stage_changed=s.stage != state.stage)
@@ -244,7 +245,7 @@ def _check_sequence(s: OrderState, event: OrderEvent, allowed_skew_ms: int) -> t
         for stage in OrderStage
         if stage is not OrderStage.DELIVERED and s.stage_last_ms.get(stage.value, limit) > limit
     )
-    s = replace(s, anomaly_stages=conflicts, anomalies=len(conflicts))
+    s = evolve(s, anomaly_stages=conflicts, anomalies=len(conflicts))
     kind = AnomalyKind.DELIVERED_OUT_OF_SEQUENCE
     if not conflicts or kind.value in s.alerted_anomalies:
         return s, []
@@ -269,4 +270,4 @@ def _check_sequence(s: OrderState, event: OrderEvent, allowed_skew_ms: int) -> t
             "source_event_id": event.event_id,
         },
     )
-    return replace(s, alerted_anomalies=tuple(sorted((*s.alerted_anomalies, kind.value)))), [alert]
+    return evolve(s, alerted_anomalies=tuple(sorted((*s.alerted_anomalies, kind.value)))), [alert]

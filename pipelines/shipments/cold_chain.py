@@ -17,9 +17,10 @@ for episodes and counted in ``out_of_order_readings``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from supplylake.pipelines.frozen import evolve
 from supplylake.pipelines.shipments.alerts import (
     ENTITY_SHIPMENT,
     TEMPERATURE_BREACH,
@@ -117,18 +118,18 @@ def apply_telemetry(
         return state, []  # a position-only reading says nothing about the cold chain
     if state.last_event_ms is not None:
         if event_time_ms < state.last_event_ms:
-            return replace(state, out_of_order_readings=state.out_of_order_readings + 1), []
+            return evolve(state, out_of_order_readings=state.out_of_order_readings + 1), []
         if event_time_ms == state.last_event_ms and event_id == state.last_event_id:
             return state, []  # the same reading again
-    state = replace(state, last_event_ms=event_time_ms, last_event_id=event_id, readings=state.readings + 1)
+    state = evolve(state, last_event_ms=event_time_ms, last_event_id=event_id, readings=state.readings + 1)
     excursion = state.excursion
 
     if range.contains(temperature):
         if excursion is None:
             return state, []
-        state = replace(state, excursion=None)
+        state = evolve(state, excursion=None)
         if excursion.breach_alert_id is None:
-            return replace(state, short_excursions=state.short_excursions + 1), []
+            return evolve(state, short_excursions=state.short_excursions + 1), []
         recovered = Alert.create(
             source_id=event_id,
             alert_type=TEMPERATURE_RECOVERED,
@@ -164,7 +165,7 @@ def apply_telemetry(
             start_lon=lon,
         )
     else:
-        excursion = replace(
+        excursion = evolve(
             excursion,
             last_ms=event_time_ms,
             min_c=min(excursion.min_c, temperature),
@@ -196,6 +197,6 @@ def apply_telemetry(
             },
         )
         alerts.append(breach)
-        excursion = replace(excursion, breach_alert_id=breach.alert_id)
-        state = replace(state, breaches=state.breaches + 1)
-    return replace(state, excursion=excursion), alerts
+        excursion = evolve(excursion, breach_alert_id=breach.alert_id)
+        state = evolve(state, breaches=state.breaches + 1)
+    return evolve(state, excursion=excursion), alerts

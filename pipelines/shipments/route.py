@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
+from supplylake.pipelines.frozen import evolve
 from supplylake.pipelines.shipments.alerts import ENTITY_SHIPMENT, ROUTE_DEVIATION, Alert
 from supplylake.pipelines.shipments.errors import ShipmentError, ShipmentStateError
 from supplylake.pipelines.shipments.policy import DEFAULT_SHIPMENT_POLICY
@@ -155,17 +156,17 @@ def apply_route_position(
         raise ValueError("clear_threshold_km must not exceed threshold_km")
     if state.last_event_ms is not None:
         if event_time_ms < state.last_event_ms:
-            return replace(state, out_of_order_positions=state.out_of_order_positions + 1), []
+            return evolve(state, out_of_order_positions=state.out_of_order_positions + 1), []
         if event_time_ms == state.last_event_ms and event_id == state.last_event_id:
             return state, []  # the same reading again
 
     distance = route_deviation_km(lat, lon, route)
-    state = replace(state, last_distance_km=distance, last_event_ms=event_time_ms, last_event_id=event_id)
+    state = evolve(state, last_distance_km=distance, last_event_ms=event_time_ms, last_event_id=event_id)
     alerts: list[Alert] = []
     if state.deviating:
         if distance <= clear_km:
-            return replace(state, deviating=False), alerts
-        return replace(state, max_distance_km=max(state.max_distance_km, distance)), alerts
+            return evolve(state, deviating=False), alerts
+        return evolve(state, max_distance_km=max(state.max_distance_km, distance)), alerts
     if distance > threshold_km:
         alert = Alert.create(
             source_id=event_id,
@@ -182,7 +183,7 @@ def apply_route_position(
             },
         )
         alerts.append(alert)
-        state = replace(
+        state = evolve(
             state,
             deviating=True,
             episode_started_ms=event_time_ms,

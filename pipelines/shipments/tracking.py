@@ -24,7 +24,7 @@ duplicated firing raises nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
 from typing import Any, ClassVar
@@ -40,6 +40,7 @@ from supplylake.contracts.shipments import (
     ShipmentTelemetry,
 )
 from supplylake.event_time import to_epoch_ms
+from supplylake.pipelines.frozen import evolve
 from supplylake.pipelines.shipments.alerts import (
     DELIVERED_LATE,
     DELIVERY_DELAYED,
@@ -283,7 +284,7 @@ def apply_shipment_event(
     t = event.event_time_ms
     newest = state.last_event_ms is None or t >= state.last_event_ms
     alerts: list[Alert] = []
-    s = replace(
+    s = evolve(
         state,
         last_event_ms=t if newest else state.last_event_ms,
         clock_ms=t if state.clock_ms is None else max(state.clock_ms, t),
@@ -294,7 +295,7 @@ def apply_shipment_event(
 
     if event.event_type == CREATED and (s.details_ms is None or t >= s.details_ms):
         category = event.category or s.category
-        s = replace(
+        s = evolve(
             s,
             details_ms=t,
             category=category,
@@ -311,23 +312,23 @@ def apply_shipment_event(
         if status is ShipmentStatus.DELIVERED and s.delay_alert_id is not None and s.delivered_late_alert_id is None:
             late = _delivered_late_alert(s, event)
             alerts.append(late)
-            s = replace(s, delivered_late_alert_id=late.alert_id)
+            s = evolve(s, delivered_late_alert_id=late.alert_id)
 
     if event.lat is not None and event.lon is not None and (s.last_position_ms is None or t >= s.last_position_ms):
-        s = replace(s, last_lat=event.lat, last_lon=event.lon, last_position_ms=t)
+        s = evolve(s, last_lat=event.lat, last_lon=event.lon, last_position_ms=t)
 
     if event.event_type == TELEMETRY:
         s, telemetry_alerts = _apply_telemetry(s, event, policy.route_threshold_km, policy.min_breach_duration_ms)
         alerts.extend(telemetry_alerts)
 
     expected = s.expected_delivery_ms
-    s = replace(
+    s = evolve(
         s,
         at_risk_from_ms=None if expected is None else expected - policy.at_risk_window_ms,
         late_by_ms=None if expected is None or s.delivered_at_ms is None else s.delivered_at_ms - expected,
     )
-    s = replace(s, eta_ms=_estimate_eta(s))
-    s = replace(s, sla=_sla(s, s.clock_ms))
+    s = evolve(s, eta_ms=_estimate_eta(s))
+    s = evolve(s, sla=_sla(s, s.clock_ms))
 
     s, register, cancel = _reconcile_timers(s, policy)
     outcome = ShipmentOutcome(
@@ -364,7 +365,7 @@ def _apply_status(s: ShipmentState, event: ShipmentEvent, status: ShipmentStatus
     else:
         # Sorted by (time, rank): the last transition is the latest, ties to the later step.
         current, current_ms = transitions[-1].status, transitions[-1].time_ms
-    return replace(
+    return evolve(
         s,
         transitions=transitions,
         dwell_ms=_dwell(transitions, delivered_at),
@@ -404,7 +405,7 @@ def _apply_telemetry(
             range=s.temperature_range,
             min_breach_duration_ms=min_breach_duration_ms,
         )
-        s = replace(s, cold_chain=cold)
+        s = evolve(s, cold_chain=cold)
         alerts.extend(cold_alerts)
     if s.planned_route and event.lat is not None and event.lon is not None:
         route, route_alerts = apply_route_position(
@@ -416,7 +417,7 @@ def _apply_telemetry(
             route=s.planned_route,
             threshold_km=route_threshold_km,
         )
-        s = replace(s, route=route)
+        s = evolve(s, route=route)
         alerts.extend(route_alerts)
     return s, alerts
 
@@ -521,7 +522,7 @@ def _reconcile_timers(
                 Timer(timer_id(s.shipment_id, kind), s.shipment_id, kind, due, {"shipment_id": s.shipment_id})
             )
     if register or cancel:
-        s = replace(s, armed_timers=wanted)
+        s = evolve(s, armed_timers=wanted)
     return s, tuple(register), tuple(cancel)
 
 
@@ -558,7 +559,7 @@ def on_timer(state: ShipmentState | None, timer: Timer, now_ms: int) -> tuple[Sh
                 },
             )
             alerts.append(alert)
-            s = replace(s, delay_alert_id=alert.alert_id, delay_alerted_deadline_ms=timer.due_ms)
+            s = evolve(s, delay_alert_id=alert.alert_id, delay_alerted_deadline_ms=timer.due_ms)
     elif timer.kind == NO_TRACKING_UPDATE:
         silent = not s.delivered and s.status in CARRIER_SCANS
         if silent and s.no_update_alerted_deadline_ms != timer.due_ms:
@@ -581,10 +582,10 @@ def on_timer(state: ShipmentState | None, timer: Timer, now_ms: int) -> tuple[Sh
                     },
                 )
             )
-            s = replace(s, no_update_alerted_deadline_ms=timer.due_ms)
+            s = evolve(s, no_update_alerted_deadline_ms=timer.due_ms)
     # Evaluate at the deadline (event time), not at now_ms, so a replay reproduces the state.
     clock = timer.due_ms if s.clock_ms is None else max(s.clock_ms, timer.due_ms)
-    s = replace(s, clock_ms=clock)
-    s = replace(s, eta_ms=_estimate_eta(s))
-    s = replace(s, sla=_sla(s, clock))
+    s = evolve(s, clock_ms=clock)
+    s = evolve(s, eta_ms=_estimate_eta(s))
+    s = evolve(s, sla=_sla(s, clock))
     return s, alerts
