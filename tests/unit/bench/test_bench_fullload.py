@@ -164,3 +164,14 @@ def test_new_rows_sql_skips_what_was_seen() -> None:
     assert new_rows_sql("order_events", {1: 7, 0: 3}).endswith(
         "WHERE NOT (_src_partition = 0 AND _src_offset <= 3) AND NOT (_src_partition = 1 AND _src_offset <= 7)"
     )
+
+
+def test_a_run_without_a_load_still_analyses() -> None:
+    from bench.alerting.analysis import analyse
+    from bench.alerting.stack import LiveRun
+
+    figures = analyse(LiveRun("quiet", 0.0, 0.0, tick_interval_s=5.0, tick_holdback_s=5.0))
+
+    assert figures["freshness"] == {}
+    assert figures["lake_counts"] == {}
+    assert "burst" not in figures
