@@ -17,9 +17,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.alerting.consumer import Received
+from bench.alerting.fullload import (
+    backlog_series,
+    backlog_verdict,
+    drain_thresholds,
+    drain_time,
+    freshness_figures,
+    input_rates,
+)
 from bench.alerting.stack import LiveRun
 from bench.alerting.triggers import PROBE_TOPIC
-from bench.harness.stats import pct
+from bench.harness.stats import NAN, pct
 
 INF = float("inf")
 WINDOW_S = 10
@@ -115,7 +123,7 @@ class Analysis:
             source = details.get("source_event_id")
             produced = run.produced.produced_at.get(source) if source else None
             phase = run.produced.phase_of_event.get(source, "?") if source else "?"
-            if produced is None or phase not in ("load", "quiet"):
+            if produced is None or phase not in ("load", "burst", "quiet"):
                 unmatched[kind] += 1
                 continue
             other[phase][kind].append(rec.recv_ms - produced)
@@ -148,11 +156,12 @@ class Analysis:
         """Backlog and committed records/s per pipeline, by 10 s window of the load and after it."""
         run = self.run
         load_s = (run.load_end_ms - run.load_start_ms) / 1000
-        lag_end = next((s for s in run.lag if s.t >= load_s), None)
+        steady_s = steady_seconds(run)
+        lag_end = next((s for s in run.lag if s.t >= steady_s), None)
         groups = list(run.lag[0].lag) if run.lag else []
-        lag_max = {g: max((s.lag.get(g, 0) for s in run.lag if s.t <= load_s + 1), default=0) for g in groups}
+        lag_max = {g: max((s.lag.get(g, 0) for s in run.lag if s.t <= steady_s + 1), default=0) for g in groups}
         rates: dict[str, float] = {}
-        in_load = [s for s in run.lag if 0 <= s.t <= load_s + 0.5]
+        in_load = [s for s in run.lag if 0 <= s.t <= steady_s + 0.5]
         if len(in_load) >= 2:
             a, b = in_load[0], in_load[-1]
             rates = {g: (b.committed[g] - a.committed[g]) / (b.t - a.t) for g in a.committed}
@@ -174,6 +183,7 @@ class Analysis:
             drain_rate = {g: (after[-1].committed[g] - after[0].committed[g]) / span for g in after[0].committed}
         return {
             "load_s": load_s,
+            "steady_s": steady_s,
             "lag_end": lag_end.lag if lag_end else None,
             "lag_max": lag_max,
             "rates": rates,
@@ -182,17 +192,63 @@ class Analysis:
         }
 
 
+def steady_seconds(run: LiveRun) -> float:
+    """Seconds from the load's start to the end of its steady segment (the whole load without one)."""
+    steady = next((seg for seg in run.segments if seg["label"] == "steady"), None)
+    end_ms = steady["end_ms"] if steady else run.load_end_ms
+    return (end_ms - run.load_start_ms) / 1000
+
+
+def full_load(run: LiveRun) -> dict[str, Any]:
+    """Freshness per event table, backlog over time and its verdict, the burst's drain time, completeness."""
+    steady_s = steady_seconds(run)
+    phases = {"steady": (run.load_start_ms, run.load_start_ms + steady_s * 1000)}
+    by_id = {
+        t: (run.produced.ids_by_table.get(t, []), run.produced.produced_at, first)
+        for t, first in run.lake_first_seen.items()
+    }
+    burst = next((seg for seg in run.segments if seg["label"] == "burst"), None)
+    if burst is not None:
+        phases["burst and after"] = (burst["start_ms"], run.load_end_ms)
+    figures: dict[str, Any] = {
+        "segments": run.segments,
+        "extra_env": run.extra_env,
+        "freshness": freshness_figures(run.produced.delivered, run.lake_seen, phases, by_id) if run.lake_seen else {},
+        "lake_polls": run.lake_polls,
+        "lake_poll_ms_p50": pct(run.lake_poll_ms, 50),
+        "backlog": backlog_verdict(run.lag, steady_s),
+        "backlog_series": backlog_series(run.lag),
+        "lake_counts": run.lake_counts,
+    }
+    if burst is not None:
+        burst_end_s = (burst["end_ms"] - run.load_start_ms) / 1000
+        rates = input_rates(run.lag, 0.0, steady_s)
+        thresholds = drain_thresholds(run.lag, steady_s, rates)
+        figures["burst"] = {
+            "factor": burst["rate"] / run.rate if run.rate else NAN,
+            "seconds": burst["seconds"],
+            "achieved": burst["produced"] / max((burst["end_ms"] - burst["start_ms"]) / 1000, 1e-9),
+            "drain_s": drain_time(run.lag, burst_end_s, thresholds),
+            "drained_below": thresholds,
+            "end_s": burst_end_s,
+            "lag_max": {g: max((s.lag.get(g, 0) for s in run.lag if s.t >= steady_s), default=0) for g in rates},
+        }
+    return figures
+
+
 def analyse(run: LiveRun) -> dict[str, Any]:
     """The figures of one stack life, with its verdict (``sustained``) for the load."""
     analysis = Analysis(run)
     trig, by_window, cross = analysis.triggers()
     other, unmatched, other_timer, timer_alerts = analysis.simulated()
     pipelines = analysis.pipelines()
-    load_s = pipelines["load_s"]
-    achieved = run.load_produced / load_s if load_s else 0.0
+    steady_s = pipelines["steady_s"]
+    steady = next((seg for seg in run.segments if seg["label"] == "steady"), None)
+    produced = steady["produced"] if steady else run.load_produced
+    achieved = produced / steady_s if steady_s else 0.0
     lag_end = pipelines["lag_end"]
     keeps_up = lag_end is not None and all(v <= 2 * run.rate for v in lag_end.values())
-    last_w = max((w for windows in by_window.values() for w in windows), default=0)
+    last_w = max((w for windows in by_window.values() for w in windows if w < steady_s // WINDOW_S), default=0)
     growing = last_w > 0 and any(
         last_w in windows and 0 in windows and windows[last_w].p50() > 2 * max(windows[0].p50(), 1000)
         for windows in by_window.values()
@@ -227,6 +283,7 @@ def analyse(run: LiveRun) -> dict[str, Any]:
         "alerts": len(analysis.first),
         "records": sum(analysis.copies.values()),
         **pipelines,
+        **full_load(run),
         "cpu": run.cpu,
         "peak_rss": run.peak_rss,
         "restarts": run.restarts,

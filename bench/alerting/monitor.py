@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, TopicPartition
 
@@ -20,6 +20,7 @@ class LagSample:
     t: float  # seconds since load start (since the monitor started, before the load)
     lag: dict[str, int]  # pipeline -> records produced but not committed
     committed: dict[str, int]  # pipeline -> sum of committed offsets
+    produced: dict[str, int] = field(default_factory=dict)  # pipeline -> records we produced to its topics
 
 
 class LagMonitor(threading.Thread):
@@ -42,6 +43,7 @@ class LagMonitor(threading.Thread):
     def sample(self) -> LagSample:
         lag: dict[str, int] = {}
         committed_sum: dict[str, int] = {}
+        produced: dict[str, int] = {}
         ends = dict(self.produced.end_offsets)
         for name, (_, topics) in self.groups.items():
             tps = [tp for tp in ends if tp[0] in topics]
@@ -50,8 +52,9 @@ class LagMonitor(threading.Thread):
             # Ticks are records too (not in our end offsets): a group can commit past our last record.
             lag[name] = sum(max(0, ends[tp] + 1 - committed.get(tp, 0)) for tp in tps)
             committed_sum[name] = sum(committed.values())
+            produced[name] = sum(ends[tp] + 1 for tp in tps)
         base = self.load_start_ms / 1000 if self.load_start_ms else self.t0
-        return LagSample(time.time() - base, lag, committed_sum)
+        return LagSample(time.time() - base, lag, committed_sum, produced)
 
     def run(self) -> None:
         while not self.stop_event.wait(1.0):

@@ -5,32 +5,40 @@ Live mode (wall-clock ticks on; the product's tick interval and hold-back unless
 ahead, reorder points from the simulator's ``skus.csv`` as ``demo`` passes them. Phases, each
 optional: warm-up (until one inventory and one cold-chain alert arrived and every pipeline
 committed), **quiet** (timer shipments and 2 trigger events/s), **load** (the live simulation
-at a rate, with trigger events and timer shipments mixed in), **drain** (until every expected
-alert arrived and every pipeline committed all input, or ``--drain-timeout``).
+at a rate, with trigger events and timer shipments mixed in; optionally followed by a **burst**
+at ``--burst-factor`` × the rate for ``--burst-seconds`` and ``--after-burst-seconds`` back at the
+rate), **drain** (until every expected alert arrived and every pipeline committed all input, or
+``--drain-timeout``). During a load a :class:`LakeWatcher` samples what a DuckDB reader of the
+lake sees of the event tables (freshness); at the end every produced event id is looked up in
+the lake (completeness).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import random
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench.alerting.consumer import ConsumerProcess, Received
+from bench.alerting.fullload import completeness
 from bench.alerting.monitor import LagMonitor, LagSample
-from bench.alerting.triggers import PROBE_TOPIC, Produced, Producing, Triggers
+from bench.alerting.triggers import BY_ID_TABLES, EVENT_TABLES, PROBE_TOPIC, Produced, Producing, Triggers, event_table
 from bench.harness.console import log
 from bench.harness.errors import PipelineNotReady
+from bench.harness.lake import lake_catalog
 from bench.harness.procfs import cpu_delta, cpu_seconds, peak_rss_mb
 from bench.harness.results import code_state
+from bench.harness.visibility import LakeWatcher, Series
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
 from supplylake.broker.topics import all_topics, ensure_topics
@@ -41,6 +49,18 @@ from supplylake.settings import ShipmentSettings, load_settings
 from supplylake.simulator import FaultConfig
 
 PROCS = ["inventory", "shipments", "orders", "broker", "bench", "consumer"]
+
+
+def load_segments(
+    rate: float, seconds: float, burst_factor: float, burst_seconds: float, after_s: float
+) -> list[tuple[str, float, float]]:
+    """(label, events/s, seconds) of a load: steady, then optionally a burst and the rate again."""
+    segments = [("steady", rate, seconds)]
+    if burst_factor > 1 and burst_seconds > 0:
+        segments.append(("burst", rate * burst_factor, burst_seconds))
+        if after_s > 0:
+            segments.append(("after burst", rate, after_s))
+    return segments
 
 
 @dataclass
@@ -74,6 +94,14 @@ class LiveRun:
     total_s: float = 0.0
     notes: list[str] = field(default_factory=list)
     code: tuple[str, str] = ("", "")  # code_state() when this run's pipelines started
+    segments: list[dict[str, Any]] = field(default_factory=list)  # label, rate, seconds, start/end ms, produced
+    plan: list[tuple[str, float, float]] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    lake_seen: dict[str, dict[int, Series]] = field(default_factory=dict)  # table -> partition -> samples
+    lake_first_seen: dict[str, dict[str, float]] = field(default_factory=dict)  # by-id table -> id -> wall ms
+    lake_polls: int = 0
+    lake_poll_ms: list[float] = field(default_factory=list)
+    lake_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # table -> completeness counts
 
 
 class LiveStack:
@@ -95,8 +123,13 @@ class LiveStack:
         self.consumer = ConsumerProcess(self.broker.bootstrap, [self.topics.alerts, PROBE_TOPIC], root / "received.tsv")
         run.code = code_state()
         self.supervisor = Supervisor(
-            PIPELINES, bootstrap=self.broker.bootstrap, data_dir=self.data_dir, extra_env=self.pipeline_env()
+            PIPELINES,
+            bootstrap=self.broker.bootstrap,
+            data_dir=self.data_dir,
+            extra_env={**self.pipeline_env(), **run.extra_env},
         ).start()
+        by_offset = tuple(t for t in EVENT_TABLES if t not in BY_ID_TABLES)
+        self.watcher = LakeWatcher(self.settings, args.fresh_poll, by_offset, BY_ID_TABLES)
         self.producing = Producing(self.connection, run.produced)
         self.triggers = Triggers(self.topics, self.producing)
         self.monitor = LagMonitor(self.connection, self.settings, run.produced)
@@ -174,20 +207,23 @@ class LiveStack:
 
     # --- phases ---------------------------------------------------------------------------------
 
-    def generate(self) -> list[Any]:
-        """The simulated stream of the load, generated while the pipelines start."""
+    def generate(self) -> Iterator[Any]:
+        """The simulated stream of the load: made while the pipelines start (beyond ``--pregenerate``: lazily,
+        while producing — the simulator makes ~8k events/s on one core, so that costs the producer)."""
         run = self.run
-        n_sim = int(max(0.0, run.rate - self.args.trigger_rate) * run.seconds)
+        n_sim = int(sum(max(0.0, r - self.args.trigger_rate) * s for _, r, s in run.plan))
         t = time.monotonic()
-        events = list(self.sim.events(max_events=n_sim)) if n_sim else []
+        stream = self.sim.events(max_events=n_sim) if n_sim else iter(())
+        ahead = n_sim if self.args.pregenerate is None else self.args.pregenerate
+        events = [e for _, e in zip(range(ahead), stream, strict=False)]
         run.sim_generate_s = time.monotonic() - t
         if events:
             run.sim_event_span_s = (events[-1].time_ms - events[0].time_ms) / 1000
         log(
-            f"[{run.label}] generated {len(events):,} simulated events in {run.sim_generate_s:.1f} s "
+            f"[{run.label}] generated {len(events):,} of {n_sim:,} simulated events in {run.sim_generate_s:.1f} s "
             f"(event time spans {run.sim_event_span_s:.0f} s)"
         )
-        return events
+        return itertools.chain(events, stream)
 
     def warm_up(self, started: float) -> None:
         self.triggers.setup()
@@ -263,35 +299,40 @@ class LiveStack:
     def lead(self) -> float:
         return self.rng.uniform(self.args.timer_lead_min, self.args.timer_lead_max)
 
-    def load(self, sim_events: list[Any]) -> None:
-        """``rate`` events/s for ``seconds``: the simulation with triggers, timer shipments and probes."""
+    def load(self, sim_events: Iterator[Any]) -> None:
+        """The plan's segments (steady [, burst, after burst]): the simulation with triggers, timers and probes.
+
+        Events of the steady segment are of phase "load", those of the burst and after it "burst".
+        """
         args, run = self.args, self.run
-        log(f"[{run.label}] load phase: {run.rate:g} events/s for {run.seconds:g} s")
+        plan = ", ".join(f"{label} {rate:g}/s for {seconds:g} s" for label, rate, seconds in run.plan)
+        log(f"[{run.label}] load phase: {plan}")
         run.load_start_ms = time.time() * 1000
         self.monitor.load_start_ms = run.load_start_ms
 
-        def body() -> None:
-            trigger_every = max(1, round(run.rate / args.trigger_rate)) if args.trigger_rate > 0 else 0
-            next_timer = time.time() + 1.0
-            load_end_at = time.time() + run.seconds
-            sim_iter = iter(sim_events)
+        def segment(label: str, rate: float, seconds: float, next_timer: float, load_end_at: float) -> float:
+            phase = "load" if label == "steady" else "burst"
+            trigger_every = max(1, round(rate / args.trigger_rate)) if args.trigger_rate > 0 else 0
             start = time.monotonic()
-            for i in range(int(run.rate * run.seconds)):
-                ahead = start + i / run.rate - time.monotonic()
+            started_ms = time.time() * 1000
+            before = run.load_sim + run.load_triggers + run.load_timers
+            for i in range(int(rate * seconds)):
+                ahead = start + i / rate - time.monotonic()
                 if ahead > 0:
                     self.producing.poll()
                     time.sleep(ahead)
-                event = None if trigger_every and i % trigger_every == trigger_every // 2 else next(sim_iter, None)
+                event = None if trigger_every and i % trigger_every == trigger_every // 2 else next(sim_events, None)
                 if event is None:
-                    self.triggers.next("load")
+                    self.triggers.next(phase)
                     run.load_triggers += 1
                 else:
                     topic = self.topics.for_family(event.family)
-                    self.producing.send(topic, event.key, event.value, event.event_id, "load")
+                    table = event_table(event.family, event.event_type)
+                    self.producing.send(topic, event.key, event.value, event.event_id, phase, table)
                     run.load_sim += 1
                 wall = time.time()
                 if next_timer <= wall < load_end_at - args.timer_lead_max - args.grace:
-                    self.triggers.timer_shipment("load", self.lead(), args.grace)
+                    self.triggers.timer_shipment(phase, self.lead(), args.grace)
                     run.load_timers += 1
                     next_timer += args.timer_every
                 self.probe_if_due()
@@ -299,6 +340,24 @@ class LiveStack:
                     self.producing.poll()
                     if i % 10_000 == 0:
                         self.pipelines_ok()
+            self.producing.poll()
+            run.segments.append(
+                {
+                    "label": label,
+                    "rate": rate,
+                    "seconds": seconds,
+                    "start_ms": started_ms,
+                    "end_ms": time.time() * 1000,
+                    "produced": run.load_sim + run.load_triggers + run.load_timers - before,
+                }
+            )
+            return next_timer
+
+        def body() -> None:
+            next_timer = time.time() + 1.0
+            load_end_at = time.time() + sum(s for _, _, s in run.plan)
+            for label, rate, seconds in run.plan:
+                next_timer = segment(label, rate, seconds, next_timer, load_end_at)
             self.producing.flush()
             run.load_end_ms = time.time() * 1000
 
@@ -320,7 +379,9 @@ class LiveStack:
             while True:
                 stopped = not self.pipelines_ok()
                 self.probe_if_due()
-                missing, missing_timers = self.outstanding("load")
+                missing, missing_timers = map(
+                    sum, zip(self.outstanding("load"), self.outstanding("burst"), strict=True)
+                )
                 sample = self.monitor.latest
                 caught_up = (
                     sample is not None
@@ -343,6 +404,52 @@ class LiveStack:
         run.drain_s = time.monotonic() - drain_started
         log(f"[{run.label}] drained in {run.drain_s:.1f} s" if run.drained else f"[{run.label}] {run.notes[-1]}")
 
+    def watch_lake(self) -> None:
+        self.watcher.start()
+
+    def settle_lake(self, timeout_s: float = 15.0) -> None:
+        """Wait until the reader saw every event table's last delivered offset (or ``timeout_s``), then stop it."""
+        produced = self.run.produced
+        ends = {
+            (table, p): offsets[-1]
+            for table, parts in produced.delivered.items()
+            if table in self.watcher.tables
+            for p, (offsets, _) in parts.items()
+            if offsets
+        }
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self.watcher.is_alive():
+            seen = {(t, p): o for t in self.watcher.tables for p, o in self.watcher.max_offsets(t).items()}
+            ids_seen = all(
+                len(self.watcher.first_seen[t]) >= len(produced.ids_by_table.get(t, [])) for t in self.watcher.by_id
+            )
+            if ids_seen and all(seen.get(k, -1) >= o for k, o in ends.items()):
+                break
+            time.sleep(0.25)
+        self.watcher.stop()
+        run = self.run
+        run.lake_seen = {t: dict(parts) for t, parts in self.watcher.seen.items()}
+        run.lake_first_seen = self.watcher.first_seen
+        run.lake_polls, run.lake_poll_ms = len(self.watcher.poll_ms), self.watcher.poll_ms
+        if self.watcher.error is not None:
+            run.notes.append(f"lake watcher failed: {self.watcher.error!r}")
+
+    def check_lake(self) -> None:
+        """Every event id we produced to an event table, looked up in that table (after the drain)."""
+        from supplylake.query import LakeReader
+
+        try:
+            reader = LakeReader(lake_catalog(self.settings), namespace=self.settings.catalog.namespace)
+            con = reader.connect()
+            try:
+                for table in EVENT_TABLES:
+                    lake_ids = con.execute(f"SELECT event_id FROM {table}").fetch_arrow_table().column(0).to_pylist()
+                    self.run.lake_counts[table] = completeness(self.run.produced.ids_by_table.get(table, []), lake_ids)
+            finally:
+                con.close()
+        except Exception as exc:
+            self.run.notes.append(f"lake completeness check failed: {exc!r}")
+
     def finish(self) -> None:
         """Peak RSS and restarts (before stopping: /proc is gone afterwards)."""
         run = self.run
@@ -357,6 +464,8 @@ class LiveStack:
                 )
 
     def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.watcher.stop()
         with contextlib.suppress(Exception):
             self.monitor.stop()
         self.supervisor.stop()
@@ -374,8 +483,18 @@ def last_log_line(path: Path) -> str:
     return "(no log)"
 
 
-def run_stack(args: argparse.Namespace, label: str, rate: float, seconds: float, *, quiet: bool, load: bool) -> LiveRun:
-    """A fresh broker and pipelines: warm-up, [quiet phase], [load phase, drain]; then stop everything."""
+def run_stack(
+    args: argparse.Namespace,
+    label: str,
+    rate: float,
+    seconds: float,
+    *,
+    quiet: bool,
+    load: bool,
+    burst: bool = False,
+    extra_env: dict[str, str] | None = None,
+) -> LiveRun:
+    """A fresh broker and pipelines: warm-up, [quiet phase], [load phase [with burst], drain]; then stop everything."""
     defaults = ShipmentSettings()
     run = LiveRun(
         label,
@@ -383,19 +502,27 @@ def run_stack(args: argparse.Namespace, label: str, rate: float, seconds: float,
         seconds,
         tick_interval_s=defaults.tick_interval_s if args.tick_interval is None else args.tick_interval,
         tick_holdback_s=defaults.tick_holdback_s if args.tick_holdback is None else args.tick_holdback,
+        extra_env=dict(extra_env or {}),
     )
+    if burst:
+        run.plan = load_segments(rate, seconds, args.burst_factor, args.burst_seconds, args.after_burst_seconds)
+    else:
+        run.plan = load_segments(rate, seconds, 0, 0, 0)
     started = time.monotonic()
     root = Path(tempfile.mkdtemp(prefix=f"bench-alerts-{label}-"))
     stack: LiveStack | None = None
     try:
         stack = LiveStack(args, run, root)
-        sim_events = stack.generate() if load else []
+        sim_events = stack.generate() if load else iter(())
         stack.warm_up(started)
         if quiet and args.quiet_timers > 0:
             stack.quiet()
         if load:
+            stack.watch_lake()
             stack.load(sim_events)
             stack.drain()
+            stack.settle_lake()
+            stack.check_lake()
         stack.finish()
     finally:
         if stack is not None:
@@ -424,3 +551,12 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--startup-timeout", type=float, default=150.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the data dirs (logs, lake) under /tmp")
+    parser.add_argument(
+        "--pregenerate",
+        type=int,
+        default=None,
+        help="simulated events made before the load (default: all of them; the rest while producing)",
+    )
+    parser.add_argument(
+        "--fresh-poll", type=float, default=0.5, help="lake reader pause between freshness queries (s, default 0.5)"
+    )

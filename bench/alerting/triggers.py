@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
+from array import array
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from confluent_kafka import Producer
@@ -37,6 +39,18 @@ PHARMA_CYCLE = [(9.5, "TEMPERATURE_BREACH"), (5.0, "TEMPERATURE_RECOVERED")]
 ORIGIN = {"lat": 32.78, "lon": -96.80}
 DESTINATION = {"lat": 35.47, "lon": -97.52}
 TWO_DAYS_MS = 2 * 86_400_000
+# The lake tables freshness and completeness are measured on: every event of these lands in one.
+EVENT_TABLES = ("inventory_events", "shipment_events", "shipment_telemetry", "order_events")
+# Rows attributed to the orders pipeline's internal topic's offsets, not ours: watched by event id.
+BY_ID_TABLES = ("order_events",)
+FAMILY_TABLE = {"inventory": "inventory_events", "shipments": "shipment_events", "orders": "order_events"}
+
+
+def event_table(family: str, event_type: str | None) -> str | None:
+    """The event table an event of ``family``/``event_type`` lands in (None: none we measure)."""
+    if event_type == "shipment.telemetry":
+        return "shipment_telemetry"
+    return FAMILY_TABLE.get(family)
 
 
 def now_ms() -> int:
@@ -69,6 +83,9 @@ class Produced:
     timer_deadlines: dict[str, tuple[float, str]] = field(default_factory=dict)  # shipment -> (deadline ms, phase)
     end_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     by_topic: Counter[str] = field(default_factory=Counter)
+    # event table -> partition -> (offsets, CreateTime ms) in delivery order, from the delivery reports
+    delivered: dict[str, dict[int, tuple[array[int], array[float]]]] = field(default_factory=lambda: defaultdict(dict))
+    ids_by_table: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 class Producing:
@@ -88,17 +105,34 @@ class Producing:
         if msg.offset() > self.produced.end_offsets.get(tp, -1):
             self.produced.end_offsets[tp] = msg.offset()
 
-    def send(self, topic: str, key: str, value: bytes, event_id: str | None, phase: str) -> float:
+    def _delivered_to(self, table: str, err: Any, msg: Any) -> None:
+        """Also remember (offset, CreateTime) per partition of the event's lake table."""
+        self._delivered(err, msg)
+        if err is None:
+            by_partition = self.produced.delivered[table]
+            partition = msg.partition()
+            if partition not in by_partition:
+                by_partition[partition] = (array("q"), array("d"))
+            offsets, created = by_partition[partition]
+            offsets.append(msg.offset())
+            created.append(float(msg.timestamp()[1]))
+
+    def send(
+        self, topic: str, key: str, value: bytes, event_id: str | None, phase: str, table: str | None = None
+    ) -> float:
+        on_delivery = self._delivered if table is None else partial(self._delivered_to, table)
         while True:
             sent = time.time() * 1000
             try:
-                self.producer.produce(topic, value=value, key=key.encode(), on_delivery=self._delivered)
+                self.producer.produce(topic, value=value, key=key.encode(), on_delivery=on_delivery)
                 break
             except BufferError:
                 self.producer.poll(0.05)
         if event_id is not None:
             self.produced.produced_at[event_id] = sent
             self.produced.phase_of_event[event_id] = phase
+            if table is not None:
+                self.produced.ids_by_table[table].append(event_id)
         self.produced.by_topic[topic] += 1
         return sent
 
@@ -164,7 +198,9 @@ class Triggers:
         self.count = 0
 
     def _event(self, topic: str, key: str, payload: dict[str, Any], phase: str) -> float:
-        return self.producing.send(topic, key, json.dumps(payload).encode(), payload["eventId"], phase)
+        family = {self.topics.inventory: "inventory", self.topics.shipments: "shipments"}.get(topic, "orders")
+        table = event_table(family, payload["eventType"])
+        return self.producing.send(topic, key, json.dumps(payload).encode(), payload["eventId"], phase, table)
 
     def setup(self) -> None:
         """Initial stock for the bench keys and the PHARMA shipments (no alert expected)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.harness.stats import pct
+from bench.rendering.fullload_report import fullload_section
 from bench.rendering.markdown import INF, NAN, fmt_latency, latency_cell, num, report_opening, table
 
 Result = dict[str, Any]
@@ -203,8 +204,9 @@ def header(results: dict[str, Result]) -> list[str]:
     out = report_opening(
         "supplylake alert latency and live timer lateness (issue 4)",
         present,
-        "`.venv/bin/python -m bench alert_latency` (defaults: `--rate 2000 --seconds 60`, then "
-        "`--fallback-rate 200 --fallback-seconds 30` if the first run does not keep up) and "
+        "`.venv/bin/python -m bench alert_latency` (defaults: `--rate 5000 --seconds 300 --burst-factor 10 "
+        "--burst-seconds 30 --after-burst-seconds 60`, then `--fallback-rate 200 --fallback-seconds 30` if the "
+        "first run does not keep up; add `--commit-curve 1000,2500,5000,10000` for the commit-size curve) and "
         "`.venv/bin/python -m bench timer_lateness`.",
     )
     for r in present:
@@ -423,6 +425,7 @@ def render_alerts_report(results: dict[str, Result]) -> str | None:
         'infinitely late ("not received"). Why the shipments pipeline falls behind (inventory alerts '
         "do not), and what that means for these figures: see the notes at the end.\n"
     )
+    out += fullload_section(load) if load else []
     out += ["## Method\n", method(load, quiet_fig)]
     out.append("## 1. Alert latency (event produced → alert received from `alerts`)\n")
     out += [run_section(run) for run in load_runs]

@@ -15,7 +15,6 @@ import argparse
 import bisect
 import statistics
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -40,6 +39,7 @@ from bench.harness.procfs import Interference
 from bench.harness.quiet import QuietMachine
 from bench.harness.sink_log import checkpoint_profile, commit_ms_by_table, maintenance_runs, read_sink_events
 from bench.harness.stats import NAN, pct
+from bench.harness.visibility import LakeWatcher
 from bench.scenarios.scenario import Figures, Scenario
 from bench.scenarios.throughput import VARIANTS
 from supplylake.broker.connection import BrokerConnection
@@ -87,60 +87,6 @@ class FreshnessRun:
 
     def figures(self) -> dict[str, Any]:
         return {**asdict(self), "achieved_rate": self.achieved_rate, "sustained": self.sustained}
-
-
-class LakeWatcher(threading.Thread):
-    """Polls the lake through LakeReader/DuckDB: highest visible source offset per partition."""
-
-    SQL = "SELECT _src_partition AS p, max(_src_offset) AS o FROM inventory_events GROUP BY 1"
-
-    def __init__(self, settings: Settings, interval_s: float) -> None:
-        super().__init__(name="lake-watcher", daemon=True)
-        self.settings = settings
-        self.interval_s = interval_s
-        self.stop_event = threading.Event()
-        self.seen: dict[int, list[tuple[float, int]]] = defaultdict(list)  # partition -> [(wall ms, max offset)]
-        self.poll_ms: list[float] = []
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        from supplylake.query import LakeReader, run_query_on
-
-        try:
-            reader = LakeReader(lake_catalog(self.settings), namespace=self.settings.catalog.namespace)
-            con = reader.connect()
-            while not self.stop_event.is_set():
-                started = time.monotonic()
-                reader.refresh(con)
-                try:
-                    result = run_query_on(reader, con, self.SQL)
-                except Exception:
-                    time.sleep(0.05)
-                    continue
-                now_ms = time.time() * 1000
-                self.poll_ms.append((time.monotonic() - started) * 1000)
-                for partition, offset in result.rows:
-                    series = self.seen[int(partition)]
-                    if offset is not None and (not series or offset > series[-1][1]):
-                        series.append((now_ms, int(offset)))
-                # A pause, so the reader (DuckDB scans on every core) does not starve the pipeline.
-                self.stop_event.wait(self.interval_s)
-            con.close()
-        except BaseException as exc:
-            self.error = exc
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        if self.is_alive():
-            self.join(timeout=30)
-
-    def visible_at(self, partition: int, offset: int) -> float | None:
-        series = self.seen.get(partition, [])
-        index = bisect.bisect_left([o for _, o in series], offset)
-        return series[index][0] if index < len(series) else None
-
-    def max_offsets(self) -> Offsets:
-        return {p: s[-1][1] for p, s in self.seen.items() if s}
 
 
 def commit_times(settings: Settings, topic: str) -> dict[int, list[tuple[int, int]]]:

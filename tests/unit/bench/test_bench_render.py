@@ -268,3 +268,135 @@ def test_quick_results_do_not_replace_the_committed_report(tmp_path: Path) -> No
 
     assert path == tmp_path / "REPORT.md"
     assert "--quick" in path.read_text()
+
+
+def full_load_run() -> dict[str, Any]:
+    """A first run of alert_latency with issue 8 target 3's figures (5k/s for 300 s, a 10× burst)."""
+    run = live_run("first", 5000.0, load=True)
+    table_f = {"n": 1000, "not_visible": 0, "p50": 1200.0, "p90": 1800.0, "p99": 2500.0, "max": 2900.0}
+    run.update(
+        {
+            "seconds": 300.0,
+            "achieved": 4990.0,
+            "steady_s": 300.0,
+            "segments": [
+                {"label": "steady", "rate": 5000, "seconds": 300, "start_ms": 0.0, "end_ms": 300_000.0},
+                {"label": "burst", "rate": 50000, "seconds": 30, "start_ms": 300_000.0, "end_ms": 330_000.0},
+            ],
+            "extra_env": {},
+            "freshness": {
+                "steady": {
+                    "tables": {"inventory_events": table_f, "order_events": {**table_f, "p99": 3500.0}},
+                    "all": {**table_f, "n": 2000, "p99": 2600.0},
+                    "thirds_p50": [1100.0, 1200.0, 1250.0],
+                },
+                "burst and after": {"tables": {"inventory_events": table_f}, "all": table_f},
+            },
+            "lake_polls": 600,
+            "lake_poll_ms_p50": 80.0,
+            "backlog": {
+                "window_s": 60.0,
+                "grows": False,
+                "pipelines": {
+                    "inventory": {
+                        "input_rate": 250.0,
+                        "first_mean": 500.0,
+                        "last_mean": 550.0,
+                        "first_s": 2.0,
+                        "last_s": 2.2,
+                        "grows": False,
+                    }
+                },
+            },
+            "backlog_series": [[0.0, {"inventory": 10}], [5.0, {"inventory": 20}]],
+            "lake_counts": {
+                "inventory_events": {
+                    "produced": 10,
+                    "produced_distinct": 10,
+                    "rows": 10,
+                    "distinct": 10,
+                    "lost": 0,
+                    "duplicates": 0,
+                    "unexpected": 0,
+                }
+            },
+            "burst": {
+                "factor": 10.0,
+                "seconds": 30,
+                "achieved": 41000.0,
+                "drain_s": 42.0,
+                "end_s": 330.0,
+                "lag_max": {"inventory": 90_000},
+                "drained_below": {"inventory": 1000.0},
+            },
+        }
+    )
+    run["late"] = {"load": latencies([4000.0, 5500.0])}
+    return run
+
+
+def full_load_results() -> dict[str, dict[str, Any]]:
+    curve = {
+        "commit_records": 1000,
+        "rate": 5000.0,
+        "seconds": 60.0,
+        "achieved": 4995.0,
+        "fresh_p50": 900.0,
+        "fresh_p99": 2000.0,
+        "not_visible": 0,
+        "pipeline_cores": 1.2,
+        "cores": {"inventory": 0.2, "shipments": 0.7, "orders": 0.3},
+        "backlog_grows": False,
+        "sustained": True,
+        "notes": [],
+    }
+    options = {**LOAD_OPTIONS, "rate": 5000.0, "seconds": 300.0, "fresh_poll": 0.5}
+    return {
+        "alert_latency": {
+            "header": header("alert_latency"),
+            "figures": {"options": options, "runs": [full_load_run()], "curve": [curve]},
+        }
+    }
+
+
+def test_alert_report_has_the_fresh_under_load_section() -> None:
+    text = render_alerts_report(full_load_results())
+
+    assert text is not None
+    assert "## Fresh under load (issue 8, target 3)" in text
+    assert (
+        "| fresh under load: all pipelines sustain 5k events/s for ≥ 5 min without a growing backlog "
+        "| 4,990/s for 300 s; backlog flat (last-minute mean ≤ 2.20 s of input) | yes |"
+    ) in text
+    assert "| fresh under load: freshness p50 ≤ 1.5 s | 1.20 s | yes |" in text
+    assert "| fresh under load: freshness p99 ≤ 3 s | 2.60 s | yes |" in text
+    assert "| fresh under load: alert latency p99 ≤ 1 s | not received | no |" in text
+    assert "| fresh under load: live timer lateness p99 ≤ tick + 1 s (6 s) | 5.50 s | yes |" in text
+    assert (
+        "| fresh under load: a 10× burst for 30 s drains, nothing lost "
+        "| 10× for 30 s (41,000/s produced): drained in 42 s; lost 0, duplicated 0 | yes |"
+    ) in text
+    assert "| steady | inventory_events | 1,000 | 0 | 1.20 s | 1.80 s | 2.50 s | 2.90 s |" in text
+    assert "|  | order_events | 1,000 | 0 | 1.20 s | 1.80 s | 3.50 s | 2.90 s |" in text
+    assert "by third of the steady load: 1.10 s → 1.20 s → 1.25 s" in text
+    assert "| inventory | 250 | 500 (2.00 s) | 550 (2.20 s) | no |" in text
+    assert "| 5 s | 20 |" in text
+    assert "back to its steady level **42 s** after the burst ended" in text
+    assert "| inventory_events | 10 | 10 | 10 | 0 | 0 | 0 |" in text
+    assert "| 1,000 | 4,995/s for 60 s | 900 ms | 2.00 s | 1.20 | 0.20 / 0.70 / 0.30 | flat |" in text
+
+
+def test_pipeline_report_lists_the_fresh_under_load_targets() -> None:
+    text = render_pipeline_report({"throughput": throughput(), **full_load_results()})
+
+    assert text is not None
+    targets = text.split("## Targets", 1)[1]
+    assert "| fresh under load: freshness p50 ≤ 1.5 s | 1.20 s | yes |" in targets
+    assert "| fresh under load: a 10× burst for 30 s drains, nothing lost |" in targets
+
+
+def test_results_from_before_the_full_load_figures_have_no_such_section() -> None:
+    text = render_alerts_report(alert_results())
+
+    assert text is not None
+    assert "Fresh under load" not in text
