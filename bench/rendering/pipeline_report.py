@@ -12,7 +12,7 @@ from bench.rendering.markdown import NAN, fmt_ms, num, report_opening, table
 
 Result = dict[str, Any]
 Target = tuple[str, str, str]
-SCENARIOS = ("throughput", "freshness", "commit_latency", "validation_share", "stack_cpu")
+SCENARIOS = ("throughput", "freshness", "commit_latency", "validation_share", "stack_cpu", "bounded_replay")
 
 
 def _yes(flag: bool) -> str:
@@ -574,6 +574,48 @@ def stack_cpu(f: Result, targets: list[Target]) -> list[str]:
     return [*out, table(head, rows, right_from=2), ""]
 
 
+REPLAY_TARGET = 0.5
+"""Issue 8's target 4: ``run --input`` end to end ≥ this × the bare Quix app's rate from process start."""
+
+
+def bounded_replay(f: Result, throughput: Result | None, targets: list[Target]) -> list[str]:
+    out = [
+        "## 6. Bounded replay as a batch path (`supplylake run --input`)\n",
+        f"`supplylake run --input FILE` on a fresh data dir, {f['records']:,} records (throughput's inventory input), "
+        "timed from the command's start to its exit: broker start, producing the file, starting every pipeline, "
+        "processing, the final commits and the lake summary. Compared with the bare Quix app's rate from process "
+        "start (throughput's (c) *incl. start*) in the same bench run.\n",
+    ]
+    good = [r for r in f["runs"] if r["returncode"] == 0]
+    rows = [
+        [
+            str(i + 1),
+            f"{r['wall_s']:.1f} s",
+            f"{f['records'] / r['wall_s']:,.0f}" if r["returncode"] == 0 else "—",
+            r["error"] or "",
+        ]
+        for i, r in enumerate(f["runs"])
+    ]
+    out += [table(["run", "wall time", "events/s", "error"], rows, right_from=1), ""]
+    if not good:
+        targets.append(("bounded replay ≥ 0.5× bare Quix from process start", "no successful run", "no"))
+        return out
+    rate = f["records"] / statistics.median(r["wall_s"] for r in good)
+    bare = medians(throughput).get("c") if throughput is not None else None
+    if bare is None:
+        targets.append(("bounded replay ≥ 0.5× bare Quix from process start", f"{rate:,.0f} events/s, no (c)", ""))
+        return out
+    ratio = rate / bare["total"]
+    out.append(
+        f"Median: {rate:,.0f} events/s against (c) {bare['total']:,.0f} events/s from process start: "
+        f"ratio {ratio:.2f}.\n"
+    )
+    targets.append(
+        (f"bounded replay ≥ {REPLAY_TARGET:g}× bare Quix from process start", f"{ratio:.2f}", _yes(ratio >= 0.5))
+    )
+    return out
+
+
 def render_pipeline_report(results: dict[str, Result]) -> str | None:
     """The report's text, or None when none of its scenarios has a result."""
     if not any(s in results for s in SCENARIOS):
@@ -590,6 +632,9 @@ def render_pipeline_report(results: dict[str, Result]) -> str | None:
         out += validation_share(results)
     if "stack_cpu" in results:
         out += stack_cpu(results["stack_cpu"]["figures"], targets)
+    if "bounded_replay" in results:
+        throughput_figures = results["throughput"]["figures"] if "throughput" in results else None
+        out += bounded_replay(results["bounded_replay"]["figures"], throughput_figures, targets)
     if "alert_latency" in results:  # issue 8 target 3, measured by alert_latency (bench/REPORT-alerts.md)
         runs = results["alert_latency"]["figures"]["runs"]
         targets += fresh_targets(runs[0]) if runs else []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bench.scenarios import (
     alert_latency,
+    bounded_replay,
     commit_latency,
     freshness,
     stack_cpu,
@@ -25,6 +26,7 @@ SCENARIOS: dict[str, Scenario] = {
         commit_latency.SCENARIO,
         validation_share.SCENARIO,
         stack_cpu.SCENARIO,
+        bounded_replay.SCENARIO,
         alert_latency.SCENARIO,
         timer_lateness.SCENARIO,
     )
