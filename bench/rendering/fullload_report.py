@@ -104,7 +104,11 @@ def fresh_targets(run: Result) -> list[Target]:
         measured = (
             f"{burst['factor']:g}× for {burst['seconds']:g} s ({burst['achieved']:,.0f}/s produced): "
             + ("not drained" if drain is None else f"drained in {drain:.0f} s")
-            + f"; lost {lost:,}, duplicated {dups:,}"
+            + (
+                f"; {lost:,} not in the lake when the drain gave up (still in the backlog), duplicated {dups:,}"
+                if drain is None
+                else f"; lost {lost:,}, duplicated {dups:,}"
+            )
         )
         full = burst["factor"] >= 10 and burst["seconds"] >= 30 and sized
         ok = full and drain is not None and lost == 0 and dups == 0 and bool(run.get("lake_counts"))

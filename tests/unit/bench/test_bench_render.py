@@ -400,3 +400,14 @@ def test_results_from_before_the_full_load_figures_have_no_such_section() -> Non
 
     assert text is not None
     assert "Fresh under load" not in text
+
+
+def test_an_undrained_burst_counts_missing_rows_as_backlog_not_as_lost() -> None:
+    from bench.rendering.fullload_report import fresh_targets
+
+    run = full_load_run()
+    run["burst"] = {**run["burst"], "drain_s": None}
+    for counts in run["lake_counts"].values():
+        counts["lost"] = 6
+    (row,) = [r for r in fresh_targets(run) if "burst" in r[0]]
+    assert "not drained" in row[1] and "not in the lake when the drain gave up" in row[1] and row[2] == "no"
