@@ -134,9 +134,9 @@ def commit_pacing(lake: LakeSettings, mode: RunMode) -> tuple[float, int]:
 
     Each lake commit has a fixed cost (about 20–50 ms of CPU per table on a laptop), so a fixed
     one-second interval spends most of a quiet pipeline's CPU on commits. Live, a checkpoint
-    comes after ``live_commit_records`` records — about once a second at 5,000 events/s, with
-    larger commits as the rate grows — or ``live_commit_interval_s`` after the previous one when
-    fewer arrive. A bounded replay checkpoints every ``commit_interval_s`` (its last records wait
+    comes after ``live_commit_records`` records — about once a second at 5,000 events/s, more
+    often at higher rates — or ``live_commit_interval_s`` after the previous one when fewer
+    arrive. A bounded replay checkpoints every ``commit_interval_s`` (its last records wait
     for one before the run can end).
     """
     if mode is RunMode.LIVE:
