@@ -80,8 +80,8 @@ def consumer_tuning(settings: Settings, connection: BrokerConnection) -> dict[st
 
 
 #: How long a pipeline's producer gathers records into one batch. The embedded broker's fetch
-#: cost grows with the number of batches a partition holds (it scans them: ~1 ms per fetch at
-#: 6,000 batches, and it never drops any), and a consumer tailing a topic wakes once per batch;
+#: cost grows with the number of batches a partition holds (it scans them and never drops any:
+#: ``python -m bench.micro.broker_fetch``), and a consumer tailing a topic wakes once per batch;
 #: 100 ms keeps both low. It adds at most that much to an alert's latency.
 PRODUCER_LINGER_MS = 100
 

@@ -2,10 +2,11 @@
 
 pyiceberg's ``SqlCatalog`` reads and parses the current metadata JSON on every ``load_table``, and
 ``commit_table`` loads the table again before it commits. The file grows with the retained
-snapshots (each carries the offsets ledger in its summary), so a pipeline spent a fifth of its
-CPU at demo rates parsing the same few files. A metadata file never changes once written (a
-commit writes a new one), so the parsed metadata is kept by location: parsed when first read,
-and taken from the commit response for the files this process writes itself.
+snapshots (each carries the offsets ledger in its summary), so at demo rates a pipeline spent
+much of its CPU parsing the same few files (py-spy profile of a live demo, issue 8). A metadata
+file never changes once written (a commit writes a new one), so the parsed metadata is kept by
+location: parsed when first read, and taken from the commit response for the files this process
+writes itself.
 """
 
 from __future__ import annotations
