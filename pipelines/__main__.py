@@ -1,4 +1,4 @@
-"""`python -m supplylake.pipelines NAME [--mode live|bounded-replay]`: run one pipeline until SIGTERM.
+"""`python -m supplylake.pipelines NAME [--mode live|bounded-replay] [--instance K]`: run one pipeline until SIGTERM.
 
 The supervisor (supplylake/orchestration/supervisor.py) starts every child with an explicit
 ``--mode``; without one a pipeline runs live, which is what a standalone deployment
@@ -29,7 +29,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=RunMode.LIVE,
         help="bounded-replay: event time only; live (default): wall-clock ticks too",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--instance",
+        type=int,
+        default=0,
+        help="which member of the pipeline's consumer group this is (0, 1, ...): each keeps its own local state",
+    )
+    args = parser.parse_args(argv)
+    if args.instance < 0:
+        parser.error("--instance must be 0 or more")
+    return args
 
 
 def main(argv: list[str]) -> int:
@@ -42,9 +51,13 @@ def main(argv: list[str]) -> int:
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
         with connect(settings, start_embedded=False) as connection:
-            app = PIPELINES[args.name].build(settings, connection, args.mode)
+            app = PIPELINES[args.name].build(settings, connection, args.mode, args.instance)
             get_logger("supplylake.pipelines").info(
-                "pipeline started", pipeline=args.name, mode=str(args.mode), cluster=connection.cluster_id
+                "pipeline started",
+                pipeline=args.name,
+                instance=args.instance,
+                mode=str(args.mode),
+                cluster=connection.cluster_id,
             )
             app.run()
     except SupplylakeError as exc:

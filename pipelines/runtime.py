@@ -144,7 +144,15 @@ def commit_pacing(lake: LakeSettings, mode: RunMode) -> tuple[float, int]:
     return lake.commit_interval_s, 0
 
 
-def build_application(name: str, settings: Settings, connection: BrokerConnection, mode: RunMode) -> Application:
+def instance_state_dir(settings: Settings, cluster_id: str, name: str, instance: int = 0) -> Path:
+    """Where one instance of a pipeline keeps its local state (instances never share a RocksDB)."""
+    return state_dir(settings, cluster_id) / (name if instance == 0 else f"{name}.{instance}")
+
+
+def build_application(
+    name: str, settings: Settings, connection: BrokerConnection, mode: RunMode, instance: int = 0
+) -> Application:
+    """The Quix application of pipeline ``name``; ``instance`` numbers its members of one consumer group."""
     commit_interval, commit_every = commit_pacing(settings.lake, mode)
     app = Application(
         broker_address=connection_config(settings, connection),
@@ -152,7 +160,7 @@ def build_application(name: str, settings: Settings, connection: BrokerConnectio
         auto_offset_reset="earliest",
         commit_interval=commit_interval,
         commit_every=commit_every,
-        state_dir=state_dir(settings, connection.cluster_id) / name,
+        state_dir=instance_state_dir(settings, connection.cluster_id, name, instance),
         processing_guarantee="at-least-once",
         loglevel=None,
         consumer_extra_config=consumer_tuning(settings, connection),

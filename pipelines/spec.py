@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 class PipelineBuilder(Protocol):
     """An app module's ``build``: a configured Quix application, ready to ``run()``."""
 
-    def __call__(self, settings: Settings, connection: BrokerConnection, mode: RunMode) -> Application: ...
+    def __call__(
+        self, settings: Settings, connection: BrokerConnection, mode: RunMode, instance: int = 0
+    ) -> Application: ...
 
 
 def consumer_group(settings: Settings, pipeline: str) -> str:
@@ -56,5 +58,5 @@ class PipelineSpec:
     def internal_topics(self, settings: Settings) -> list[str]:
         return [internal_topic(settings, self.name, suffix) for suffix in self.internal_suffixes]
 
-    def build(self, settings: Settings, connection: BrokerConnection, mode: RunMode) -> Application:
-        return self.load()(settings, connection, mode)
+    def build(self, settings: Settings, connection: BrokerConnection, mode: RunMode, instance: int = 0) -> Application:
+        return self.load()(settings, connection, mode, instance)

@@ -19,18 +19,19 @@ from quixstreams.state import State
 from supplylake.broker.connection import BrokerConnection
 from supplylake.contracts import InvalidEvent, parse_event
 from supplylake.contracts.inventory import InventoryEvent
+from supplylake.lake.epoch_history import EpochHistory
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import ALERTS, DEAD_LETTERS, INVENTORY_EVENTS, INVENTORY_LEVELS, payload_text
 from supplylake.pipelines.inventory.alerts import Alert, AlertState, evaluate_alerts
 from supplylake.pipelines.inventory.policy import InventoryPolicy
 from supplylake.pipelines.inventory.reference import ReorderPoints
-from supplylake.pipelines.inventory.seeding import EpochSeed, load_epoch_seed
 from supplylake.pipelines.inventory.stock import LevelChange, StockEvent, StockState, apply_event
 from supplylake.pipelines.ledger_guard import guard_ledgers
 from supplylake.pipelines.outputs import WrongKey, WrongTopic, alert_row, rejected, route
 from supplylake.pipelines.run_mode import RunMode
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.pipelines.state_cache import CheckpointStateCache
+from supplylake.pipelines.state_mirror import StateMirror
 from supplylake.settings import Settings
 
 STOCK_KEY = "stock"
@@ -44,7 +45,8 @@ class InventoryProcessor:
     cluster_id: str
     settings: Settings
     reorder_points: ReorderPoints
-    seed: EpochSeed = field(default_factory=EpochSeed)
+    # What earlier broker epochs already stored (the state itself is seeded by the state mirror).
+    history: EpochHistory = field(default_factory=EpochHistory)
     # Written back by the lake sink at each checkpoint (see state_cache).
     cache: CheckpointStateCache = field(default_factory=CheckpointStateCache)
 
@@ -81,11 +83,10 @@ class InventoryProcessor:
             sku=event.sku,
             quantity=event.quantity,
         )
-        entity = f"{event.warehouse_id}:{event.sku}"
-        stock, alert_state = self._load(state, ctx.partition, key, entity)
-        if event.event_id in self.seed.event_ids:
-            # Already in the lake from an earlier broker epoch, and folded into the seed.
+        if self.history.applied(event.event_id):
+            # Already in the lake from an earlier broker epoch, and inside the seeded state.
             return LakeRows(counters={"duplicates": 1})
+        stock, alert_state = self._load(state, ctx.partition, key)
 
         stock, outcome = apply_event(
             stock,
@@ -121,37 +122,12 @@ class InventoryProcessor:
             rows.alerts.append(row)
         return rows
 
-    def _load(self, state: State, partition: int, key: Any, entity: str) -> tuple[StockState, AlertState]:
+    def _load(self, state: State, partition: int, key: Any) -> tuple[StockState, AlertState]:
         stock = self.cache.get(partition, key, state, STOCK_KEY, StockState.from_dict)
-        if stock is not None:
-            alerts = self.cache.get(partition, key, state, ALERTS_KEY, AlertState.from_dict)
-            return stock, alerts if alerts is not None else AlertState.empty()
-        seeded = self.seed.levels.get(entity)
-        if seeded is None:
+        if stock is None:
             return StockState.empty(), AlertState.empty()
-        stock = StockState.seeded(seeded.on_hand, seeded.reserved, seeded.as_of_ms)
-        # Rebuild which episode is open from the seeded level, without raising its alerts again:
-        # they were raised (and are in the lake) in an earlier broker epoch.
-        warehouse_id, _, sku = entity.partition(":")
-        alert_state, _ = evaluate_alerts(
-            AlertState.empty(),
-            level=LevelChange(
-                event_id=f"seed:{entity}",
-                event_time_ms=seeded.as_of_ms,
-                warehouse_id=warehouse_id,
-                sku=sku,
-                on_hand=seeded.on_hand,
-                reserved=seeded.reserved,
-                available=seeded.on_hand - seeded.reserved,
-                is_late=False,
-                revision=0,
-            ),
-            reorder_point=self.reorder_points.for_sku(sku),
-            resolve_margin=self.policy.resolve_margin,
-            source_event_id=f"seed:{entity}",
-        )
-        self.cache.set(partition, key, state, ALERTS_KEY, alert_state)
-        return stock, alert_state
+        alerts = self.cache.get(partition, key, state, ALERTS_KEY, AlertState.from_dict)
+        return stock, alerts if alerts is not None else AlertState.empty()
 
 
 def _event_row(event: InventoryEvent, raw: bytes, is_late: bool, now_ms: int) -> dict[str, Any]:
@@ -175,29 +151,31 @@ def _level_row(change: LevelChange, *, is_current: bool, now_ms: int) -> dict[st
     }
 
 
-def build(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Application:
+def build(settings: Settings, connection: BrokerConnection, mode: RunMode, instance: int = 0) -> Application:
     """The inventory Quix application, ready to `run()` (the same in every run mode)."""
     drop_stale_state(settings, connection.cluster_id)
-    app = build_application("inventory", settings, connection, mode)
+    app = build_application("inventory", settings, connection, mode, instance)
     sink = LakeSink.for_tables(
         settings,
         cluster_id=connection.cluster_id,
         tables=(DEAD_LETTERS, INVENTORY_EVENTS, INVENTORY_LEVELS, ALERTS),
     )
     guard_ledgers(connection, sink)
+    mirror = StateMirror.for_sink(app, "inventory", sink, settings, applied_in=(INVENTORY_EVENTS,))
     processor = InventoryProcessor(
         cluster_id=connection.cluster_id,
         settings=settings,
         reorder_points=ReorderPoints.from_settings(settings.inventory),
-        seed=load_epoch_seed(sink.catalog, settings, connection.cluster_id),
+        history=mirror.history,
     )
-    sink.before_flush.append(processor.cache.flush)
+    # In this order: cached state back to Quix, then this checkpoint's state changes to the lake.
+    sink.before_flush += [processor.cache.flush, mirror.commit]
     source = raw_topic(app, settings.topics.inventory, settings)
     alerts_topic = json_topic(app, settings.topics.alerts, settings)
     dlq_topic = raw_topic(app, settings.topics.dead_letters, settings)
 
     sdf = app.dataframe(source)
-    sdf = sdf.apply(processor, stateful=True, metadata=True)
+    sdf = sdf.apply(mirror.stateful(processor), stateful=True, metadata=True)
     # Alerts and dead letters also go to their topics (ids are deterministic, so a replayed
     # record is recognisable); everything goes to the lake.
     route(sdf, sink=sink, alerts_topic=alerts_topic, dlq_topic=dlq_topic)

@@ -34,7 +34,7 @@ sources in the internal topic does not change the result.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -48,6 +48,7 @@ from supplylake.contracts.base import Event
 from supplylake.contracts.orders import OrderEvent as OrderContract
 from supplylake.contracts.shipments import ShipmentCreated
 from supplylake.contracts.shipments import ShipmentEvent as ShipmentContract
+from supplylake.lake.epoch_history import EpochHistory
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import ALERTS, DEAD_LETTERS, ORDER_EVENTS, ORDER_STATUS
 from supplylake.pipelines.control import is_control
@@ -66,6 +67,7 @@ from supplylake.pipelines.orders.topics import PIPELINE, by_order_topic
 from supplylake.pipelines.outputs import WrongTopic, alert_row, publish_alerts, publish_dead_letters, rejected
 from supplylake.pipelines.run_mode import RunMode
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
+from supplylake.pipelines.state_mirror import StateMirror
 from supplylake.settings import Settings
 
 SHIPMENT_SCOPE = "shipment:"
@@ -87,6 +89,8 @@ class OrderIntake:
     """Stage 1: validate `order-events` records; forward the good, dead-letter the bad."""
 
     cluster_id: str
+    # What earlier broker epochs already stored: their dead letters are not recorded again.
+    history: EpochHistory = field(default_factory=EpochHistory)
 
     def __call__(self, value: bytes | None, key: bytes | None, timestamp: int, headers: Any) -> Intake:
         ctx = message_context()
@@ -98,18 +102,19 @@ class OrderIntake:
             if not isinstance(event, OrderContract):
                 raise WrongTopic(event.event_type, ctx.topic, "an order")
         except (InvalidEvent, WrongTopic) as exc:
-            return Intake(
-                rejected=rejected(
-                    cluster_id=self.cluster_id,
-                    raw=raw,
-                    key=key,
-                    error=exc,
-                    topic=ctx.topic,
-                    partition=ctx.partition,
-                    offset=ctx.offset,
-                    now_ms=int(time.time() * 1000),
-                )
+            bad = rejected(
+                cluster_id=self.cluster_id,
+                raw=raw,
+                key=key,
+                error=exc,
+                topic=ctx.topic,
+                partition=ctx.partition,
+                offset=ctx.offset,
+                now_ms=int(time.time() * 1000),
             )
+            if bad.dead_letter is not None and self.history.recorded(bad.dead_letter):
+                return Intake()
+            return Intake(rejected=bad)
         return Intake(forward=_envelope(event.order_id, raw))
 
 
@@ -151,6 +156,8 @@ class OrderProcessor:
 
     cluster_id: str
     settings: Settings
+    # What earlier broker epochs already stored (the state itself is seeded by the state mirror).
+    history: EpochHistory = field(default_factory=EpochHistory)
 
     def __post_init__(self) -> None:
         self.policy = OrderPolicy.from_settings(self.settings.shipments)
@@ -173,6 +180,9 @@ class OrderProcessor:
                 offset=ctx.offset,
                 now_ms=now_wall,
             )
+        if self.history.applied(event.event_id):
+            # Already in the lake from an earlier broker epoch, and inside the seeded state.
+            return LakeRows(counters={"duplicates": 1})
         record = EntityRecord.from_dict(state.get(RECORD_KEY))
         if record.seen_before(event.event_id):
             return LakeRows(counters={"duplicates": 1})
@@ -209,20 +219,23 @@ def _lifecycle_event(event: Event, order_id: str) -> OrderEvent:
     return parsed if parsed.order_id == order_id else evolve(parsed, order_id=order_id)
 
 
-def build(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Application:
+def build(settings: Settings, connection: BrokerConnection, mode: RunMode, instance: int = 0) -> Application:
     """The order Quix application, ready to `run()` (the same in every run mode)."""
     drop_stale_state(settings, connection.cluster_id)
-    app = build_application(PIPELINE, settings, connection, mode)
+    app = build_application(PIPELINE, settings, connection, mode, instance)
     sink = LakeSink.for_tables(
         settings, cluster_id=connection.cluster_id, tables=(DEAD_LETTERS, ORDER_EVENTS, ORDER_STATUS, ALERTS)
     )
+    # order_status has a row (with its event id) for every event stage 3 applied.
+    mirror = StateMirror.for_sink(app, PIPELINE, sink, settings, applied_in=(ORDER_STATUS,))
+    sink.before_flush.append(mirror.commit)
     by_order = json_topic(app, by_order_topic(settings), settings)
     alerts_topic = json_topic(app, settings.topics.alerts, settings)
     dlq_topic = raw_topic(app, settings.topics.dead_letters, settings)
 
     # Stage 1: order-events.
     intake = app.dataframe(raw_topic(app, settings.topics.orders, settings))
-    intake = intake.apply(OrderIntake(cluster_id=connection.cluster_id), metadata=True)
+    intake = intake.apply(OrderIntake(cluster_id=connection.cluster_id, history=mirror.history), metadata=True)
     intake.filter(lambda i: i.forward is not None).apply(lambda i: i.forward).to_topic(
         by_order, key=lambda envelope: envelope["orderId"]
     )
@@ -232,13 +245,15 @@ def build(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Ap
 
     # Stage 2: the lifecycle events of shipment-events.
     tracking = app.dataframe(raw_topic(app, settings.topics.shipments, settings))
-    tracking = tracking.apply(forward_tracking, stateful=True, metadata=True)
+    tracking = tracking.apply(mirror.stateful(forward_tracking), stateful=True, metadata=True)
     tracking.filter(lambda envelope: envelope is not None).to_topic(by_order, key=lambda envelope: envelope["orderId"])
 
     # Stage 3: per order.
     orders = app.dataframe(by_order)
     orders = orders.apply(
-        OrderProcessor(cluster_id=connection.cluster_id, settings=settings), stateful=True, metadata=True
+        mirror.stateful(OrderProcessor(cluster_id=connection.cluster_id, settings=settings, history=mirror.history)),
+        stateful=True,
+        metadata=True,
     )
     publish_alerts(orders, alerts_topic)
     orders.sink(sink)

@@ -45,6 +45,7 @@ from supplylake.broker.connection import BrokerConnection
 from supplylake.contracts import InvalidEvent, parse_event
 from supplylake.contracts.shipments import ShipmentEvent as ShipmentContract
 from supplylake.contracts.shipments import ShipmentTelemetry
+from supplylake.lake.epoch_history import EpochHistory
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import ALERTS, DEAD_LETTERS, SHIPMENT_EVENTS, SHIPMENT_STATUS, SHIPMENT_TELEMETRY
 from supplylake.logs import get_logger
@@ -65,6 +66,7 @@ from supplylake.pipelines.shipments.tracking import (
     on_timer,
     timer_id,
 )
+from supplylake.pipelines.state_mirror import StateMirror
 from supplylake.pipelines.timer_service import PartitionClock, PartitionTimers
 from supplylake.pipelines.timers import Timer
 from supplylake.settings import Settings
@@ -119,6 +121,8 @@ class ShipmentProcessor:
 
     cluster_id: str
     settings: Settings
+    # What earlier broker epochs already stored (the state itself is seeded by the state mirror).
+    history: EpochHistory = field(default_factory=EpochHistory)
 
     def __post_init__(self) -> None:
         # Per partition, the state objects opened since the last checkpoint (see flush()).
@@ -169,6 +173,9 @@ class ShipmentProcessor:
                     offset=ctx.offset,
                     now_ms=now_wall,
                 )
+            if self.history.applied(event.event_id):
+                # Already in the lake from an earlier broker epoch, and inside the seeded state.
+                return LakeRows(counters={"duplicates": 1})
             rows = LakeRows(max_event_time_ms=event.event_time_ms)
             self._fire_due(timers, clock.observe_event(event.event_time_ms), shipments, rows, now_wall)
             self._apply(event, value or b"", timers, shipments, rows, now_wall)
@@ -289,30 +296,33 @@ class ShipmentProcessor:
             rows.alerts.append(row)
 
 
-def build(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Application:
+def build(settings: Settings, connection: BrokerConnection, mode: RunMode, instance: int = 0) -> Application:
     """The shipment Quix application, ready to `run()`; in live mode it also starts the ticker.
 
     A bounded replay fires deadlines on event time only (its watermark), so the same input gives
     the same lake whatever the wall clock did; live, wall-clock ticks fire them on idle partitions.
     """
     drop_stale_state(settings, connection.cluster_id)
-    app = build_application("shipments", settings, connection, mode)
+    app = build_application("shipments", settings, connection, mode, instance)
     sink = LakeSink.for_tables(
         settings,
         cluster_id=connection.cluster_id,
         tables=(DEAD_LETTERS, SHIPMENT_EVENTS, SHIPMENT_TELEMETRY, SHIPMENT_STATUS, ALERTS),
     )
-    processor = ShipmentProcessor(cluster_id=connection.cluster_id, settings=settings)
-    sink.before_flush.append(processor.flush)
+    mirror = StateMirror.for_sink(app, "shipments", sink, settings, applied_in=(SHIPMENT_EVENTS, SHIPMENT_TELEMETRY))
+    processor = ShipmentProcessor(cluster_id=connection.cluster_id, settings=settings, history=mirror.history)
+    # In this order: cached state back to Quix, then this checkpoint's state changes to the lake.
+    sink.before_flush += [processor.flush, mirror.commit]
     source = raw_topic(app, settings.topics.shipments, settings)
     alerts_topic = json_topic(app, settings.topics.alerts, settings)
     dlq_topic = raw_topic(app, settings.topics.dead_letters, settings)
 
     sdf = app.dataframe(source)
-    sdf = sdf.apply(processor, stateful=True, metadata=True)
+    sdf = sdf.apply(mirror.stateful(processor), stateful=True, metadata=True)
     route(sdf, sink=sink, alerts_topic=alerts_topic, dlq_topic=dlq_topic)
 
-    start_live_ticks(settings, connection, mode)
+    if instance == 0:  # one ticker per pipeline is enough, however many instances share its partitions
+        start_live_ticks(settings, connection, mode)
     return app
 
 

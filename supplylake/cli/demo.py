@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from supplylake.cli.options import DataDirOption, settings_for
+from supplylake.cli.options import DataDirOption, InstancesOption, settings_for
 from supplylake.cli.terminal import TerminalReporter
 
 
@@ -21,6 +21,7 @@ def demo(
         bool, typer.Option("--headless", help="No dashboard; with --events, exit once the lake holds everything.")
     ] = False,
     port: Annotated[int, typer.Option(help="Dashboard port.", min=1, max=65535)] = 8501,
+    instances: InstancesOption = 1,
 ) -> None:
     """Run everything on one machine: broker, simulator, pipelines, lake and dashboard."""
     # Imported here: `supplylake --help` and the other commands need none of the demo's code.
@@ -34,4 +35,5 @@ def demo(
         headless=headless,
         port=port,
         reporter=TerminalReporter(),
+        instances=instances,
     )

@@ -21,6 +21,18 @@ DataDirOption = Annotated[
 ]
 
 
+InstancesOption = Annotated[
+    int,
+    typer.Option(
+        "--instances",
+        help="Instances of each pipeline, in one consumer group (they share its partitions: "
+        "SUPPLYLAKE_TOPICS__PARTITIONS bounds how many get work).",
+        min=1,
+        max=16,
+    ),
+]
+
+
 def settings_for(data_dir: Path | None = None) -> Settings:
     """Load settings (fails with one line on a bad value) and apply --data-dir."""
     settings = load_settings().with_data_dir(data_dir)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from supplylake.cli.options import DataDirOption, settings_for
+from supplylake.cli.options import DataDirOption, InstancesOption, settings_for
 from supplylake.cli.terminal import TerminalReporter
 
 
@@ -32,6 +32,7 @@ def run(
         float | None,
         typer.Option(help="Seconds to wait for the pipelines to catch up (default: 120 + 1 s per 500 lines).", min=1),
     ] = None,
+    instances: InstancesOption = 1,
 ) -> None:
     """Replay a file through every pipeline into the lake, print a summary, exit.
 
@@ -45,5 +46,10 @@ def run(
     from supplylake.orchestration.bounded_replay import replay_into_lake
 
     replay_into_lake(
-        settings, input_file, reorder_points=reorder_points, timeout_s=timeout, reporter=TerminalReporter()
+        settings,
+        input_file,
+        reorder_points=reorder_points,
+        timeout_s=timeout,
+        reporter=TerminalReporter(),
+        instances=instances,
     )

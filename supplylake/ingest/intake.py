@@ -17,6 +17,7 @@ from confluent_kafka import Producer
 from supplylake.broker.connection import BrokerConnection
 from supplylake.dead_letters import attribute_to_source, decode_raw, dlq_headers
 from supplylake.lake.catalog import catalog_for
+from supplylake.lake.epoch_history import dead_letter_digest, stored_dead_letters
 from supplylake.lake.tables import DEAD_LETTERS
 from supplylake.lake.writer import ExactlyOnceWriter
 from supplylake.settings import Settings
@@ -44,8 +45,17 @@ def commit_rejects(settings: Settings, connection: BrokerConnection, rows: list[
     writer.commit(rows, offsets, max_event_time_ms=None)
 
 
+def not_yet_recorded(
+    settings: Settings, connection: BrokerConnection, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``rows`` without the dead letters an earlier broker epoch recorded (the same file run again)."""
+    recorded = stored_dead_letters(catalog_for(settings), settings.catalog.namespace, connection.cluster_id)
+    return [row for row in rows if dead_letter_digest(row) not in recorded] if recorded else rows
+
+
 def record_rejects(settings: Settings, connection: BrokerConnection, rows: list[dict[str, Any]]) -> None:
-    """Rejected lines to the DLQ topic, then to the lake."""
+    """Rejected lines to the DLQ topic, then to the lake (those an earlier epoch recorded: neither)."""
+    rows = not_yet_recorded(settings, connection, rows) if rows else rows
     if not rows:
         return
     publish_rejects(settings, connection, rows)

@@ -35,12 +35,13 @@ def replay_into_lake(
     reorder_points: Path | None = None,
     timeout_s: float | None = None,
     reporter: Reporter | None = None,
+    instances: int = 1,
 ) -> ReplaySummary:
     """Replay ``input_file`` through every pipeline until the lake holds all of it; report a summary."""
     reporter = reporter or QuietReporter()
     with (
         connect(settings) as connection,
-        running_pipelines(settings, connection, RunMode.BOUNDED_REPLAY, reorder_points) as supervisor,
+        running_pipelines(settings, connection, RunMode.BOUNDED_REPLAY, reorder_points, instances) as supervisor,
         reporter.progress() as update,
     ):
         update("producing", 0, None)

@@ -26,9 +26,13 @@ def pipeline_env(connection: BrokerConnection, reorder_points: Path | None) -> d
 
 @contextmanager
 def running_pipelines(
-    settings: Settings, connection: BrokerConnection, mode: RunMode, reorder_points: Path | None = None
+    settings: Settings,
+    connection: BrokerConnection,
+    mode: RunMode,
+    reorder_points: Path | None = None,
+    instances: int = 1,
 ) -> Iterator[Supervisor]:
-    """Every pipeline of the catalog running (topics created first) until the context ends."""
+    """Every pipeline of the catalog running, ``instances`` of each (topics created first), until the context ends."""
     ensure_topics(connection, all_topics(settings.topics), settings.topics)
     supervisor = Supervisor(
         PIPELINES,
@@ -36,6 +40,7 @@ def running_pipelines(
         data_dir=settings.data_dir.resolve(),
         extra_env=pipeline_env(connection, reorder_points),
         mode=mode,
+        instances=instances,
     )
     with supervisor:
         yield supervisor

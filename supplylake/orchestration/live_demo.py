@@ -37,6 +37,7 @@ def run_demo(
     headless: bool,
     port: int,
     reporter: Reporter | None = None,
+    instances: int = 1,
 ) -> None:
     reporter = reporter or QuietReporter()
     sim = live_simulation(seed, rate, FaultConfig())
@@ -47,7 +48,7 @@ def run_demo(
     stop = threading.Event()
     with (
         connect(settings) as connection,
-        running_pipelines(settings, connection, RunMode.LIVE, skus) as supervisor,
+        running_pipelines(settings, connection, RunMode.LIVE, skus, instances) as supervisor,
         ExitStack() as dashboard,
     ):
         try:

@@ -37,6 +37,8 @@ class PipelineProcess:
     log_path: Path
     # Passed to the child as --mode: whether it runs on event time only or also on the wall clock.
     mode: RunMode = RunMode.LIVE
+    # Passed as --instance (when not 0): which member of the pipeline's consumer group this is.
+    instance: int = 0
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     # Exits that came soon after a start, in a row: a pipeline that cannot even start.
@@ -48,8 +50,9 @@ class PipelineProcess:
         self.started_at = time.monotonic()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log_file:
+            instance = ["--instance", str(self.instance)] if self.instance else []
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "supplylake.pipelines", self.name, "--mode", str(self.mode)],
+                [sys.executable, "-m", "supplylake.pipelines", self.name, "--mode", str(self.mode), *instance],
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -87,8 +90,13 @@ def _last_error(log_path: Path) -> str:
     return lines[-1].strip()[:300] if lines else "empty log"
 
 
+def process_label(name: str, instance: int) -> str:
+    """How the supervisor names one instance of a pipeline (its key, and its log file's stem)."""
+    return name if instance == 0 else f"{name}-{instance}"
+
+
 class Supervisor:
-    """Keeps a set of pipeline processes alive until stopped."""
+    """Keeps a set of pipeline processes alive until stopped (``instances`` of each, one consumer group)."""
 
     def __init__(
         self,
@@ -98,6 +106,7 @@ class Supervisor:
         data_dir: Path,
         extra_env: dict[str, str] | None = None,
         mode: RunMode = RunMode.LIVE,
+        instances: int = 1,
         max_quick_exits: int = 4,
         min_uptime_s: float = 20.0,
     ) -> None:
@@ -111,8 +120,14 @@ class Supervisor:
         self.data_dir = data_dir
         self.max_quick_exits = max_quick_exits
         self.min_uptime_s = min_uptime_s
+        if instances < 1:
+            raise ValueError("instances must be at least 1")
         self.processes = {
-            name: PipelineProcess(name, env, data_dir / "logs" / f"pipeline-{name}.log", mode) for name in names
+            process_label(name, i): PipelineProcess(
+                name, env, data_dir / "logs" / f"pipeline-{process_label(name, i)}.log", mode, i
+            )
+            for name in names
+            for i in range(instances)
         }
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -144,7 +159,7 @@ class Supervisor:
                     )
                     self._stopping.set()
                     return
-                log.warning("pipeline exited, restarting", pipeline=process.name, code=code)
+                log.warning("pipeline exited, restarting", pipeline=process.name, instance=process.instance, code=code)
                 process.restarts += 1
                 # Back off a little so a pipeline failing at start does not spin.
                 time.sleep(min(0.2 * process.restarts, 2.0))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pyiceberg.types import (
+    BinaryType,
     BooleanType,
     DoubleType,
     IntegerType,
@@ -19,13 +20,14 @@ from pyiceberg.types import (
     TimestamptzType,
 )
 
-STRING, LONG, INT, DOUBLE, BOOLEAN, TIMESTAMP = (
+STRING, LONG, INT, DOUBLE, BOOLEAN, TIMESTAMP, BINARY = (
     StringType(),
     LongType(),
     IntegerType(),
     DoubleType(),
     BooleanType(),
     TimestamptzType(),
+    BinaryType(),
 )
 
 SRC_TOPIC = "_src_topic"

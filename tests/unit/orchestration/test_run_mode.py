@@ -56,6 +56,26 @@ def test_a_lone_pipeline_process_runs_live_unless_told(popen: list[_Recorded], t
     assert [p.args[-1] for p in popen] == ["live", "bounded-replay"]
 
 
+def test_instances_share_a_pipeline_s_name_but_not_its_log_or_state(popen: list[_Recorded], tmp_path: Path) -> None:
+    processes = Supervisor(["inventory"], bootstrap="127.0.0.1:1", data_dir=tmp_path, instances=3)
+    for process in processes.processes.values():
+        process.start()
+    assert list(processes.processes) == ["inventory", "inventory-1", "inventory-2"]
+    assert [p.args[2:] for p in popen] == [
+        ["supplylake.pipelines", "inventory", "--mode", "live"],
+        ["supplylake.pipelines", "inventory", "--mode", "live", "--instance", "1"],
+        ["supplylake.pipelines", "inventory", "--mode", "live", "--instance", "2"],
+    ]
+    assert len({process.log_path for process in processes.processes.values()}) == 3
+    with pytest.raises(ValueError, match="at least 1"):
+        Supervisor(["inventory"], bootstrap="127.0.0.1:1", data_dir=tmp_path, instances=0)
+
+
+def test_the_child_parses_its_instance() -> None:
+    assert parse_args(["inventory"]).instance == 0
+    assert parse_args(["inventory", "--instance", "2"]).instance == 2
+
+
 def test_the_child_parses_its_mode() -> None:
     assert parse_args(["shipments", "--mode", "bounded-replay"]).mode is RunMode.BOUNDED_REPLAY
     assert parse_args(["inventory"]).mode is RunMode.LIVE  # docker-compose.yml runs pipelines live

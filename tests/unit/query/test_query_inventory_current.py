@@ -2,8 +2,7 @@
 
 Rows are produced by the real stock state machine (out-of-order corrections, late events,
 duplicates), written to a real Iceberg table over two broker epochs whose offsets both start at
-0, and the view's answer is compared with the final state of the state machine. A new epoch's
-seeding (pipelines/inventory/seeding.py) runs the same SQL, so it resumes from what the view shows.
+0, and the view's answer is compared with the final state of the state machine.
 """
 
 from __future__ import annotations
@@ -16,10 +15,8 @@ from pyiceberg.catalog.sql import SqlCatalog
 
 from supplylake.lake.tables import INVENTORY_LEVELS
 from supplylake.lake.writer import ExactlyOnceWriter
-from supplylake.pipelines.inventory.seeding import SeedLevel, load_epoch_seed
 from supplylake.pipelines.inventory.stock import StockEvent, StockState, apply_event
 from supplylake.query import LakeReader, run_query
-from supplylake.settings import load_settings
 
 KINDS = [
     "inventory.received",
@@ -132,41 +129,3 @@ def test_newest_row_alone_would_be_wrong(tmp_path: Path) -> None:
     naive = run_query(reader, "SELECT on_hand FROM inventory_levels ORDER BY event_time DESC LIMIT 1").rows
     assert current == [(final.on_hand,)] == [(57,)]
     assert naive != current
-
-
-def test_seeding_resumes_from_the_level_the_view_shows(tmp_path: Path) -> None:
-    catalog = SqlCatalog("t", uri=f"sqlite:///{tmp_path}/c.db", warehouse=f"file://{tmp_path}/w")
-    catalog.create_namespace("supplylake")
-    rng = random.Random(7)
-    rows_by_cluster: dict[str, list[dict[str, Any]]] = {"c1": [], "c2": []}
-    end_of_epoch_1: dict[str, tuple[int, int]] = {}
-    for k in range(6):
-        key = (f"WH-{k % 2}", f"SKU-{k}")
-        first, rows1 = _rows(
-            _events(rng, key, 30, T0), StockState.empty(), cluster="c1", first_offset=0, ingested_from=1_000
-        )
-        seeded = StockState.seeded(first.on_hand, first.reserved, first.max_event_time_ms)
-        _, rows2 = _rows(
-            _events(rng, key, 20 if k % 3 else 0, T0 + 10 * 24 * 60 * MINUTE),
-            seeded,
-            cluster="c2",
-            first_offset=0,
-            ingested_from=900_000,
-        )
-        end_of_epoch_1[f"{key[0]}:{key[1]}"] = (first.on_hand, first.reserved)
-        rows_by_cluster["c1"] += rows1
-        rows_by_cluster["c2"] += rows2
-    for cluster, rows in rows_by_cluster.items():
-        writer = ExactlyOnceWriter(catalog, INVENTORY_LEVELS, cluster_id=cluster)
-        writer.commit(rows, {("inventory-events", 0): max(r["_src_offset"] for r in rows)}, max_event_time_ms=None)
-    settings = load_settings()
-
-    view = run_query(
-        LakeReader(catalog),
-        "SELECT warehouse_id, sku, on_hand, reserved, epoch_ms(updated_at) FROM inventory_current",
-    )
-    shown = {f"{w}:{s}": SeedLevel(on_hand, reserved, as_of_ms) for w, s, on_hand, reserved, as_of_ms in view.rows}
-    assert load_epoch_seed(catalog, settings, "c3").levels == shown
-    # Seeding leaves the current epoch's own rows out: epoch 2 resumes where epoch 1 ended.
-    resumed = load_epoch_seed(catalog, settings, "c2").levels
-    assert {key: (level.on_hand, level.reserved) for key, level in resumed.items()} == end_of_epoch_1

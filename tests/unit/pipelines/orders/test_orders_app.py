@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
+from supplylake.lake.epoch_history import EpochHistory, dead_letter_digest
 from supplylake.pipelines.control import KIND_TICK, ControlRecord
-from supplylake.pipelines.orders.app import OrderIntake, OrderProcessor, forward_tracking
+from supplylake.pipelines.orders.app import Intake, OrderIntake, OrderProcessor, forward_tracking
 from supplylake.settings import Settings
 from tests.support.fake_state import FakeTransaction, at_offset
 from tests.support.shipment_stream import Stream
@@ -58,6 +59,30 @@ def test_order_events_are_validated_before_forwarding() -> None:
     assert wrong.rejected is not None and wrong.rejected.dead_letter["error_code"] == "wrong_topic"
     tick = ControlRecord(KIND_TICK, 1)
     assert intake(tick.encode(), None, 0, tick.headers()) == type(bad)()
+
+
+def test_an_earlier_epoch_s_dead_letters_and_events_are_not_stored_again() -> None:
+    bad = b'{"eventType": "order.placed", "timestamp": "2025-03-01T08:00:00Z"}'
+    at_offset("order-events", 3)
+    first = OrderIntake(cluster_id="epoch-1")(bad, None, 0, None).rejected
+    assert first is not None and first.dead_letter is not None
+    # A new broker epoch: the same bytes come back at another offset, the lake already holds them.
+    at_offset("order-events", 0)
+    history = EpochHistory(dead_letters=frozenset({dead_letter_digest(first.dead_letter)}))
+    assert OrderIntake(cluster_id="epoch-2", history=history)(bad, None, 0, None) == Intake()
+    assert OrderIntake(cluster_id="epoch-2", history=history)(b"{other", None, 0, None).rejected is not None
+
+    s = Stream()
+    s.placed("ORD-1", 0, promised_minutes=300)
+    event_id = s.lines[0]["eventId"]
+    state = FakeTransaction().as_state(b"ORD-1")
+    at_offset("orders-by-order", 0)
+    known = OrderProcessor(
+        cluster_id="epoch-2", settings=Settings(), history=EpochHistory(event_ids=frozenset({event_id}))
+    )
+    value = {"orderId": "ORD-1", "event": raw(s.lines[0]).decode()}
+    assert known(value, "ORD-1", 0, None, state).tables == {}
+    assert OrderProcessor(cluster_id="epoch-2", settings=Settings())(value, "ORD-1", 0, None, state).tables
 
 
 def test_a_repeated_event_on_the_internal_topic_writes_nothing() -> None:
