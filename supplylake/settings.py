@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from supplylake.contracts.registry import FAMILIES, SOURCE_FAMILIES
 from supplylake.errors import FatalError
+from supplylake.redaction import MASK, looks_secret, mask_setting, redact_environment, secret_values
 
 ENV_PREFIX = "SUPPLYLAKE_"
 
@@ -187,15 +188,18 @@ class Settings(BaseSettings):
         data = self.model_dump(mode="json")
         if self.kafka.sasl_password is not None:
             data["kafka"]["sasl_password"] = "***"  # noqa: S105 (the mask, not a password)
+        # Catalog properties are free-form: masked by name, and URL passwords in any value.
         data["catalog"]["properties"] = {
-            key: ("***" if _looks_secret(key) else value) for key, value in self.catalog.properties.items()
+            key: mask_setting(key, value) for key, value in self.catalog.properties.items()
         }
         return data
 
-
-def _looks_secret(key: str) -> bool:
-    key = key.lower()
-    return any(word in key for word in ("secret", "password", "token", "credential", "key-id"))
+    def secrets(self) -> list[str]:
+        """Every secret value configured, to mask wherever text may quote it (see redact)."""
+        found = list(secret_values(self.catalog.properties))
+        if self.kafka.sasl_password is not None:
+            found.append(self.kafka.sasl_password.get_secret_value())
+        return found
 
 
 def _known_env_names() -> set[str]:
@@ -226,12 +230,15 @@ def _check_unknown_env(environ: dict[str, str]) -> None:
 def load_settings(**overrides: Any) -> Settings:
     """Read settings from the environment; raise ConfigError with one clear line on a problem."""
     _check_unknown_env(dict(os.environ))
+    hint = "fix or unset the variable; `supplylake config show` prints the effective config"
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = "__".join(str(part) for part in error["loc"]).upper()
-        raise ConfigError(
-            f"invalid setting {ENV_PREFIX}{loc}: {error['msg']} (got {error.get('input')!r})",
-            hint="fix or unset the variable; `supplylake config show` prints the effective config",
-        ) from None
+        got = MASK if looks_secret(loc) else repr(error.get("input"))
+        # The value may be a whole group (SUPPLYLAKE_KAFKA='{...}') holding secrets.
+        message = redact_environment(f"invalid setting {ENV_PREFIX}{loc}: {error['msg']} (got {got})")
+        raise ConfigError(message, hint=hint) from None
+    except SettingsError as exc:  # a JSON-valued variable that is not JSON
+        raise ConfigError(redact_environment(str(exc)), hint=hint) from None

@@ -19,7 +19,8 @@ class BrokerConnection:
     bootstrap: str
     cluster_id: str
     embedded: bool
-    client_config: dict[str, str] = field(default_factory=dict)
+    # Holds the SASL password: kept out of repr, so a logged or printed connection shows none.
+    client_config: dict[str, str] = field(default_factory=dict, repr=False)
 
     def config(self, **extra: object) -> dict[str, object]:
         """librdkafka config for a client of this broker."""

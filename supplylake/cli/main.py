@@ -11,6 +11,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 from supplylake.cli import broker, config, contracts, demo, lake, pipeline, simulate, sql
 from supplylake.errors import SupplylakeError
+from supplylake.redaction import redact_environment
 
 app = typer.Typer(
     name="supplylake",
@@ -40,16 +41,17 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "supplylake"
         message = " ".join(exc.format_message().split())
-        typer.echo(f"error: {message} (see `{command} --help`)", err=True)
+        typer.echo(redact_environment(f"error: {message} (see `{command} --help`)"), err=True)
         return 2
     except ClickException as exc:
-        typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+        typer.echo(redact_environment(f"error: {' '.join(exc.format_message().split())}"), err=True)
         return 1
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted", err=True)
         return 130
     except SupplylakeError as exc:
-        typer.echo(f"error: {exc.one_line()}", err=True)
+        # Messages may quote a library (a catalog URI, a driver's words): never a secret.
+        typer.echo(redact_environment(f"error: {exc.one_line()}"), err=True)
         return 1
     return result if isinstance(result, int) else 0
 

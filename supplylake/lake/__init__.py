@@ -13,6 +13,7 @@
 
 from supplylake.lake.catalog import NAMESPACE, catalog_for, default_catalog_properties, open_catalog
 from supplylake.lake.errors import (
+    CatalogUnavailable,
     CommitConflict,
     InvalidBatch,
     LakeError,
@@ -61,6 +62,7 @@ __all__ = [
     "MAX_EVENT_TIME_PROPERTY",
     "NAMESPACE",
     "TABLES",
+    "CatalogUnavailable",
     "Column",
     "CommitAttempt",
     "CommitConflict",

@@ -11,12 +11,17 @@ reports open the catalog through :func:`catalog_for` without loading Quix Stream
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from pyiceberg.catalog import Catalog, load_catalog
 
+from supplylake.errors import SupplylakeError
+from supplylake.lake.errors import CatalogUnavailable
 from supplylake.lake.sql_catalog import MetadataCachingSqlCatalog, is_plain_sql_catalog
+from supplylake.redaction import mask_url_passwords, redact, secret_values
 from supplylake.settings import Settings
 
 NAMESPACE = "supplylake"
@@ -42,15 +47,51 @@ def default_catalog_properties(data_dir: Path) -> dict[str, str]:
 def open_catalog(name: str, properties: Mapping[str, str], *, namespace: str = NAMESPACE) -> Catalog:
     """Load the catalog ``name`` from ``properties`` and make sure ``namespace`` exists."""
     props = dict(properties)
-    catalog = MetadataCachingSqlCatalog(name, **props) if is_plain_sql_catalog(props) else load_catalog(name, **props)
+    secrets = list(secret_values(props))
     try:
-        catalog.create_namespace_if_not_exists(namespace)
-    except Exception:
-        # Pipelines start together on a fresh lake: SqlCatalog checks, then inserts, so the
-        # loser of that race gets SQLite's IntegrityError instead of "already exists".
-        if not catalog.namespace_exists(namespace):
-            raise
+        with _warnings_redacted(secrets):
+            catalog = (
+                MetadataCachingSqlCatalog(name, **props) if is_plain_sql_catalog(props) else load_catalog(name, **props)
+            )
+            try:
+                catalog.create_namespace_if_not_exists(namespace)
+            except Exception:
+                # Pipelines start together on a fresh lake: SqlCatalog checks, then inserts, so the
+                # loser of that race gets SQLite's IntegrityError instead of "already exists".
+                if not catalog.namespace_exists(namespace):
+                    raise
+    except SupplylakeError:
+        raise
+    except Exception as exc:
+        # Drivers and HTTP clients quote URIs and headers: say what failed with secrets masked,
+        # and drop the chain so no traceback prints the unmasked original.
+        where = mask_url_passwords(props.get("uri", props.get("warehouse", "?")))
+        raise CatalogUnavailable(
+            f"cannot open the Iceberg catalog {name!r} ({props.get('type', 'sql')} at {where}): "
+            f"{redact(_first_line(exc), secrets)}",
+            hint="check SUPPLYLAKE_CATALOG__PROPERTIES (`supplylake config show` prints them, secrets masked)",
+        ) from None
     return catalog
+
+
+@contextmanager
+def _warnings_redacted(secrets: list[str]) -> Iterator[None]:
+    """Re-issue the warnings raised inside with secrets masked: pyiceberg's REST client warns
+    with its full URI, user info included."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:
+        for warning in caught:
+            warnings.warn_explicit(
+                redact(str(warning.message), secrets), warning.category, warning.filename, warning.lineno
+            )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
 def catalog_for(settings: Settings) -> Catalog:

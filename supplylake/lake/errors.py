@@ -51,3 +51,11 @@ class SchemaConflict(LakeError, FatalError):
 
     The lake only evolves schemas by adding optional columns; anything else needs a migration.
     """
+
+
+class CatalogUnavailable(LakeError, RetryableError):
+    """The Iceberg catalog cannot be opened (unreachable, misconfigured, missing driver).
+
+    The message names the catalog with its URI's password masked, and quotes the cause with
+    every configured secret masked.
+    """

@@ -375,10 +375,15 @@ def _lock_down(con: duckdb.DuckDBPyConnection, allowed: tuple[str, ...]) -> None
     iceberg_scan needs file access, so ``enable_external_access = false`` alone would break
     the views; ``allowed_directories`` re-opens exactly the table locations. DuckDB cannot make
     those read-only (a COPY TO into them would be allowed), which is why the runner refuses
-    every statement that is not a query before DuckDB sees it. Locking the configuration stops
-    a query from switching any of this back on.
+    every statement that is not a query before DuckDB sees it. A function name must not load an
+    extension by itself (``read_xlsx`` would autoload excel), and a name in FROM must not scan a
+    Python variable of the process. Locking the configuration stops a query from switching any
+    of this back on — but not table functions such as ``enable_logging``, which change settings
+    anyway: :mod:`supplylake.query.lake_only` refuses those before DuckDB sees them.
     """
     con.execute("SET allowed_directories = ?", [list(allowed)])
+    con.execute("SET autoload_known_extensions = false")
+    con.execute("SET python_enable_replacements = false")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 

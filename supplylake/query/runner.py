@@ -5,13 +5,16 @@ DuckDB's FROM-first form, standalone VALUES — plus ``DESCRIBE <table or query>
 ``SHOW TABLES``, which only read the catalog and are what an analyst types first. Everything
 else is refused with :class:`NotAQuery` before DuckDB sees it: DML, DDL, COPY, ATTACH, INSTALL,
 LOAD, PRAGMA, SET, EXPLAIN, CALL, transactions, ``SELECT … INTO``, a data-modifying CTE, and
-several statements at once.
+several statements at once. A query also may not read files or URLs (``read_csv``, ``glob``,
+``FROM '/etc/passwd'``…), run SQL from a string, change the connection or reveal its settings:
+see :mod:`supplylake.query.lake_only` for those rules.
 
 Three layers, each enough on its own for the common case:
 1. sqlglot parses in the analyst's dialect and only query shapes pass (it also transpiles to
    DuckDB, so this is the layer that understands the dialect);
-2. DuckDB's own parser must see exactly one SELECT-type statement in the SQL it will run (catches
-   anything sqlglot parsed differently from DuckDB);
+2. DuckDB's own parser must see exactly one SELECT-type statement in the SQL it will run, and
+   its parse tree of that SQL must meet the lake-only rules (catches anything sqlglot parsed
+   differently from DuckDB);
 3. the connection itself cannot touch files outside the lake and its settings are locked
    (see :mod:`supplylake.query.lake_views`).
 """
@@ -30,6 +33,11 @@ from sqlglot.errors import ErrorLevel, ParseError, SqlglotError
 
 from supplylake.errors import SupplylakeError
 from supplylake.query.errors import NotAQuery, QueryError, UnknownTable
+from supplylake.query.lake_only import (
+    duckdb_statement_types,
+    refuse_outside_reach_in_duckdb,
+    refuse_outside_reach_in_sqlglot,
+)
 from supplylake.query.lake_views import LakeReader, TablePin, missing_relation
 
 DUCKDB = "duckdb"
@@ -58,6 +66,11 @@ _FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = (
     exp.Rollback,
 )
 _SHOW_ALLOWED = {"TABLES", "ALL TABLES"}
+# Statements named by their first two words in refusals.
+_TWO_WORD_KINDS = {"FORCE", "START", "EXPORT", "IMPORT", "EXPLAIN", "UPDATE"}
+# Words a query may start with; a statement DuckDB and sqlglot cannot parse that starts with
+# anything else is refused by its first word (IMPORT DATABASE: DuckDB's parser reads files).
+_QUERY_START_WORDS = {"SELECT", "WITH", "FROM", "VALUES", "TABLE", "DESCRIBE", "DESC", "SHOW", "(", "SUMMARIZE"}
 
 
 @dataclass(frozen=True)
@@ -103,14 +116,22 @@ def check_read_only(sql: str, *, dialect: str | None = None) -> CheckedQuery:
     except ParseError as exc:
         # sqlglot does not know every DuckDB statement (EXPORT DATABASE…); if DuckDB itself
         # reads a non-query here, say so rather than reporting a syntax error.
+        _refuse_by_first_word(sql, read)
         _refuse_duckdb_statements(sql)
-        raise QueryError(f"the SQL does not parse as {read}: {_first_line(exc)}") from exc
+        raise QueryError(
+            f"the SQL does not parse as {read}: {_first_line(exc)}",
+            hint="write one read-only query; pass --dialect if it is not DuckDB SQL",
+        ) from exc
     if not statements:
         raise NotAQuery("no SQL statement found")
     if len(statements) > 1:
         kinds = ", ".join(_statement_kind(s, read) for s in statements)
         raise NotAQuery(f"found {len(statements)} statements ({kinds}); run one query at a time")
     statement = statements[0]
+    if isinstance(statement, exp.Condition | exp.Alias):
+        # Not a statement at all: sqlglot read an unknown one (START TRANSACTION, DEALLOCATE x)
+        # as a bare expression. Its own first words say what it is.
+        _refuse_by_first_word(sql, read)
     _refuse_writes(statement, read)
     if read == DUCKDB:
         # Run the analyst's text itself: a sqlglot round trip could only change its meaning.
@@ -123,6 +144,7 @@ def check_read_only(sql: str, *, dialect: str | None = None) -> CheckedQuery:
                 f"cannot translate this {read} SQL to DuckDB: {_first_line(exc)}",
                 hint="rewrite that part, or run the query with --dialect duckdb",
             ) from exc
+    refuse_outside_reach_in_duckdb(duckdb_sql)
     return CheckedQuery(duckdb_sql=duckdb_sql, relations=_relations(statement), transpiled=read != DUCKDB)
 
 
@@ -189,14 +211,32 @@ def _execute(
     )
 
 
+def _refuse_by_first_word(sql: str, dialect: str) -> None:
+    """Refuse by its leading keywords a statement that no parser here may read.
+
+    DuckDB parses ``IMPORT DATABASE 'dir'`` by reading ``dir/schema.sql`` and ``dir/load.sql``,
+    so such SQL must be refused before DuckDB's parser sees it.
+    """
+    try:
+        words = [t.text.upper() for t in sqlglot.tokenize(sql, read=dialect)[:2]]
+    except SqlglotError:
+        words = sql.upper().split()[:2]
+    if words and words[0] not in _QUERY_START_WORDS and words[0].isalpha():
+        kind = " ".join(words) if words[0] in _TWO_WORD_KINDS else words[0]
+        raise NotAQuery(f"found {kind}, which is not a query")
+
+
 def _refuse_duckdb_statements(sql: str) -> None:
     try:
-        statements = duckdb.extract_statements(sql)
+        statements = duckdb_statement_types(sql)
     except duckdb.Error:
         return
-    kinds = [s.type.name for s in statements if s.type != duckdb.StatementType.SELECT]
-    if kinds:
-        raise NotAQuery(f"found {', '.join(kinds)}, which is not a query")
+    kinds = [kind.name for kind in statements]
+    if len(kinds) > 1:
+        raise NotAQuery(f"found {len(kinds)} statements ({', '.join(kinds)}); run one query at a time")
+    refused = [kind for kind in kinds if kind != duckdb.StatementType.SELECT.name]
+    if refused:
+        raise NotAQuery(f"found {', '.join(refused)}, which is not a query")
 
 
 def _refuse_writes(statement: exp.Expr, dialect: str) -> None:
@@ -217,6 +257,7 @@ def _refuse_writes(statement: exp.Expr, dialect: str) -> None:
             raise NotAQuery(f"found {_statement_kind(node, dialect)} inside the query")
         if isinstance(node, exp.Select) and node.args.get("into") is not None:
             raise NotAQuery("found SELECT … INTO, which creates a table")
+    refuse_outside_reach_in_sqlglot(statement)
 
 
 def _has_options(show: exp.Show) -> bool:
@@ -225,9 +266,11 @@ def _has_options(show: exp.Show) -> bool:
 
 def _statement_kind(node: exp.Expr, dialect: str) -> str:
     """A short name for what a statement is, from its own leading keywords (e.g. DROP TABLE)."""
-    if isinstance(node, exp.Command):
-        return str(node.this).upper()
-    text = node.sql(dialect=dialect)
+    if node.args.get("with_") is not None and not isinstance(node, exp.Query):
+        # WITH x AS (...) DELETE FROM t is a DELETE: name it by what follows the CTEs.
+        node = node.copy()
+        node.set("with_", None)
+    text = f"{node.this} {node.expression or ''}" if isinstance(node, exp.Command) else node.sql(dialect=dialect)
     try:
         words = [t.text.upper() for t in sqlglot.tokenize(text, read=dialect)[:6]]
     except SqlglotError:
@@ -237,8 +280,10 @@ def _statement_kind(node: exp.Expr, dialect: str) -> str:
     if words[0] in {"CREATE", "DROP", "ALTER"}:
         # Up to the kind of object: CREATE OR REPLACE VIEW, CREATE TEMPORARY TABLE, DROP TABLE
         for end, word in enumerate(words[1:], start=2):
-            if word not in {"OR", "REPLACE", "TEMP", "TEMPORARY", "IF", "NOT", "EXISTS"}:
+            if word not in {"OR", "REPLACE", "ALTER", "TEMP", "TEMPORARY", "IF", "NOT", "EXISTS"}:
                 return " ".join(words[:end])
+    if words[0] in _TWO_WORD_KINDS and len(words) > 1:
+        return " ".join(words[:2])  # FORCE INSTALL, START TRANSACTION, EXPORT DATABASE
     return words[0]
 
 

@@ -1,56 +1,21 @@
 """The CLI answers mistakes with one line that says what is wrong and how to fix it.
 
-The cases run in this process through typer's CliRunner isolation (captured stdout/stderr,
-environment overrides) around ``supplylake.cli.main.main``, the function that turns errors into
-one line and an exit code. Only the test of the ``python -m supplylake`` entry point starts a
-process: the exit status of a real interpreter is what it checks.
+The cases run in this process (tests/support/cli_runs.py: typer's CliRunner isolation around
+``supplylake.cli.main.main``, the function that turns errors into one line and an exit code).
+Only the test of the ``python -m supplylake`` entry point starts a process: the exit status of a
+real interpreter is what it checks.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import structlog
-from typer.testing import CliRunner
 
-from supplylake.cli.main import main
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a command printed and returned, shaped like a finished process."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def supplylake(*args: str, env: dict[str, str] | None = None) -> Outcome:
-    """Run `supplylake ARGS` in-process, stdout and stderr captured apart."""
-    with CliRunner().isolation(env=env) as (stdout, stderr, _):
-        code = main(list(args))
-        sys.stdout.flush()
-        sys.stderr.flush()
-        return Outcome(code, stdout.getvalue().decode(), stderr.getvalue().decode())
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """Commands configure logging onto the captured stderr; put the previous setup back after."""
-    structlog_config = structlog.get_config()
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    structlog.configure(**structlog_config)
-    root.handlers[:] = handlers
-    root.setLevel(level)
+from tests.support.cli_runs import supplylake
 
 
 @pytest.mark.parametrize(

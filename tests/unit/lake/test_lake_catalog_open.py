@@ -6,6 +6,7 @@ import pytest
 from pyiceberg.catalog import Catalog
 
 from supplylake.lake import catalog as catalog_module
+from supplylake.lake.errors import CatalogUnavailable
 
 
 class RacingCatalog:
@@ -28,7 +29,8 @@ def test_losing_the_namespace_race_is_not_an_error(monkeypatch: pytest.MonkeyPat
 
 def test_other_namespace_failures_still_raise(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(catalog_module, "load_catalog", lambda name, **props: RacingCatalog(exists_after=False))
-    with pytest.raises(RuntimeError, match="UNIQUE"):
+    # Raised as the lake's own error, the cause quoted (secrets masked: see redaction).
+    with pytest.raises(CatalogUnavailable, match="RuntimeError: UNIQUE"):
         catalog_module.open_catalog("x", {})
 
 
