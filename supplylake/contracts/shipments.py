@@ -14,6 +14,7 @@ from supplylake.contracts.fields import (
     Longitude,
     NonBlank,
     Percent,
+    Text,
     UtcDatetime,
     WireModel,
 )
@@ -82,7 +83,7 @@ class TrackingEvent(ShipmentEvent):
 
     carrier: NonBlank | None = Field(default=None, description="Carrier.")
     location: GeoPoint | None = Field(default=None, description="Where the scan happened.")
-    note: str | None = Field(default=None, description="Carrier note, e.g. why a delivery attempt failed.")
+    note: Text | None = Field(default=None, description="Carrier note, e.g. why a delivery attempt failed.")
 
 
 class CarrierPickedUp(TrackingEvent):
