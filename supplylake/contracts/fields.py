@@ -136,7 +136,8 @@ Int64 = Annotated[int, Field(ge=-INT64_MAX - 1, le=INT64_MAX)]
 
 PositiveQty = Annotated[int, Field(gt=0, le=MAX_QUANTITY)]
 NonNegativeQty = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
-NonNegativeNumber = Annotated[float, Field(ge=0)]
+# Beyond 2**63 a JSON number is no amount but a bug (and loses digits as a double).
+NonNegativeNumber = Annotated[float, Field(ge=0, lt=2**63)]
 Money = NonNegativeNumber
 
 
@@ -154,6 +155,8 @@ NonZeroQty = Annotated[
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 Percent = Annotated[float, Field(ge=0, le=100)]
+# Cargo temperatures in °C: not below absolute zero, not beyond what any sensor reports.
+Celsius = Annotated[float, Field(ge=-273.15, le=1000)]
 
 Severity = Literal["low", "medium", "high"]
 

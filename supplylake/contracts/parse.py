@@ -7,10 +7,9 @@ at import.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
-
-import re
 
 import orjson
 from pydantic import ValidationError
@@ -46,7 +45,7 @@ def parse_event(raw: bytes | str | Mapping[str, Any], *, topic: str | None = Non
         except orjson.JSONDecodeError as exc:
             raise MalformedEvent(f"not valid JSON: {exc}", code="malformed_json") from None
         if isinstance(payload, dict):
-            _refuse_duplicate_keys(raw, payload)
+            refuse_duplicate_keys(raw, payload)
     if not isinstance(payload, dict):
         if not isinstance(payload, Mapping):
             raise MalformedEvent(f"expected a JSON object, got {_json_kind(payload)}", code="not_an_object")
@@ -72,7 +71,7 @@ def parse_event(raw: bytes | str | Mapping[str, Any], *, topic: str | None = Non
         raise contract_violation(exc, ERP_EVENT_TYPE if model is ErpChange else event_type) from None
 
 
-def _refuse_duplicate_keys(raw: bytes | bytearray | memoryview | str, payload: dict[str, Any]) -> None:
+def refuse_duplicate_keys(raw: bytes | bytearray | memoryview | str, payload: dict[str, Any]) -> None:
     """Refuse an object that names a key twice at any depth.
 
     JSON parsers disagree on which value wins (orjson keeps the last, others the first or
@@ -81,10 +80,7 @@ def _refuse_duplicate_keys(raw: bytes | bytearray | memoryview | str, payload: d
     strings count the keys written; the parsed objects hold one entry per distinct key.
     """
     data = raw.encode() if isinstance(raw, str) else bytes(raw)
-    if b"\\" in data:
-        outside = _STRING.sub(b"", data)
-    else:
-        outside = b"".join(data.split(b'"')[::2])
+    outside = _STRING.sub(b"", data) if b"\\" in data else b"".join(data.split(b'"')[::2])
     written = outside.count(b":")
     parsed = _count_keys(payload)
     if written != parsed:

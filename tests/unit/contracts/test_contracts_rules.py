@@ -110,6 +110,11 @@ INVALID: list[tuple[str, str, Any]] = [
     ("shipment.created", "carrier", "DHL\x85"),
     ("in.transit", "note", "left at\x00door"),
     ("supplier.leadtime.changed", "reason", "port\x1bclosed"),
+    ("inventory.received", "unitCost", 2.0**63),
+    ("order.placed", "lines.0.unitPrice", 1e30),
+    ("shipment.telemetry", "temperature", 2**63),
+    ("shipment.telemetry", "temperature", -273.16),
+    ("shipment.created", "temperatureRange.max", 1e4),
 ]
 
 # Debezium op rules: (op, before, after) combinations that must be refused; reason names 'op'.
