@@ -20,6 +20,7 @@ import orjson
 from pydantic.alias_generators import to_camel
 
 from supplylake.contracts.examples import example
+from supplylake.contracts.fields import TEXT_PATTERN
 from supplylake.contracts.registry import EVENT_TYPES, FAMILIES
 from supplylake.event_time import parse_iso_ms
 from supplylake.ingest.routing import routing_key
@@ -84,6 +85,12 @@ def required_fields(event_type: str) -> list[str]:
     optional: frozenset[str] = getattr(model, "wire_optional", frozenset())
     names = [wire_name(n, f.alias) for n, f in model.model_fields.items() if f.is_required()]
     return [n for n in names if n not in optional]
+
+
+def free_text_fields(event_type: str) -> set[str]:
+    """Fields the contract types as free text (``Text``), where an empty string is a valid value."""
+    model = EVENT_TYPES[event_type]
+    return {wire_name(n, f.alias) for n, f in model.model_fields.items() if repr(TEXT_PATTERN) in repr(f.annotation)}
 
 
 def datetime_fields(event_type: str) -> list[str]:
@@ -158,7 +165,7 @@ class Generator:
                     for text in ("\x00", "\x07bell", "\x1b[31m", "del\x7f", "nel\x85"):
                         yield "control_chars", family, self._set(event_type, field, value + text)
                     yield "control_chars", family, self._raw_control(event_type, field)
-                    if field not in datetime_fields(event_type):
+                    if field not in datetime_fields(event_type) and field not in free_text_fields(event_type):
                         yield "empty_value", family, self._set(event_type, field, "")
             for field in datetime_fields(event_type):
                 for stamp in (

@@ -74,14 +74,15 @@ def measure(lake: Lake, sent: list[Sent]) -> Figures:
     for row in dead_rows:
         raw = decode_raw(str(row["raw_value"]), str(row["raw_encoding"]))
         topic = str(row["source_topic"])
-        target: Sent | None
+        target: Sent | None = None
         if topic.startswith("file:"):
             target = by_line.get(int(str(row["line_number"])))
         elif by_position:
             target = by_position.get((topic, int(str(row["source_partition"])), int(str(row["source_offset"]))))
-        else:
+        if target is None and not topic.startswith("file:"):
+            # Offsets the run alone knew (the file intake's), or a pipeline's internal topic
+            # (a record dead-lettered again downstream, with the bytes it was sent as).
             queue = by_bytes.get(raw)
-            target = None
             if queue:
                 target = queue.popleft()
                 queue.append(target)  # a second dead letter of the same bytes finds the next record
@@ -147,6 +148,9 @@ def measure(lake: Lake, sent: list[Sent]) -> Figures:
         if s.record.hostile:
             stats["dead_letters"] += got
             figures.duplicated_by_event_id += max(0, got - 1)  # one record, several dead letters
+            if got > 1 and len(figures.problems) < MAX_PROBLEMS:
+                topics = ", ".join(str(row["source_topic"]) for row in letters[id(s)])
+                figures.problems.append(f"{_label(s)}: {got} dead letters (from {topics})")
             if got == 0:
                 figures.lost += 1
                 if len(figures.problems) < MAX_PROBLEMS:

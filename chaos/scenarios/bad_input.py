@@ -31,6 +31,7 @@ from supplylake.broker.connection import connect
 from supplylake.orchestration.launch import running_pipelines
 from supplylake.orchestration.progress import wait_until_pipelines_committed
 from supplylake.pipelines.run_mode import RunMode
+from supplylake.processes import die_with_parent
 from supplylake.settings import load_settings
 
 NAME = "bad_input"
@@ -89,6 +90,7 @@ def run_file(records: list[Record], work_dir: Path, timeout_s: float) -> Scenari
         text=True,
         env=_clean_env(),
         timeout=timeout_s,
+        preexec_fn=die_with_parent,  # an interrupted suite leaves no run (nor its broker) behind
     )
     restarts = run.stderr.count(RESTARTED)
     crashes = restarts + (run.returncode != 0)
@@ -149,6 +151,7 @@ def run_topics(records: list[Record], work_dir: Path, timeout_s: float) -> Scena
         left = producer.flush(60)
         if left or errors:
             raise RuntimeError(f"{left} records undelivered, {len(errors)} delivery errors: {errors[:1]}")
+        del producer  # closed while its broker still runs
         wait_until_pipelines_committed(connection, settings, end_offsets, timeout_s=timeout_s, check=supervisor.check)
         restarts = sum(p.restarts for p in supervisor.processes.values())
         crashed = supervisor.failure is not None
