@@ -15,10 +15,10 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 # What the guard rails cover (mypy's own file list is [tool.mypy] files in pyproject.toml).
-CHECKED := supplylake pipelines app sql tests bench
+CHECKED := supplylake pipelines app sql tests bench chaos
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev demo run test test-unit test-integration check lint bench clean
+.PHONY: help install install-dev demo run test test-unit test-integration check lint bench chaos clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-17s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ lint: check ## alias of check
 
 bench: $(DEV_STAMP) ## run every benchmark scenario and render bench/REPORT.md (one: ARGS="SCENARIO --quick")
 	$(BIN)/python -m bench $(ARGS)
+
+chaos: $(DEV_STAMP) ## run the fault suite and render docs/RELIABILITY.md (one: ARGS="SCENARIO --quick")
+	$(BIN)/python -m chaos $(ARGS)
 
 clean: ## remove the virtual env and local data
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -16,7 +16,7 @@ import orjson
 from pydantic import ConfigDict, Field, model_validator
 
 from supplylake.contracts.errors import MalformedEvent
-from supplylake.contracts.fields import NonBlank, UtcDatetime, WireModel
+from supplylake.contracts.fields import INT64_MAX, NonBlank, UtcDatetime, WireModel
 from supplylake.event_time import to_epoch_ms
 
 EVENT_ID_NAMESPACE = uuid.UUID("b7836d6c-720c-55c0-8272-89a20b29e6b4")
@@ -75,7 +75,7 @@ class Event(WireModel):
     )
     event_type: str = Field(description="Dotted event type.")
     timestamp: UtcDatetime = Field(description="Event time (the event's timestamp), normalised to UTC.")
-    schema_version: int = Field(default=1, ge=1, description="Version of the event's wire schema.")
+    schema_version: int = Field(default=1, ge=1, le=INT64_MAX, description="Version of the event's wire schema.")
 
     @model_validator(mode="before")
     @classmethod

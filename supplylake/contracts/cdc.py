@@ -15,8 +15,10 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from supplylake.contracts.base import Event, canonical_json, drop_wire_optional, event_id_of
-from supplylake.contracts.fields import NonBlank, UtcDatetime, WireModel
-from supplylake.event_time import EPOCH, from_epoch_ms
+from supplylake.contracts.fields import LATEST_TIME, NonBlank, UtcDatetime, WireModel
+from supplylake.event_time import EPOCH, from_epoch_ms, to_epoch_ms
+
+_LATEST_MS = to_epoch_ms(LATEST_TIME)
 
 ERP_EVENT_TYPE = "erp.change"
 Op = Literal["c", "u", "d", "r"]
@@ -81,7 +83,9 @@ class ErpChange(Event):
         default=None, description="The row after the change (creates, updates, reads)."
     )
     op: Op = Field(description="c create, u update, d delete, r snapshot read.")
-    ts_ms: int = Field(alias="ts_ms", ge=0, description="When Debezium processed the change, epoch ms.")
+    ts_ms: int = Field(
+        alias="ts_ms", ge=0, lt=_LATEST_MS, description="When Debezium processed the change, epoch ms (before 2100)."
+    )
     source: DebeziumSource = Field(description="Where the change came from.")
 
     @classmethod
@@ -92,8 +96,10 @@ class ErpChange(Event):
         filled = dict(data)
         filled.setdefault("eventType", ERP_EVENT_TYPE)
         ts_ms = data.get("ts_ms")
-        if type(ts_ms) is int and ts_ms >= 0:
+        if type(ts_ms) is int and 0 <= ts_ms < _LATEST_MS:
             # Debezium's ts_ms is the source of truth for event time, even over a stated timestamp.
+            # Beyond the accepted range it is left to field validation, which says why (a huge
+            # ts_ms would overflow the conversion instead).
             filled["timestamp"] = from_epoch_ms(ts_ms)
         if "eventId" not in data and "event_id" not in data:
             filled["eventId"] = event_id_of(canonical_json(data, drop=_ASSIGNED_KEYS))

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from supplylake.contracts.base import Event
-from supplylake.contracts.fields import Money, NonBlank, NonNegativeQty, NonZeroQty, PositiveQty
+from supplylake.contracts.fields import Int64, Money, NonBlank, NonNegativeQty, NonZeroQty, PositiveQty
 
 _UNITS = "Units moved, always positive."
 _ORDER = "Customer order the shipment or reservation belongs to."
@@ -19,7 +19,7 @@ class InventoryEvent(Event):
     warehouse_id: NonBlank = Field(description="Warehouse, e.g. WH-Dallas-01.")
     sku: NonBlank = Field(description="Stock keeping unit.")
     # Every inventory event moves or sets a quantity; each type narrows the rule and says what it means.
-    quantity: int = Field(description="Units.")
+    quantity: Int64 = Field(description="Units.")
 
     def message_key(self) -> str:
         return f"{self.warehouse_id}:{self.sku}"

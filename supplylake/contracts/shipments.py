@@ -9,11 +9,13 @@ from pydantic_core import PydanticCustomError
 
 from supplylake.contracts.base import Event
 from supplylake.contracts.fields import (
+    Celsius,
     GeoPoint,
     Latitude,
     Longitude,
     NonBlank,
     Percent,
+    Text,
     UtcDatetime,
     WireModel,
 )
@@ -24,8 +26,8 @@ Category = Literal["GENERAL", "PHARMA", "FROZEN", "FRESH"]
 class TemperatureRange(WireModel):
     """Allowed cargo temperature in °C, bounds inclusive."""
 
-    min: float = Field(description="Lowest allowed temperature in °C.")
-    max: float = Field(description="Highest allowed temperature in °C.")
+    min: Celsius = Field(description="Lowest allowed temperature in °C.")
+    max: Celsius = Field(description="Highest allowed temperature in °C.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -82,7 +84,7 @@ class TrackingEvent(ShipmentEvent):
 
     carrier: NonBlank | None = Field(default=None, description="Carrier.")
     location: GeoPoint | None = Field(default=None, description="Where the scan happened.")
-    note: str | None = Field(default=None, description="Carrier note, e.g. why a delivery attempt failed.")
+    note: Text | None = Field(default=None, description="Carrier note, e.g. why a delivery attempt failed.")
 
 
 class CarrierPickedUp(TrackingEvent):
@@ -111,7 +113,7 @@ class ShipmentTelemetry(ShipmentEvent):
     event_type: Literal["shipment.telemetry"]
     lat: Latitude = Field(description="Latitude.")
     lon: Longitude = Field(description="Longitude.")
-    temperature: float | None = Field(default=None, description="Cargo temperature in °C, when the sensor has one.")
+    temperature: Celsius | None = Field(default=None, description="Cargo temperature in °C, when the sensor has one.")
     humidity: Percent | None = Field(default=None, description="Relative humidity in %, when the sensor has one.")
 
 

@@ -15,6 +15,7 @@ from supplylake.contracts.fields import (
     NonBlank,
     NonNegativeNumber,
     PositiveQty,
+    Text,
     UtcDatetime,
     WireModel,
 )
@@ -64,7 +65,7 @@ class SupplierLeadTimeChanged(SupplierEvent):
     event_type: Literal["supplier.leadtime.changed"]
     previous_lead_time_days: NonNegativeNumber = Field(description="Lead time in days before the change.")
     new_lead_time_days: NonNegativeNumber = Field(description="Lead time in days from now on.")
-    reason: str | None = Field(default=None, description="Why the lead time changed.")
+    reason: Text | None = Field(default=None, description="Why the lead time changed.")
 
 
 class QualityRejected(SupplierEvent):

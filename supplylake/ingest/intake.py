@@ -10,9 +10,10 @@ same exactly-once writer and ledger in the lake (docs/architecture.md, "Dead let
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from confluent_kafka import Producer
+from confluent_kafka import KafkaError, KafkaException, Producer
 
 from supplylake.broker.connection import BrokerConnection
 from supplylake.dead_letters import attribute_to_source, decode_raw, dlq_headers
@@ -22,14 +23,35 @@ from supplylake.lake.tables import DEAD_LETTERS
 from supplylake.lake.writer import ExactlyOnceWriter
 from supplylake.settings import Settings
 
+# A rejected line too large for a Kafka record (e.g. a 10 MB line) goes to the DLQ topic as its
+# first bytes, with its full length and SHA-256 in headers; the lake row keeps all of it.
+DLQ_TRUNCATED_BYTES = 256 * 1024
+
 
 def publish_rejects(settings: Settings, connection: BrokerConnection, rows: list[dict[str, Any]]) -> None:
     """One DLQ-topic record per rejected line: its raw bytes with the Kafka Connect error headers."""
     producer = Producer(connection.config(log_level=3))
     for row in rows:
         raw = decode_raw(row["raw_value"], row["raw_encoding"])
-        producer.produce(settings.topics.dead_letters, value=raw, headers=dlq_headers(row))
+        headers = dlq_headers(row)
+        try:
+            producer.produce(settings.topics.dead_letters, value=raw, headers=headers)
+        except KafkaException as exc:
+            if not exc.args or exc.args[0].code() != KafkaError.MSG_SIZE_TOO_LARGE:
+                raise
+            producer.produce(
+                settings.topics.dead_letters, value=raw[:DLQ_TRUNCATED_BYTES], headers=headers + truncation_headers(raw)
+            )
     producer.flush(30)
+
+
+def truncation_headers(raw: bytes) -> list[tuple[str, bytes]]:
+    """Headers of a DLQ record that carries only the first DLQ_TRUNCATED_BYTES of ``raw``."""
+    return [
+        ("supplylake.raw_truncated", b"true"),
+        ("supplylake.raw_length", str(len(raw)).encode()),
+        ("supplylake.raw_sha256", hashlib.sha256(raw).hexdigest().encode()),
+    ]
 
 
 def commit_rejects(settings: Settings, connection: BrokerConnection, rows: list[dict[str, Any]]) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from supplylake.broker.connection import BrokerConnection
 from supplylake.dead_letters import dead_letter_row
@@ -66,6 +66,24 @@ def replay_file(
         connection.config(**{"linger.ms": 20, "acks": "all", "batch.num.messages": 5000, "log_level": 3})
     )
     source = f"file:{path.name}"
+
+    def reject(line_number: int, raw: bytes, exc: Unroutable) -> None:
+        summary.rejected.append(
+            dead_letter_row(
+                cluster_id=connection.cluster_id,
+                source_topic=source,
+                source_partition=0,
+                source_offset=line_number,
+                source_key=None,
+                raw=raw,
+                reason=f"line {line_number}: {exc.reason}",
+                error_code=exc.code,
+                event_type=exc.event_type,
+                failed_at_ms=int(time.time() * 1000),
+                line_number=line_number,
+            )
+        )
+
     with path.open("rb") as handle:
         for line_number, line in enumerate(handle, start=1):
             raw = line.rstrip(b"\r\n")
@@ -75,31 +93,17 @@ def replay_file(
             try:
                 target = route(raw, topics)
             except Unroutable as exc:
-                summary.rejected.append(
-                    dead_letter_row(
-                        cluster_id=connection.cluster_id,
-                        source_topic=source,
-                        source_partition=0,
-                        source_offset=line_number,
-                        source_key=None,
-                        raw=raw,
-                        reason=f"line {line_number}: {exc.reason}",
-                        error_code=exc.code,
-                        event_type=exc.event_type,
-                        failed_at_ms=int(time.time() * 1000),
-                        line_number=line_number,
-                    )
-                )
+                reject(line_number, raw, exc)
+                continue
+            if not _produce(producer, target.topic, raw, target.key, delivered):
+                # Larger than a Kafka record may be (the client's message.max.bytes): it can
+                # never reach its pipeline, so it is the intake's to dead-letter, like any line
+                # no pipeline can own. The lake row keeps every byte.
+                reject(line_number, raw, _too_large(raw, target.event_type))
                 continue
             event_ms = _event_time_ms(target.event_time)
             if event_ms is not None and (summary.max_event_time_ms is None or event_ms > summary.max_event_time_ms):
                 summary.max_event_time_ms = event_ms
-            while True:
-                try:
-                    producer.produce(target.topic, value=raw, key=target.key, on_delivery=delivered)
-                    break
-                except BufferError:
-                    producer.poll(0.1)
             summary.produced[target.topic] += 1
             if line_number % 1000 == 0:
                 producer.poll(0)
@@ -112,3 +116,31 @@ def replay_file(
             hint="is the broker still running? see broker.log in the data dir",
         )
     return summary
+
+
+def _produce(
+    producer: Producer,
+    topic: str,
+    raw: bytes,
+    key: bytes | None,
+    on_delivery: Callable[[KafkaError | None, Message], None],
+) -> bool:
+    """Queue one record; False when it is too large for a Kafka record (nothing was queued)."""
+    while True:
+        try:
+            producer.produce(topic, value=raw, key=key, on_delivery=on_delivery)
+            return True
+        except BufferError:
+            producer.poll(0.1)
+        except KafkaException as exc:
+            if exc.args and exc.args[0].code() == KafkaError.MSG_SIZE_TOO_LARGE:
+                return False
+            raise
+
+
+def _too_large(raw: bytes, event_type: str) -> Unroutable:
+    return Unroutable(
+        "record_too_large",
+        f"{len(raw):,} bytes is larger than a Kafka record may be (the producer's message.max.bytes)",
+        event_type,
+    )

@@ -2,7 +2,8 @@
 
 Routing does not validate the whole event: a well-typed but invalid event still goes to its
 family's topic so the pipeline that owns it records the rejection against a real offset.
-Only what has no usable `eventType` is rejected here.
+Only what has no usable `eventType` is rejected here (an object with a duplicated key counts:
+which of its values is meant, even for `eventType`, is exactly what parsers disagree on).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import orjson
 
 from supplylake.contracts import InvalidEvent, family_of
+from supplylake.contracts.parse import refuse_duplicate_keys
 from supplylake.contracts.registry import FAMILIES
 from supplylake.settings import TopicSettings
 
@@ -51,6 +53,11 @@ def route(raw: bytes, topics: TopicSettings) -> Route:
         raise Unroutable("malformed_json", f"not valid JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise Unroutable("not_an_object", f"expected a JSON object, got {type(payload).__name__}")
+    try:
+        # A key given twice leaves even the eventType ambiguous: which topic, which pipeline?
+        refuse_duplicate_keys(raw, payload)
+    except InvalidEvent as exc:
+        raise Unroutable(exc.code, exc.reason) from None
     event_type = payload.get("eventType")
     if not isinstance(event_type, str):
         raise Unroutable("unknown_event_type", "field 'eventType': missing or not a string")

@@ -26,6 +26,7 @@ from supplylake.contracts import (
     parse_event,
 )
 from supplylake.contracts.examples import example
+from supplylake.contracts.fields import MAX_QUANTITY
 from supplylake.errors import FatalError
 
 ALL_TYPES = list(EVENT_TYPES)
@@ -174,6 +175,41 @@ def test_unknown_or_missing_event_type(event_type: Any) -> None:
     assert info.value.reason.startswith("field 'eventType': ")
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"eventType":"inventory.received","quantity":5,"quantity":-5}',
+        b'{"eventType":"inventory.received","sku":"A","sku":"A"}',  # both values valid
+        b'{"eventType":"order.placed","lines":[{"sku":"A","sku":"B"}]}',  # nested
+        b'{"eventType" : "inventory.received", "eventType" : "inventory.shipped"}',  # spaced
+        b'{"eventType":"inventory.received","note":"say \\"hi\\": x","sku":1,"sku":2}',  # escapes
+        b'{"eventType":"inventory.received","a\\u0022":1,"a\\"":2}',  # the same key, spelt twice
+    ],
+)
+def test_duplicate_keys_are_refused(raw: bytes) -> None:
+    with pytest.raises(MalformedEvent) as info:
+        parse_event(raw)
+    assert info.value.code == "duplicate_key"
+    assert "duplicate JSON keys" in info.value.reason
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['say "hi": now', 'back\\slash": {"x": 1', "a:b:c", '{"sku": "A", "sku": "B"}'],
+)
+def test_colons_and_quotes_inside_strings_are_not_keys(value: str) -> None:
+    payload = example("inventory.adjusted") | {"reason": value}
+    for raw in (orjson.dumps(payload), orjson.dumps(payload, option=orjson.OPT_INDENT_2)):
+        assert parse_event(raw).reason == value  # type: ignore[attr-defined]
+
+
+def test_a_huge_debezium_ts_ms_is_refused_not_a_crash() -> None:
+    raw = b'{"op":"c","source":{"table":"t"},"after":{"id":1},"ts_ms":9223372036854775807}'
+    with pytest.raises(ContractViolation) as info:
+        parse_event(raw, topic="inventory-events")
+    assert "ts_ms" in info.value.reason
+
+
 def test_invalid_events_are_fatal_and_picklable() -> None:
     with pytest.raises(InvalidEvent) as info:
         parse_event(example("inventory.received") | {"quantity": -5})
@@ -318,8 +354,8 @@ def test_derived_ids_differ_when_content_differs(a: dict[str, Any], b: dict[str,
 
 @settings(max_examples=60, deadline=None)
 @given(
-    quantity=st.integers(min_value=1, max_value=2**40),
-    sku=st.text(min_size=1, max_size=10).filter(str.strip),
+    quantity=st.integers(min_value=1, max_value=MAX_QUANTITY),
+    sku=st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=10).filter(str.strip),
 )
 def test_parse_event_id_derivation_is_stable_for_any_valid_payload(quantity: int, sku: str) -> None:
     payload = example("inventory.received") | {"quantity": quantity, "sku": sku}

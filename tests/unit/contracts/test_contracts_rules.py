@@ -91,6 +91,30 @@ INVALID: list[tuple[str, str, Any]] = [
     ("erp.change", "source", DELETE),
     ("erp.change", "source.table", DELETE),
     ("erp.change", "after", [1, 2]),
+    # Hostile input (issue 9): numbers the lake cannot hold, times outside 1970–2099, controls.
+    ("inventory.received", "quantity", 2**31),
+    ("inventory.received", "quantity", 2**63),
+    ("inventory.adjusted", "quantity", -(2**31)),
+    ("order.placed", "lines.0.quantity", 2**64 - 1),
+    ("inventory.received", "schemaVersion", 2**63),
+    ("erp.change", "ts_ms", 2**63),
+    ("erp.change", "ts_ms", 4102444800000),  # 2100-01-01
+    ("inventory.received", "timestamp", "0001-01-01T00:00:00Z"),
+    ("inventory.received", "timestamp", "0001-01-01T00:00:00+01:00"),
+    ("inventory.received", "timestamp", "1969-12-31T23:59:59Z"),
+    ("inventory.shipped", "timestamp", "9999-12-31T23:59:59-01:00"),
+    ("shipment.created", "expectedDelivery", "2100-01-01T00:00:00Z"),
+    ("inventory.received", "warehouseId", "WH\x00-1"),
+    ("inventory.received", "sku", "SKU\x07"),
+    ("order.placed", "lines.0.sku", "\x1b[31mSKU"),
+    ("shipment.created", "carrier", "DHL\x85"),
+    ("in.transit", "note", "left at\x00door"),
+    ("supplier.leadtime.changed", "reason", "port\x1bclosed"),
+    ("inventory.received", "unitCost", 2.0**63),
+    ("order.placed", "lines.0.unitPrice", 1e30),
+    ("shipment.telemetry", "temperature", 2**63),
+    ("shipment.telemetry", "temperature", -273.16),
+    ("shipment.created", "temperatureRange.max", 1e4),
 ]
 
 # Debezium op rules: (op, before, after) combinations that must be refused; reason names 'op'.
@@ -251,3 +275,25 @@ def test_stated_range_wins_and_general_has_none() -> None:
 def test_coordinate_bounds_are_inclusive(lat: float, lon: float) -> None:
     event = parse_event(example("shipment.telemetry") | {"lat": lat, "lon": lon})
     assert (event.lat, event.lon) == (lat, lon)
+
+
+@pytest.mark.parametrize("text", ["two\nlines", "tab\tseparated", "crlf\r\n", "", "é ünïcode ✓"])
+def test_free_text_keeps_tabs_and_newlines(text: str) -> None:
+    assert parse_event(example("in.transit") | {"note": text}).note == text  # type: ignore[attr-defined]
+
+
+def test_control_characters_get_their_own_reason() -> None:
+    with pytest.raises(ContractViolation) as info:
+        parse_event(example("inventory.received") | {"sku": "A\x00B"})
+    assert "field 'sku': Input should not contain control characters" in info.value.reason
+
+
+@pytest.mark.parametrize("stamp", ["1970-01-01T00:00:00Z", "2099-12-31T23:59:59.999999Z", "1970-01-01T01:00:00+01:00"])
+def test_the_time_window_is_inclusive_at_the_start(stamp: str) -> None:
+    assert parse_event(example("inventory.received") | {"timestamp": stamp}).event_time_ms >= 0
+
+
+def test_a_time_out_of_range_says_which_range() -> None:
+    with pytest.raises(ContractViolation) as info:
+        parse_event(example("inventory.received") | {"timestamp": "9999-12-31T23:59:59-01:00"})
+    assert "from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z" in info.value.reason

@@ -75,6 +75,9 @@ def test_missing_key_fields_still_route_to_the_family_topic_without_a_key() -> N
         (b'{"sku": "A"}', "unknown_event_type", None),
         (b'{"eventType": 7}', "unknown_event_type", None),
         (b'{"eventType": "inventory.lost"}', "unknown_event_type", "inventory.lost"),
+        # A duplicated key: which eventType (and which topic) is meant is ambiguous.
+        (b'{"eventType": "inventory.received", "eventType": "order.placed"}', "duplicate_key", None),
+        (b'{"eventType": "inventory.received", "sku": "A", "sku": "A"}', "duplicate_key", None),
     ],
 )
 def test_lines_no_pipeline_can_own_are_unroutable(raw: bytes, code: str, event_type: str | None) -> None:
