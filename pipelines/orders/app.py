@@ -46,6 +46,7 @@ from supplylake.broker.connection import BrokerConnection
 from supplylake.contracts import InvalidEvent, parse_event
 from supplylake.contracts.base import Event
 from supplylake.contracts.orders import OrderEvent as OrderContract
+from supplylake.contracts.parse import refuse_duplicate_keys
 from supplylake.contracts.shipments import ShipmentCreated
 from supplylake.contracts.shipments import ShipmentEvent as ShipmentContract
 from supplylake.lake.epoch_history import EpochHistory
@@ -133,6 +134,8 @@ def forward_tracking(
     if not isinstance(kind, str) or kind not in STAGE_BY_EVENT_TYPE:
         return None
     try:
+        # The dict hides a key written twice; the bytes do not (stage 3 would refuse them again).
+        refuse_duplicate_keys(value, payload)
         event = parse_event(payload)
     except InvalidEvent:
         return None  # the shipment pipeline dead-letters it

@@ -61,12 +61,6 @@ def test_bad_input_on_topics_loses_nothing_mismatches_nothing_and_crashes_nothin
     assert topics["dead_letters"] >= topics["details"]["hostile"] >= 300
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the orders pipeline forwards shipment events with duplicated keys (pipelines/orders/app.py "
-    "forward_tracking validates the parsed dict), so its stage 3 dead-letters them a second time; "
-    "see docs/RELIABILITY.md",
-)
 def test_bad_input_on_topics_is_dead_lettered_exactly_once(results: dict[str, dict[str, Any]]) -> None:
     topics = results["topics"]
     assert topics["duplicated_by_event_id"] == 0

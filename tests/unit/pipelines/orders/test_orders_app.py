@@ -33,6 +33,8 @@ def test_shipment_events_are_forwarded_with_their_order_id() -> None:
         (b"{oops", None),
         (b'{"eventType": ["x"]}', None),
         (raw({"eventType": "delivered", "timestamp": "2025-03-01T08:00:00Z"}), None),
+        # A key written twice: the shipment pipeline dead-letters it, so it is not forwarded either.
+        (raw(s.lines[0])[:-1] + b', "orderId": "ORD-1"}', None),
     ):
         assert forward_tracking(value, b"k", 0, headers, state) is None
 
