@@ -44,7 +44,7 @@ from quixstreams.context import message_context
 from quixstreams.state import State
 from quixstreams.state.metadata import LOCAL_ONLY_CFS, SEPARATOR, TTL_SYSTEM_CF_NAME
 
-from supplylake.lake.epoch_history import EpochHistory, StateEntry, latest_state, load_history
+from supplylake.lake.epoch_history import EpochHistory, StateEntry, latest_per_epoch, latest_state, load_history
 from supplylake.lake.maintenance import MaintenancePolicy, maintain, should_maintain
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC, TableSpec
@@ -210,7 +210,8 @@ class StateMirror:
         table = self._catalog.load_table(self.spec.identifier(self.namespace))
         if not should_maintain(table, self._policy):
             return
-        report = maintain(self._catalog, self.spec, self._policy, namespace=self.namespace)
+        # Compaction also drops the rows a later checkpoint of the same epoch superseded.
+        report = maintain(self._catalog, self.spec, self._policy, namespace=self.namespace, prune=latest_per_epoch)
         self._writer.forget_head()
         log.info("lake maintenance", table=self.spec.name, report=str(report))
 

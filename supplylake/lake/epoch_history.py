@@ -103,6 +103,35 @@ ORDER BY partition, key
 """
 
 
+# Within one epoch a key's later checkpoint (higher offset on its partition) supersedes the earlier.
+_SUPERSEDED_WITHIN_EPOCH = """
+SELECT row_index FROM (
+    SELECT row_index, row_number() OVER (
+        PARTITION BY _src_cluster, store, partition, cf, key ORDER BY _src_offset DESC
+    ) AS newest
+    FROM bin
+) WHERE newest = 1
+ORDER BY row_index
+"""
+
+
+def latest_per_epoch(rows: pa.Table) -> pa.Table:
+    """The state rows worth keeping: each key's latest row of each epoch (a maintenance ``prune``).
+
+    Older rows of the same epoch can never be seeded from again: seeding reads the latest row of
+    the latest earlier epoch. The latest row of *every* epoch is kept, the current one's
+    included, because a crash before a new epoch's first checkpoint committed seeds again from
+    the epochs before it.
+    """
+    if not rows.num_rows:
+        return rows
+    indexed = rows.append_column("row_index", pa.array(range(rows.num_rows), pa.int64()))
+    with duckdb.connect() as con:
+        con.register("bin", indexed)
+        keep = [index for (index,) in con.execute(_SUPERSEDED_WITHIN_EPOCH).fetchall()]
+    return rows.take(keep)
+
+
 def latest_state(
     catalog: Catalog, identifier: tuple[str, ...], cluster_id: str, store: str
 ) -> dict[int, list[StateEntry]]:

@@ -64,6 +64,9 @@ _HOUR_MS = 3_600_000
 #: a transaction ready to commit, and the id of the snapshot it creates
 _Staged = tuple[Transaction, int]
 
+#: the rows of one compaction bin -> the rows to write back (same schema)
+RowPruning = Callable[[pa.Table], pa.Table]
+
 
 @dataclass(frozen=True)
 class MaintenancePolicy:
@@ -181,9 +184,14 @@ def maintain(
     namespace: str = NAMESPACE,
     now_ms: int | None = None,
     hooks: MaintenanceHooks | None = None,
+    prune: RowPruning | None = None,
 ) -> MaintenanceReport:
-    """Compact, merge manifests, expire snapshots and delete expired files (see module doc)."""
-    run = _Run(catalog, spec, policy or MaintenancePolicy(), namespace, hooks or MaintenanceHooks())
+    """Compact, merge manifests, expire snapshots and delete expired files (see module doc).
+
+    ``prune``, when given, sees the rows of every compaction bin and returns the ones to keep: a
+    table whose older rows are superseded by newer ones (the state mirror's) sheds them there.
+    """
+    run = _Run(catalog, spec, policy or MaintenancePolicy(), namespace, hooks or MaintenanceHooks(), prune)
     return run.execute(now_ms)
 
 
@@ -194,6 +202,7 @@ class _Run:
     policy: MaintenancePolicy
     namespace: str
     hooks: MaintenanceHooks
+    prune: RowPruning | None = None
     notes: list[str] = field(default_factory=list)
     table_uuid: object = None
     #: manifest path → its entries; manifest files are immutable, so one read per run is enough
@@ -286,6 +295,8 @@ class _Run:
             rows = ArrowScan(
                 table_metadata=table.metadata, io=table.io, projected_schema=table.schema(), row_filter=AlwaysTrue()
             ).to_table(tasks=[FileScanTask(f) for f in group])
+            if self.prune is not None:
+                rows = self.prune(rows)
             rows = _sorted(rows, self.spec.sort_by)
             # One output file per bin: the bin is already sized to the target.
             new.extend(write_data_files(table.metadata, table.io, rows, target_file_size_bytes=max(rows.nbytes, 1) * 2))

@@ -12,10 +12,12 @@ from supplylake.dead_letters import dead_letter_row
 from supplylake.lake.epoch_history import (
     StateEntry,
     dead_letter_digest,
+    latest_per_epoch,
     latest_state,
     load_history,
     stored_event_ids,
 )
+from supplylake.lake.maintenance import MaintenancePolicy, maintain
 from supplylake.lake.tables import DEAD_LETTERS, INVENTORY_EVENTS
 from supplylake.lake.tables.pipeline_state import internal_namespace, state_table
 from supplylake.lake.writer import ExactlyOnceWriter
@@ -130,3 +132,34 @@ def test_history_recognises_dead_letters_of_earlier_epochs(catalog: Catalog) -> 
     assert history.recorded(_dead_letter(0, b"{oops"))
     assert not history.recorded(_dead_letter(0, b"{other"))
     assert load_history(catalog, NAMESPACE, "old", ()).dead_letters == frozenset()
+
+
+def test_compaction_keeps_each_key_s_latest_row_of_every_epoch_and_seeds_stay_the_same(catalog: Catalog) -> None:
+    namespace = internal_namespace(NAMESPACE)
+    catalog.create_namespace_if_not_exists(namespace)
+    # Small commits, one file each: a key rewritten at every checkpoint of two epochs.
+    for offset in range(8):
+        _commit(catalog, "old", [_change("old", 1000 + offset, offset, b"a|x", str(offset).encode())], namespace)
+        _commit(catalog, "old", [_change("old", 1000 + offset, offset, b"a|y", b"y", partition=1)], namespace)
+    for offset in range(4):
+        _commit(catalog, "new", [_change("new", 9000 + offset, offset, b"a|x", f"n{offset}".encode())], namespace)
+    identifier = SPEC.identifier(namespace)
+    before = latest_state(catalog, identifier, "now", STORE)
+    assert before[0] == [StateEntry("default", b"a", b"a|x", b"n3")]
+
+    policy = MaintenancePolicy(compact_min_small_files=2, keep_last_snapshots=1, min_snapshots_to_expire=1)
+    report = maintain(catalog, SPEC, policy, namespace=namespace, prune=latest_per_epoch)
+    assert report.files_rewritten > report.files_written
+    rows = catalog.load_table(identifier).scan().to_arrow()
+    kept = sorted(
+        zip(rows["_src_cluster"].to_pylist(), rows["key"].to_pylist(), rows["value"].to_pylist(), strict=True)
+    )
+    assert kept == [("new", b"a|x", b"n3"), ("old", b"a|x", b"7"), ("old", b"a|y", b"y")]
+    assert latest_state(catalog, identifier, "now", STORE) == before
+    # A crash before epoch "new" committed its first checkpoint would seed from "old": still there.
+    assert latest_state(catalog, identifier, "new", STORE)[0] == [StateEntry("default", b"a", b"a|x", b"7")]
+
+
+def test_pruning_an_empty_bin_keeps_it_empty() -> None:
+    empty = SPEC.to_arrow([])
+    assert latest_per_epoch(empty).equals(empty)
