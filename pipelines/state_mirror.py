@@ -44,7 +44,7 @@ from quixstreams.context import message_context
 from quixstreams.state import State
 from quixstreams.state.metadata import LOCAL_ONLY_CFS, SEPARATOR, TTL_SYSTEM_CF_NAME
 
-from supplylake.lake.epoch_history import EpochHistory, StateEntry, latest_per_epoch, latest_state, load_history
+from supplylake.lake.epoch_history import EpochHistory, latest_per_epoch, latest_state, load_history
 from supplylake.lake.maintenance import MaintenancePolicy, maintain, should_maintain
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC, TableSpec
@@ -89,10 +89,9 @@ class StateMirror:
         self._maintain_every = settings.lake.maintain_every_commits
         self._commits = 0
         self.history: EpochHistory = load_history(catalog, settings.catalog.namespace, cluster_id, applied_in)
-        # store -> partition -> entries, loaded from the lake the first time a store needs seeding.
-        self._seeds: dict[str, dict[int, list[StateEntry]]] = {}
-        # (store, partition) whose marker was confirmed in the current checkpoint.
-        self._confirmed: set[tuple[str, int]] = set()
+        # (store, partition) -> the transaction in which its marker was confirmed: a new
+        # transaction (the next checkpoint, or one after an aborted checkpoint) checks again.
+        self._confirmed: dict[tuple[str, int], Any] = {}
 
     @classmethod
     def for_sink(
@@ -110,10 +109,11 @@ class StateMirror:
 
         def seeded(value: Any, key: Any, timestamp: int, headers: Any, state: State) -> R:
             ctx = message_context()
-            stream = f"{ctx.topic}/{store}"
-            if (stream, ctx.partition) not in self._confirmed:
-                self._ensure_seeded(state, stream, ctx.partition)
-                self._confirmed.add((stream, ctx.partition))
+            where = (f"{ctx.topic}/{store}", ctx.partition)
+            transaction = _transaction(state)
+            if self._confirmed.get(where) is not transaction:
+                self._ensure_seeded(transaction, *where)
+                self._confirmed[where] = transaction
             result = function(value, key, timestamp, headers, state)
             return self.replayed(result) if isinstance(result, LakeRows) else result  # type: ignore[return-value]
 
@@ -125,16 +125,14 @@ class StateMirror:
             return LakeRows(counters={"duplicates": 1})
         return rows
 
-    def _ensure_seeded(self, state: State, store: str, partition: int) -> None:
-        transaction = _transaction(state)
+    def _ensure_seeded(self, transaction: Any, store: str, partition: int) -> None:
         if transaction.get(MARKER_KEY, prefix=MARKER_PREFIX) == self.cluster_id:
             return
-        seeds = self._seeds.get(store)
-        if seeds is None:
-            seeds = self._seeds[store] = latest_state(
-                self._catalog, self.spec.identifier(self.namespace), self.cluster_id, store
-            )
-        entries = seeds.pop(partition, [])
+        # Read from the lake each time a partition needs it (once per partition per epoch, again
+        # only when a partition whose first checkpoint never committed comes back).
+        entries = latest_state(
+            self._catalog, self.spec.identifier(self.namespace), self.cluster_id, store, partition
+        ).get(partition, [])
         for entry in entries:
             transaction.set_bytes(
                 key=entry.key[len(entry.prefix) + len(SEPARATOR) :] if entry.prefix else entry.key,

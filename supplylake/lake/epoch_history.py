@@ -133,19 +133,23 @@ def latest_per_epoch(rows: pa.Table) -> pa.Table:
 
 
 def latest_state(
-    catalog: Catalog, identifier: tuple[str, ...], cluster_id: str, store: str
+    catalog: Catalog, identifier: tuple[str, ...], cluster_id: str, store: str, partition: int | None = None
 ) -> dict[int, list[StateEntry]]:
-    """Per partition, the latest value of every key of ``store`` left by earlier epochs (deletes dropped)."""
+    """Per partition (or of ``partition`` only), the latest value of every key of ``store`` left
+    by earlier epochs (deletes dropped)."""
     columns = ("partition", "cf", "prefix", "key", "value", "written_at", SRC_CLUSTER, SRC_OFFSET)
-    scan = _Scan(catalog, cluster_id, columns, [EqualTo("store", store)])  # type: ignore[arg-type,call-arg,misc]
+    where: list[BooleanExpression] = [EqualTo("store", store)]  # type: ignore[arg-type,call-arg,misc]
+    if partition is not None:
+        where.append(EqualTo("partition", partition))  # type: ignore[arg-type,call-arg,misc]
+    scan = _Scan(catalog, cluster_id, columns, where)
     rows = scan.of(identifier)
     seeds: dict[int, list[StateEntry]] = {}
     if rows is None or not rows.num_rows:
         return seeds
     with duckdb.connect() as con:
         con.register("history", rows)
-        for partition, cf, prefix, key, value in con.execute(_LATEST_PER_KEY).fetchall():
-            seeds.setdefault(int(partition), []).append(StateEntry(cf, bytes(prefix), bytes(key), bytes(value)))
+        for number, cf, prefix, key, value in con.execute(_LATEST_PER_KEY).fetchall():
+            seeds.setdefault(int(number), []).append(StateEntry(cf, bytes(prefix), bytes(key), bytes(value)))
     return seeds
 
 

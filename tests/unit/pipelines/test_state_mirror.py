@@ -86,6 +86,10 @@ class Epoch:
             transaction.flush()
         self.app._processing_context.checkpoint = _Checkpoint()
 
+    def abort(self) -> None:
+        """A checkpoint that never committed (a revoke that timed out): its writes are gone."""
+        self.app._processing_context.checkpoint = _Checkpoint()
+
     def read(self, key: bytes, name: str) -> Any:
         return self.partition.begin().as_state(prefix=key).get(name)
 
@@ -127,6 +131,18 @@ def test_a_new_epoch_starts_from_the_state_the_last_one_ended_with(tmp_path: Pat
     third.process(b"WH-1:A", lambda s: seen.update(third=s.get("stock")))
     third.process(b"WH-1:B", lambda s: seen.update(third_b=s.get("stock")))
     assert (seen["third"], seen["third_b"]) == ({"on_hand": 9}, {"on_hand": 1})
+
+
+def test_a_first_checkpoint_that_never_committed_seeds_again(tmp_path: Path, catalog: Catalog) -> None:
+    first = Epoch(tmp_path, "epoch-1", catalog)
+    first.process(b"k", lambda s: s.set("v", 1))
+    first.checkpoint()
+    second = Epoch(tmp_path, "epoch-2", catalog)
+    seen: list[Any] = []
+    second.process(b"k", lambda s: seen.append(s.get("v")))
+    second.abort()
+    second.process(b"k", lambda s: seen.append(s.get("v")))
+    assert seen == [1, 1]
 
 
 def test_a_replayed_checkpoint_adds_no_state_rows(tmp_path: Path, catalog: Catalog) -> None:
