@@ -25,17 +25,23 @@ class StateAccessError(FatalError):
     """The Quix state object does not expose its partition transaction (Quix internals changed)."""
 
 
+def partition_transaction(state: State, *, needs: str = "as_state") -> Any:
+    """The ``PartitionTransaction`` behind ``state`` (checked to offer ``needs``)."""
+    transaction: Any = getattr(state, "_transaction", None)
+    if transaction is None or not callable(getattr(transaction, needs, None)):
+        raise StateAccessError(
+            f"cannot reach the partition transaction behind {type(state).__name__}",
+            hint="the installed quixstreams changed its State internals; "
+            "pin quixstreams to the version in requirements.lock",
+        )
+    return transaction
+
+
 def scoped_state(state: State, scope: str) -> State:
     """A ``State`` view of ``scope`` (a key prefix of our own) in ``state``'s partition transaction.
 
     Scopes share the partition's store with the per-message-key views, so pick prefixes no
     message key can have (e.g. ``"shipment:<id>"``, ``"\\x00partition"``).
     """
-    transaction: Any = getattr(state, "_transaction", None)
-    if transaction is None or not callable(getattr(transaction, "as_state", None)):
-        raise StateAccessError(
-            f"cannot reach the partition transaction behind {type(state).__name__}",
-            hint="the installed quixstreams changed its State internals; "
-            "pin quixstreams to the version in requirements.lock",
-        )
-    return transaction.as_state(prefix=scope.encode())
+    view: State = partition_transaction(state).as_state(prefix=scope.encode())
+    return view

@@ -51,7 +51,7 @@ from supplylake.lake.tables import SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_T
 from supplylake.lake.tables.pipeline_state import internal_namespace, state_table
 from supplylake.lake.writer import ExactlyOnceWriter
 from supplylake.logs import get_logger
-from supplylake.pipelines.keyed_state import StateAccessError
+from supplylake.pipelines.keyed_state import StateAccessError, partition_transaction
 from supplylake.settings import Settings
 
 log = get_logger(__name__)
@@ -110,7 +110,7 @@ class StateMirror:
         def seeded(value: Any, key: Any, timestamp: int, headers: Any, state: State) -> R:
             ctx = message_context()
             where = (f"{ctx.topic}/{store}", ctx.partition)
-            transaction = _transaction(state)
+            transaction = partition_transaction(state, needs="set_bytes")
             if self._confirmed.get(where) is not transaction:
                 self._ensure_seeded(transaction, *where)
                 self._confirmed[where] = transaction
@@ -212,14 +212,3 @@ class StateMirror:
         report = maintain(self._catalog, self.spec, self._policy, namespace=self.namespace, prune=latest_per_epoch)
         self._writer.forget_head()
         log.info("lake maintenance", table=self.spec.name, report=str(report))
-
-
-def _transaction(state: State) -> Any:
-    transaction: Any = getattr(state, "_transaction", None)
-    if transaction is None or not callable(getattr(transaction, "set_bytes", None)):
-        raise StateAccessError(
-            f"cannot reach the partition transaction behind {type(state).__name__}",
-            hint="the installed quixstreams changed its State internals; "
-            "pin quixstreams to the version in requirements.lock",
-        )
-    return transaction
