@@ -45,6 +45,7 @@ from quixstreams.state import State
 from quixstreams.state.metadata import LOCAL_ONLY_CFS, SEPARATOR, TTL_SYSTEM_CF_NAME
 
 from supplylake.lake.epoch_history import EpochHistory, StateEntry, latest_state, load_history
+from supplylake.lake.fault_injection import commit_hooks
 from supplylake.lake.maintenance import MaintenancePolicy, maintain, should_maintain
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC, TableSpec
@@ -84,7 +85,9 @@ class StateMirror:
         self.namespace = internal_namespace(settings.catalog.namespace)
         catalog.create_namespace_if_not_exists(self.namespace)
         self._catalog = catalog
-        self._writer = ExactlyOnceWriter(catalog, self.spec, cluster_id=cluster_id, namespace=self.namespace)
+        self._writer = ExactlyOnceWriter(
+            catalog, self.spec, cluster_id=cluster_id, namespace=self.namespace, hooks=commit_hooks(settings)
+        )
         self._policy = MaintenancePolicy(keep_last_snapshots=settings.lake.keep_last_snapshots)
         self._maintain_every = settings.lake.maintain_every_commits
         self._commits = 0

@@ -41,9 +41,10 @@ from pyiceberg.catalog import Catalog
 from quixstreams.sinks.base import BaseSink
 
 from supplylake.lake.catalog import catalog_for
+from supplylake.lake.fault_injection import commit_hooks
 from supplylake.lake.maintenance import MaintenancePolicy, maintain, should_maintain
 from supplylake.lake.tables import SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC, TableSpec
-from supplylake.lake.writer import CommitResult, ExactlyOnceWriter
+from supplylake.lake.writer import CommitHooks, CommitResult, ExactlyOnceWriter
 from supplylake.logs import get_logger
 from supplylake.settings import Settings
 
@@ -104,6 +105,7 @@ class LakeSink(BaseSink):
         policy: MaintenancePolicy,
         maintain_every: int,
         observers: Iterable[CommitObserver] = (),
+        hooks: CommitHooks | None = None,
     ) -> None:
         super().__init__()
         self.catalog = catalog
@@ -111,7 +113,7 @@ class LakeSink(BaseSink):
         self.namespace = namespace
         self.specs = {spec.name: spec for spec in tables}
         self.writers = {
-            name: ExactlyOnceWriter(catalog, spec, cluster_id=cluster_id, namespace=namespace)
+            name: ExactlyOnceWriter(catalog, spec, cluster_id=cluster_id, namespace=namespace, hooks=hooks)
             for name, spec in self.specs.items()
         }
         self.policy = policy
@@ -141,6 +143,7 @@ class LakeSink(BaseSink):
             policy=MaintenancePolicy(keep_last_snapshots=settings.lake.keep_last_snapshots),
             maintain_every=settings.lake.maintain_every_commits,
             observers=observers,
+            hooks=commit_hooks(settings),  # the chaos suite's crash points; None unless configured
         )
 
     def _reset(self) -> None:
