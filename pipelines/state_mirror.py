@@ -43,6 +43,7 @@ from quixstreams import Application
 from quixstreams.context import message_context
 from quixstreams.state import State
 from quixstreams.state.metadata import LOCAL_ONLY_CFS, SEPARATOR, TTL_SYSTEM_CF_NAME
+from sqlalchemy.exc import IntegrityError
 
 from supplylake.lake.epoch_history import EpochHistory, StateEntry, latest_state, load_history
 from supplylake.lake.fault_injection import commit_hooks
@@ -53,6 +54,7 @@ from supplylake.lake.tables.pipeline_state import internal_namespace, state_tabl
 from supplylake.lake.writer import ExactlyOnceWriter
 from supplylake.logs import get_logger
 from supplylake.pipelines.keyed_state import StateAccessError
+from supplylake.pipelines.runtime import handover_fence
 from supplylake.settings import Settings
 
 log = get_logger(__name__)
@@ -83,7 +85,11 @@ class StateMirror:
         self.cluster_id = cluster_id
         self.spec = state_table(pipeline)
         self.namespace = internal_namespace(settings.catalog.namespace)
-        catalog.create_namespace_if_not_exists(self.namespace)
+        try:
+            catalog.create_namespace_if_not_exists(self.namespace)
+        except IntegrityError:  # the SQL catalog, when another pipeline created it at the same instant
+            if not catalog.namespace_exists(self.namespace):
+                raise
         self._catalog = catalog
         self._writer = ExactlyOnceWriter(
             catalog, self.spec, cluster_id=cluster_id, namespace=self.namespace, hooks=commit_hooks(settings)
@@ -101,7 +107,11 @@ class StateMirror:
     def for_sink(
         cls, app: Application, pipeline: str, sink: LakeSink, settings: Settings, applied_in: Iterable[TableSpec] = ()
     ) -> StateMirror:
-        """A mirror into ``sink``'s catalog; add :meth:`commit` to ``sink.before_flush`` after the state caches."""
+        """A mirror into ``sink``'s catalog; add :meth:`commit` to ``sink.before_flush`` after the state caches.
+
+        It also fences ``sink`` against committing a zombie's changelog (runtime.handover_fence).
+        """
+        sink.fences.append(handover_fence(app))
         return cls(
             app, pipeline, settings=settings, cluster_id=sink.cluster_id, catalog=sink.catalog, applied_in=applied_in
         )

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +123,11 @@ class LakeSink(BaseSink):
         # reaches Quix's transaction before the checkpoint produces the changelog.
         self.before_flush: list[Callable[[], None]] = []
         self.observers: list[CommitObserver] = list(observers)
+        # Run last in every flush that processed records, after the lake commits and before Quix
+        # produces the checkpoint's changelog and commits its offsets, with the first offset the
+        # checkpoint processed per partition: a fence raises to stop a consumer whose partitions
+        # were handed over meanwhile (a zombie), so its stale changelog records never land.
+        self.fences: list[Callable[[Mapping[tuple[str, int], int]], None]] = []
         self._commits: Counter[str] = Counter()
         self._reset()
 
@@ -149,12 +154,15 @@ class LakeSink(BaseSink):
     def _reset(self) -> None:
         self._rows: dict[str, list[dict[str, Any]]] = {name: [] for name in self.specs}
         self._offsets: dict[tuple[str, int], int] = {}
+        self._first_offsets: dict[tuple[str, int], int] = {}
         self._max_event_time: dict[str, int] = {}
 
     def add(self, value: Any, key: Any, timestamp: int, headers: Any, topic: str, partition: int, offset: int) -> None:
         tp = (topic, partition)
         if offset > self._offsets.get(tp, -1):
             self._offsets[tp] = offset
+        if offset < self._first_offsets.get(tp, offset + 1):
+            self._first_offsets[tp] = offset
         if not isinstance(value, LakeRows):
             return
         self.counters.update(value.counters)
@@ -187,6 +195,8 @@ class LakeSink(BaseSink):
                 self._log_commit(name, result)
                 maintenance_ms = self._maintain(name) if self._commits[name] % self.maintain_every == 0 else None
                 self._notify(_report(name, result, maintenance_ms))
+            for fence in self.fences:
+                fence(dict(self._first_offsets))
         finally:
             self._reset()
 
