@@ -13,15 +13,18 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from confluent_kafka import TopicPartition
 from quixstreams import Application
 from quixstreams.kafka.configuration import ConnectionConfig
 from quixstreams.models.topics import Topic, TopicConfig
 
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.log_end import log_end
+from supplylake.errors import FatalError
 from supplylake.pipelines.run_mode import RunMode
 from supplylake.pipelines.spec import consumer_group
 from supplylake.settings import LakeSettings, Settings
@@ -199,3 +202,42 @@ def json_topic(app: Application, name: str, settings: Settings) -> Topic:
         key_serializer="str",
         config=topic_config(settings),
     )
+
+
+class PartitionsHandedOver(FatalError):
+    """This consumer's partitions were committed past by another member of its group: it is a zombie."""
+
+
+def handover_fence(app: Application, timeout_s: float = 10.0) -> Callable[[Mapping[tuple[str, int], int]], None]:
+    """A lake sink fence (``LakeSink.fences``): stop before a zombie's checkpoint produces its changelog.
+
+    A member paused long enough (SIGSTOP, a long GC, a frozen VM) loses its partitions to another
+    member, which processes them again and commits past. When the paused one resumes, its lake
+    commit is harmless (the ledger drops what is already there), but the changelog records its
+    checkpoint would produce land *after* the new owner's, with older source offsets: the next
+    changelog recovery would apply them last and roll the state back. The fence asks the group
+    coordinator for the committed offsets: one beyond the first offset this checkpoint processed
+    means another member committed past it, and the checkpoint is abandoned (the process exits;
+    its supervisor restarts it, and it resumes from the committed offsets).
+    """
+
+    def fence(first_offsets: Mapping[tuple[str, int], int]) -> None:
+        if not first_offsets:
+            return
+        consumer: Any = app._consumer
+        asked = [TopicPartition(topic, partition) for topic, partition in first_offsets]
+        moved = [
+            f"{tp.topic}[{tp.partition}] committed at {tp.offset}, this checkpoint began at "
+            f"{first_offsets[(tp.topic, tp.partition)]}"
+            for tp in consumer.committed(asked, timeout=timeout_s)
+            if tp.offset > first_offsets[(tp.topic, tp.partition)]
+        ]
+        if moved:
+            raise PartitionsHandedOver(
+                "another member of the consumer group processed this checkpoint's records and committed past them: "
+                + "; ".join(moved),
+                hint="this instance was paused past its session timeout; it stops without producing its changelog "
+                "and resumes from the committed offsets when restarted",
+            )
+
+    return fence

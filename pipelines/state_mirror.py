@@ -43,8 +43,10 @@ from quixstreams import Application
 from quixstreams.context import message_context
 from quixstreams.state import State
 from quixstreams.state.metadata import LOCAL_ONLY_CFS, SEPARATOR, TTL_SYSTEM_CF_NAME
+from sqlalchemy.exc import IntegrityError
 
 from supplylake.lake.epoch_history import EpochHistory, latest_per_epoch, latest_state, load_history
+from supplylake.lake.fault_injection import commit_hooks
 from supplylake.lake.maintenance import MaintenancePolicy, maintain, should_maintain
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC, TableSpec
@@ -52,6 +54,7 @@ from supplylake.lake.tables.pipeline_state import internal_namespace, state_tabl
 from supplylake.lake.writer import ExactlyOnceWriter
 from supplylake.logs import get_logger
 from supplylake.pipelines.keyed_state import StateAccessError, partition_transaction
+from supplylake.pipelines.runtime import handover_fence
 from supplylake.settings import Settings
 
 log = get_logger(__name__)
@@ -82,9 +85,15 @@ class StateMirror:
         self.cluster_id = cluster_id
         self.spec = state_table(pipeline)
         self.namespace = internal_namespace(settings.catalog.namespace)
-        catalog.create_namespace_if_not_exists(self.namespace)
+        try:
+            catalog.create_namespace_if_not_exists(self.namespace)
+        except IntegrityError:  # the SQL catalog, when another pipeline created it at the same instant
+            if not catalog.namespace_exists(self.namespace):
+                raise
         self._catalog = catalog
-        self._writer = ExactlyOnceWriter(catalog, self.spec, cluster_id=cluster_id, namespace=self.namespace)
+        self._writer = ExactlyOnceWriter(
+            catalog, self.spec, cluster_id=cluster_id, namespace=self.namespace, hooks=commit_hooks(settings)
+        )
         self._policy = MaintenancePolicy(keep_last_snapshots=settings.lake.keep_last_snapshots)
         self._maintain_every = settings.lake.maintain_every_commits
         self._commits = 0
@@ -97,7 +106,11 @@ class StateMirror:
     def for_sink(
         cls, app: Application, pipeline: str, sink: LakeSink, settings: Settings, applied_in: Iterable[TableSpec] = ()
     ) -> StateMirror:
-        """A mirror into ``sink``'s catalog; add :meth:`commit` to ``sink.before_flush`` after the state caches."""
+        """A mirror into ``sink``'s catalog; add :meth:`commit` to ``sink.before_flush`` after the state caches.
+
+        It also fences ``sink`` against committing a zombie's changelog (runtime.handover_fence).
+        """
+        sink.fences.append(handover_fence(app))
         return cls(
             app, pipeline, settings=settings, cluster_id=sink.cluster_id, catalog=sink.catalog, applied_in=applied_in
         )

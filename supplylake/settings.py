@@ -141,6 +141,24 @@ class LakeSettings(BaseModel):
     keep_last_snapshots: int = Field(default=100, ge=1)
 
 
+class ChaosSettings(BaseModel):
+    """Fault injection for the chaos suite (chaos/scenarios/sink_crash_points.py); off by default.
+
+    With ``crash_at`` set, the ``crash_after_commits``-th lake commit attempt counted across every
+    pipeline process on the data dir (a counter file under ``<data_dir>/chaos/``) fails at that
+    instant, ``crashes`` times in all (every ``crash_after_commits`` attempts): ``before_commit``
+    exits the process just before the catalog commit, ``after_commit`` right after the catalog
+    accepted it (before Quix commits the Kafka offsets), ``unknown_outcome`` raises the error of
+    a commit whose response was lost (it landed), ``pause_before_commit`` stops the process
+    (SIGSTOP) just before the catalog commit until someone sends SIGCONT (a zombie). Never set
+    it outside the chaos suite.
+    """
+
+    crash_at: Literal["before_commit", "after_commit", "unknown_outcome", "pause_before_commit"] | None = None
+    crash_after_commits: int = Field(default=1, ge=1)
+    crashes: int = Field(default=1, ge=1)
+
+
 class Settings(BaseSettings):
     """Everything supplylake reads from the environment (prefix ``SUPPLYLAKE_``)."""
 
@@ -163,6 +181,7 @@ class Settings(BaseSettings):
     inventory: InventorySettings = Field(default_factory=InventorySettings)
     shipments: ShipmentSettings = Field(default_factory=ShipmentSettings)
     lake: LakeSettings = Field(default_factory=LakeSettings)
+    chaos: ChaosSettings = Field(default_factory=ChaosSettings)
 
     @field_validator("kafka_brokers")
     @classmethod

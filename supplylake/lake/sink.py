@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,9 +41,10 @@ from pyiceberg.catalog import Catalog
 from quixstreams.sinks.base import BaseSink
 
 from supplylake.lake.catalog import catalog_for
+from supplylake.lake.fault_injection import commit_hooks
 from supplylake.lake.maintenance import MaintenancePolicy, maintain, should_maintain
 from supplylake.lake.tables import SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC, TableSpec
-from supplylake.lake.writer import CommitResult, ExactlyOnceWriter
+from supplylake.lake.writer import CommitHooks, CommitResult, ExactlyOnceWriter
 from supplylake.logs import get_logger
 from supplylake.settings import Settings
 
@@ -104,6 +105,7 @@ class LakeSink(BaseSink):
         policy: MaintenancePolicy,
         maintain_every: int,
         observers: Iterable[CommitObserver] = (),
+        hooks: CommitHooks | None = None,
     ) -> None:
         super().__init__()
         self.catalog = catalog
@@ -111,7 +113,7 @@ class LakeSink(BaseSink):
         self.namespace = namespace
         self.specs = {spec.name: spec for spec in tables}
         self.writers = {
-            name: ExactlyOnceWriter(catalog, spec, cluster_id=cluster_id, namespace=namespace)
+            name: ExactlyOnceWriter(catalog, spec, cluster_id=cluster_id, namespace=namespace, hooks=hooks)
             for name, spec in self.specs.items()
         }
         self.policy = policy
@@ -121,6 +123,11 @@ class LakeSink(BaseSink):
         # reaches Quix's transaction before the checkpoint produces the changelog.
         self.before_flush: list[Callable[[], None]] = []
         self.observers: list[CommitObserver] = list(observers)
+        # Run last in every flush that processed records, after the lake commits and before Quix
+        # produces the checkpoint's changelog and commits its offsets, with the first offset the
+        # checkpoint processed per partition: a fence raises to stop a consumer whose partitions
+        # were handed over meanwhile (a zombie), so its stale changelog records never land.
+        self.fences: list[Callable[[Mapping[tuple[str, int], int]], None]] = []
         self._commits: Counter[str] = Counter()
         self._reset()
 
@@ -141,17 +148,21 @@ class LakeSink(BaseSink):
             policy=MaintenancePolicy(keep_last_snapshots=settings.lake.keep_last_snapshots),
             maintain_every=settings.lake.maintain_every_commits,
             observers=observers,
+            hooks=commit_hooks(settings),  # the chaos suite's crash points; None unless configured
         )
 
     def _reset(self) -> None:
         self._rows: dict[str, list[dict[str, Any]]] = {name: [] for name in self.specs}
         self._offsets: dict[tuple[str, int], int] = {}
+        self._first_offsets: dict[tuple[str, int], int] = {}
         self._max_event_time: dict[str, int] = {}
 
     def add(self, value: Any, key: Any, timestamp: int, headers: Any, topic: str, partition: int, offset: int) -> None:
         tp = (topic, partition)
         if offset > self._offsets.get(tp, -1):
             self._offsets[tp] = offset
+        if offset < self._first_offsets.get(tp, offset + 1):
+            self._first_offsets[tp] = offset
         if not isinstance(value, LakeRows):
             return
         self.counters.update(value.counters)
@@ -184,6 +195,8 @@ class LakeSink(BaseSink):
                 self._log_commit(name, result)
                 maintenance_ms = self._maintain(name) if self._commits[name] % self.maintain_every == 0 else None
                 self._notify(_report(name, result, maintenance_ms))
+            for fence in self.fences:
+                fence(dict(self._first_offsets))
         finally:
             self._reset()
 

@@ -31,6 +31,7 @@ def running_pipelines(
     mode: RunMode,
     reorder_points: Path | None = None,
     instances: int = 1,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Supervisor]:
     """Every pipeline of the catalog running, ``instances`` of each (topics created first), until the context ends."""
     ensure_topics(connection, all_topics(settings.topics), settings.topics)
@@ -38,7 +39,7 @@ def running_pipelines(
         PIPELINES,
         bootstrap=connection.bootstrap,
         data_dir=settings.data_dir.resolve(),
-        extra_env=pipeline_env(connection, reorder_points),
+        extra_env={**pipeline_env(connection, reorder_points), **(extra_env or {})},
         mode=mode,
         instances=instances,
     )

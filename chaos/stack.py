@@ -1,0 +1,232 @@
+"""Crash scenarios' common ground: a simulated input, a plain run of it, a faulted stack, the comparison.
+
+- :func:`simulated_input`: a simulated stream (every source, with duplicates, late and malformed
+  events) as a JSON-lines file;
+- :func:`plain_run`: one uninterrupted ``supplylake run --input`` of it, one instance each — the
+  batch recomputation every faulted lake must equal;
+- :func:`run_stack`: the same input through a supervised stack (embedded broker, every pipeline,
+  ``instances`` of each) while a scenario's fault callback runs between progress checks;
+- :func:`compare`: the faulted lake against the plain one, table by table and entity by entity
+  (tests/support/lake_identity.py defines what identifies a row and what an entity ends at).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chaos.result import ScenarioResult
+from supplylake.broker.connection import BrokerConnection
+from supplylake.broker.embedded import EmbeddedBroker
+from supplylake.ingest.intake import record_rejects
+from supplylake.ingest.replay import replay_file
+from supplylake.lake.tables import DEAD_LETTERS, TABLES, EventTableSpec
+from supplylake.orchestration.launch import running_pipelines
+from supplylake.orchestration.progress import wait_until_pipelines_committed
+from supplylake.orchestration.supervisor import Supervisor
+from supplylake.orchestration.topology import control_topics
+from supplylake.pipelines.control import broadcast_watermark
+from supplylake.pipelines.run_mode import RunMode
+from supplylake.processes import die_with_parent
+from supplylake.settings import Settings, load_settings
+from supplylake.simulator import FaultConfig, Simulation, SimulationConfig, write_jsonl
+from tests.support.lake_identity import CURRENT, IDENTITY, lake_contents, sql
+
+MAX_PROBLEMS = 12
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
+    env["SUPPLYLAKE_LOG_LEVEL"] = "WARNING"
+    return env
+
+
+def simulated_input(path: Path, seed: int, events: int) -> int:
+    faults = FaultConfig(duplicate=0.03, late=0.01, malformed_json=0.01, missing_field=0.01)
+    simulation = Simulation(SimulationConfig(seed=seed, events_per_hour=600, faults=faults))
+    write_jsonl(simulation.events(max_events=events), path)
+    return sum(1 for _ in path.open("rb"))
+
+
+def plain_run(path: Path, data_dir: Path, timeout_s: float) -> None:
+    """One uninterrupted `supplylake run --input`: what every faulted run must give."""
+    run = subprocess.run(
+        [sys.executable, "-m", "supplylake", "run", "--input", str(path), "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=timeout_s,
+        preexec_fn=die_with_parent,
+    )
+    if run.returncode != 0:
+        raise RuntimeError(f"the plain run failed ({run.returncode}): {run.stderr.strip()[-500:]}")
+
+
+@dataclass
+class Stack:
+    """What a faulted stack's callback sees: the supervisor, the connection, the progress so far."""
+
+    supervisor: Supervisor
+    connection: BrokerConnection
+    settings: Settings
+    done: int = 0
+    total: int = 1
+    progressed_at: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, done) on change
+
+    def running(self) -> list[str]:
+        return sorted(label for label, p in self.supervisor.processes.items() if p.process and p.process.poll() is None)
+
+    def exits(self) -> list[int]:
+        return [code for p in self.supervisor.processes.values() for code in p.exit_codes]
+
+    def recovered_after(self, instant: float) -> float | None:
+        """Seconds from ``instant`` to the first committed progress after it (None: none seen)."""
+        later = [t for t, _ in self.progressed_at if t > instant]
+        return round(later[0] - instant, 1) if later else None
+
+
+Fault = Callable[[Stack], None]
+
+
+def run_stack(
+    path: Path,
+    data_dir: Path,
+    *,
+    instances: int,
+    fault: Fault,
+    timeout_s: float,
+    env: dict[str, str] | None = None,
+    after: Fault | None = None,
+) -> Stack:
+    """``path`` through a supervised stack until all of it is committed; ``fault`` runs between checks.
+
+    ``after`` runs once everything is committed, with the stack still up (e.g. a restart, then
+    more input through :func:`feed`).
+    """
+    settings = load_settings(data_dir=data_dir)
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SUPPLYLAKE_")}
+    try:
+        with EmbeddedBroker(data_dir) as broker:
+            connection = BrokerConnection(broker.bootstrap, broker.cluster_id, True)
+            with running_pipelines(
+                settings, connection, RunMode.BOUNDED_REPLAY, instances=instances, extra_env=env
+            ) as supervisor:
+                stack = Stack(supervisor, connection, settings)
+                feed(stack, path, fault, timeout_s)
+                if after is not None:
+                    after(stack)
+                return stack
+    finally:
+        os.environ.update(saved)
+
+
+def feed(stack: Stack, path: Path, fault: Fault, timeout_s: float) -> None:
+    """Replay ``path`` onto the stack's topics and wait until every pipeline committed all of it."""
+    connection, settings = stack.connection, stack.settings
+    summary = replay_file(path, connection, settings.topics)
+    record_rejects(settings, connection, summary.rejected)
+    if summary.max_event_time_ms is not None:
+        for tp, offset in broadcast_watermark(connection, control_topics(settings), summary.max_event_time_ms).items():
+            summary.end_offsets[tp] = max(offset, summary.end_offsets.get(tp, -1))
+
+    def progress(done: int, total: int) -> None:
+        if done != stack.done:
+            stack.progressed_at.append((time.monotonic(), done))
+        stack.done, stack.total = done, total
+
+    def check() -> None:
+        stack.supervisor.check()
+        fault(stack)
+
+    wait_until_pipelines_committed(
+        connection, settings, summary.end_offsets, timeout_s=timeout_s, check=check, on_progress=progress
+    )
+
+
+@dataclass
+class Comparison:
+    rows_out: int = 0
+    lost: int = 0
+    duplicated_by_event_id: int = 0
+    duplicated_by_source_offset: int = 0
+    dead_letters: int = 0
+    mismatches: int = 0
+    problems: list[str] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)
+    entities_compared: int = 0
+
+    def problem(self, text: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(text)
+
+
+def compare(reference: Path, data_dir: Path) -> Comparison:
+    """``data_dir``'s lake against the plain run's lake in ``reference``."""
+    want, got = lake_contents(reference), lake_contents(data_dir)
+    result = Comparison()
+    for table in IDENTITY:
+        expected, actual = Counter(want[table]), Counter(got[table])
+        result.tables[table] = sum(actual.values())
+        result.rows_out += sum(actual.values())
+        missing, extra = expected - actual, actual - expected
+        result.lost += sum(missing.values())
+        for identity, n in extra.items():
+            if identity in expected:
+                result.duplicated_by_event_id += n
+                result.problem(f"{table}: {identity[:80]} {n} extra time(s)")
+            else:
+                result.mismatches += n
+                result.problem(f"{table}: {identity[:80]} is not in the plain run's lake")
+        for identity in list(missing)[:3]:
+            result.problem(f"{table}: {identity[:80]} missing")
+    result.dead_letters = sum(Counter(got[DEAD_LETTERS.name]).values())
+    for table in [s.name for s in TABLES if isinstance(s, EventTableSpec)] + [DEAD_LETTERS.name]:
+        source = "_src_cluster, _src_topic, _src_partition, _src_offset"
+        where = " WHERE source_topic NOT LIKE 'file:%'" if table == DEAD_LETTERS.name else ""
+        query = f"SELECT count(*) - count(DISTINCT ({source})) FROM {table}{where}"
+        result.duplicated_by_source_offset += int(sql(data_dir, query)[0][0])
+    for view in CURRENT:
+        expected_end = dict(entry.split("=", 1) for entry in want[view])
+        actual_end = dict(entry.split("=", 1) for entry in got[view])
+        result.entities_compared += len(expected_end)
+        for key in sorted(set(expected_end) | set(actual_end)):
+            if expected_end.get(key) != actual_end.get(key):
+                result.mismatches += 1
+                result.problem(f"{view}: {key} ends at {actual_end.get(key)}, the plain run at {expected_end.get(key)}")
+    return result
+
+
+def result(
+    scenario: str,
+    variant: str,
+    events_in: int,
+    comparison: Comparison,
+    *,
+    crashes: int,
+    recovery_s: float | None,
+    started: float,
+    details: dict[str, object],
+    problems: list[str] = (),  # type: ignore[assignment]
+) -> ScenarioResult:
+    return ScenarioResult(
+        scenario=scenario,
+        variant=variant,
+        events_in=events_in,
+        rows_out=comparison.rows_out,
+        lost=comparison.lost,
+        duplicated_by_event_id=comparison.duplicated_by_event_id,
+        duplicated_by_source_offset=comparison.duplicated_by_source_offset,
+        dead_letters=comparison.dead_letters,
+        mismatches=comparison.mismatches,
+        crashes=crashes,
+        recovery_s=recovery_s,
+        duration_s=round(time.monotonic() - started, 1),
+        details={"tables": comparison.tables, "entities_compared": comparison.entities_compared, **details},
+        problems=[*problems, *comparison.problems],
+    )
