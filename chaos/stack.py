@@ -28,9 +28,9 @@ from supplylake.ingest.intake import record_rejects
 from supplylake.ingest.replay import replay_file
 from supplylake.lake.tables import DEAD_LETTERS, TABLES, EventTableSpec
 from supplylake.orchestration.launch import running_pipelines
-from supplylake.orchestration.progress import wait_until_pipelines_committed
+from supplylake.orchestration.progress import committed_offsets, wait_until_pipelines_committed
 from supplylake.orchestration.supervisor import Supervisor
-from supplylake.orchestration.topology import control_topics
+from supplylake.orchestration.topology import control_topics, groups_of_topic
 from supplylake.pipelines.control import broadcast_watermark
 from supplylake.pipelines.run_mode import RunMode
 from supplylake.processes import die_with_parent
@@ -84,6 +84,22 @@ class Stack:
 
     def exits(self) -> list[int]:
         return [code for p in self.supervisor.processes.values() for code in p.exit_codes]
+
+    def every_group_committed(self) -> bool:
+        """True once every pipeline's consumer group has committed an offset on a source topic.
+
+        A fault meant for pipelines "at work" waits for this: stopping a pipeline in the middle
+        of its first JoinGroup is a different fault, one the embedded broker does not recover
+        from quickly (docs/architecture.md, Tansu workarounds).
+        """
+        committed: dict[str, bool] = {}
+        for topic, groups in groups_of_topic(self.settings).items():
+            for group in groups:
+                offsets = committed_offsets(
+                    self.connection, group, [(topic, p) for p in range(self.settings.topics.partitions)]
+                )
+                committed[group] = committed.get(group, False) or any(o >= 0 for o in offsets.values())
+        return all(committed.values())
 
     def recovered_after(self, instant: float) -> float | None:
         """Seconds from ``instant`` to the first committed progress after it (None: none seen)."""

@@ -40,7 +40,7 @@ def run(options: RunOptions) -> list[ScenarioResult]:
     stopped: list[str] = []
 
     def wipe_and_restart(stack: Stack) -> None:
-        if "wiped_at" in seen or stack.done < WIPE_AT * stack.total:
+        if "wiped_at" in seen or stack.done < WIPE_AT * stack.total or not stack.every_group_committed():
             return
         directory = state_dir(stack.settings, stack.connection.cluster_id)
         seen["files_wiped"] = sum(1 for p in directory.rglob("*") if p.is_file())
