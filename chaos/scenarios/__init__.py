@@ -6,16 +6,22 @@ name removed from :data:`PLANNED`.
 
 from __future__ import annotations
 
-from chaos.scenarios import bad_input
+from chaos.scenarios import bad_input, catalog_outage, maintenance_race, pipeline_sigkill
 from chaos.scenarios.scenario import Planned, RunOptions, Scenario
 
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (bad_input.SCENARIO,)}
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        bad_input.SCENARIO,
+        pipeline_sigkill.SCENARIO,
+        maintenance_race.SCENARIO,
+        catalog_outage.SCENARIO,
+    )
+}
 
 # Issue 9's other scenarios, shown as "not yet built" until their module exists.
 PLANNED: tuple[Planned, ...] = (
-    Planned("pipeline_sigkill", "SIGKILL of pipeline processes, two instances per pipeline"),
     Planned("sink_crash_points", "a crash at every step of the lake sink's commit"),
-    Planned("catalog_outage", "the Iceberg catalog unavailable for a while"),
     Planned("disk_full", "the lake's disk full"),
 )
 
