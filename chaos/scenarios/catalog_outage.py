@@ -5,9 +5,10 @@ Two variants, each over a simulated stream of every family with two instances pe
 - ``sqlite locked``: another connection holds ``BEGIN EXCLUSIVE`` on the SQLite catalog
   (``<data dir>/lake/catalog.db``) — no sink can load or commit a table, nor can a restarted
   pipeline open the catalog;
-- ``warehouse gone``: the warehouse directory (metadata and data files) is renamed away, so
-  every read and write of a table's files fails (works as root too, where ``chmod 000`` would
-  not stop anyone), then renamed back.
+- ``warehouse gone``: the warehouse directory (metadata and data files) is renamed away and a
+  plain file put in its place, so every read and write of a table's files fails and nothing can
+  recreate the directory meanwhile (works as root too, where ``chmod 000`` would not stop
+  anyone), then the directory is put back.
 
 The outage starts once a third of the input is committed and lasts a fixed time. The pipelines
 may retry or exit (the supervisor restarts them); the run must not end in a crash loop, the lake
@@ -28,7 +29,7 @@ from chaos.scenarios.scenario import RunOptions, Scenario
 from chaos.stream import Fault, Run, drive, measure_stream, result, simulate
 
 NAME = "catalog_outage"
-FULL = {"events": 200_000, "outage_s": 20.0}
+FULL = {"events": 100_000, "outage_s": 20.0}
 QUICK = {"events": 20_000, "outage_s": 8.0}
 START_AT = 0.33  # fraction of the input committed when the outage starts
 
@@ -74,7 +75,9 @@ class Outage(Fault):
         else:
             self._aside = self.warehouse.with_name("warehouse.away")
             self.warehouse.rename(self._aside)
-            run.note(f"warehouse dir renamed away at {run.fraction():.0%} committed")
+            # A file where the directory was: nothing can read it, nor recreate it and write there.
+            self.warehouse.write_bytes(b"")
+            run.note(f"warehouse dir replaced by a file at {run.fraction():.0%} committed")
 
     def _end(self, run: Run) -> None:
         if self._lock is not None:
@@ -83,10 +86,12 @@ class Outage(Fault):
             self._lock = None
             run.note("catalog.db unlocked")
         if self._aside is not None:
-            if self.warehouse.exists():  # something recreated it meanwhile: keep it for the report
+            if self.warehouse.is_dir():  # something replaced the file meanwhile: keep it for the report
                 stray = self.warehouse.with_name("warehouse.recreated")
                 self.warehouse.rename(stray)
                 self.notes.append(f"a warehouse dir was recreated during the outage: {_tree(stray)}")
+            else:
+                self.warehouse.unlink()
             self._aside.rename(self.warehouse)
             self._aside = None
             run.note("warehouse dir back")
@@ -151,7 +156,7 @@ def run(options: RunOptions) -> list[ScenarioResult]:
     events = int(sizes["events"])
     return [
         run_variant(options, "lock", f"sqlite catalog locked {hold:.0f} s", events, hold),
-        run_variant(options, "warehouse", f"warehouse dir gone {hold:.0f} s", events, hold),
+        run_variant(options, "warehouse", f"warehouse dir replaced by a file {hold:.0f} s", events, hold),
     ]
 
 

