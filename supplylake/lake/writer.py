@@ -291,10 +291,17 @@ class ExactlyOnceWriter:
             data_files = write_data_files(table.metadata, table.io, new_rows)
         except OSError as exc:  # the warehouse is unwritable: nothing was committed
             raise _Unavailable("data files could not be written") from exc
-        with tx.update_snapshot(snapshot_properties=summary).fast_append() as append:
-            for data_file in data_files:
-                append.append_data_file(data_file)
-        tx.set_properties({LEDGER_PROPERTY: summary[LEDGER_PROPERTY]})
+        try:
+            with tx.update_snapshot(snapshot_properties=summary).fast_append() as append:
+                for data_file in data_files:
+                    append.append_data_file(data_file)
+            tx.set_properties({LEDGER_PROPERTY: summary[LEDGER_PROPERTY]})
+        except OSError as exc:
+            # Staging reads the base snapshot's manifest list: gone when maintenance expired the
+            # snapshot this writer's cached head is at (or the warehouse is unreadable). Nothing
+            # was sent; the next attempt loads the table fresh.
+            delete_files_quietly(table.io, [f.file_path for f in data_files])
+            raise _Unavailable("the table's files could not be read") from exc
         info = CommitAttempt(state.attempts, append.snapshot_id, new_rows.num_rows, ledger, table)
         try:
             self._hooks.before_commit(info)

@@ -368,6 +368,24 @@ def test_a_table_that_cannot_be_loaded_is_retried_not_raised(catalog: Catalog, e
     assert result.committed and result.attempts == 4 and read(catalog).num_rows == 4
 
 
+def test_a_cached_head_whose_files_maintenance_deleted_is_reloaded(
+    catalog: Catalog, events: Events, read: Read
+) -> None:
+    """Maintenance expires the snapshot a writer's cached head is at and deletes its manifest
+    list: the writer's next commit loads the table again instead of failing."""
+    import os
+
+    w, other = writer(catalog), writer(catalog, cluster_id="cluster-b")
+    w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
+    head = catalog.load_table(INVENTORY_EVENTS.identifier()).current_snapshot()
+    assert head is not None
+    other.commit(events(range(100, 102)), {TP0: 101}, max_event_time_ms=None)
+    os.remove(head.manifest_list.removeprefix("file://"))  # what expiry with file deletion does
+    result = w.commit(events(range(3, 5)), {TP0: 4}, max_event_time_ms=None)
+    assert result.committed and result.rows_written == 2 and result.attempts == 2
+    assert read(catalog).num_rows == 7
+
+
 class CountingCatalog:
     """The catalog, counting load_table calls made through it."""
 
