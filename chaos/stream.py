@@ -122,6 +122,13 @@ class Run:
     total: int = 1
     progress_at: float = 0.0  # monotonic time the committed total last moved
     events: list[str] = field(default_factory=list)  # what the fault did, for the report
+    end_offsets: dict[tuple[str, int], int] = field(default_factory=dict)  # last offset replayed
+
+    def group_done(self, group: str, partitions: list[tuple[str, int]]) -> bool:
+        """The group committed past everything replayed onto its source partitions."""
+        ends = {tp: self.end_offsets[tp] for tp in partitions if tp in self.end_offsets}
+        committed = committed_offsets(self.connection, group, list(ends))
+        return all(committed.get(tp, -1) > end for tp, end in ends.items())
 
     def fraction(self) -> float:
         return self.done / max(self.total, 1)
@@ -178,6 +185,7 @@ def drive(
                 connection, control_topics(settings), summary.max_event_time_ms
             ).items():
                 summary.end_offsets[tp] = max(offset, summary.end_offsets.get(tp, -1))
+            run.end_offsets = dict(summary.end_offsets)
             run.note(f"replayed {summary.lines:,} lines")
 
             def progressed(done: int, total: int) -> None:

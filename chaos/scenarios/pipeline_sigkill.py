@@ -15,6 +15,7 @@ crash loop if killed again right after its restart (``max_quick_exits`` exits in
 ``min_uptime_s`` of starting): a process killed that often is indistinguishable from one that
 crashes at start, and stopping the run then is the supervisor's job. Kills are at least 1 s apart.
 
+Only instances of a pipeline whose group still has input left are killed ("while they work").
 Recovery, per kill: seconds from the kill until the killed pipeline's consumer group commits
 past where it was (or has committed all its input); the row shows the worst.
 """
@@ -71,7 +72,10 @@ class RandomKills(Fault):
         if not (self.thresholds and running and spaced and run.fraction() >= self.thresholds[0]):
             return
         self.thresholds.pop(0)
-        label = self.rng.choice(running)
+        working = [label for label in running if not run.group_done(*group_of(run.settings, label_name(run, label)))]
+        if not working:
+            return
+        label = self.rng.choice(working)
         process = run.supervisor.processes[label]
         group, partitions = group_of(run.settings, process.name)
         committed = committed_total(run.connection, group, partitions)
@@ -84,7 +88,7 @@ class RandomKills(Fault):
     def _recovered(self, run: Run) -> None:
         for pending in list(self.pending):
             now = committed_total(run.connection, pending.group, pending.partitions)
-            if now > pending.committed or run.fraction() >= 1.0:
+            if now > pending.committed or run.group_done(pending.group, pending.partitions):
                 self.recoveries.append(round(time.monotonic() - pending.at, 1))
                 self.pending.remove(pending)
 
@@ -96,6 +100,10 @@ class RandomKills(Fault):
 
     def recovery_s(self) -> float | None:
         return max(self.recoveries) if self.recoveries else None
+
+
+def label_name(run: Run, label: str) -> str:
+    return run.supervisor.processes[label].name
 
 
 def run(options: RunOptions) -> list[ScenarioResult]:
