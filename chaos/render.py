@@ -41,7 +41,8 @@ def render(runs: dict[str, dict[str, Any]], *, command: str, total_s: float) -> 
         "every scenario at full size and renders this page. Every figure is measured from the lake",
         "(DuckDB over the Iceberg tables) against what the scenario sent; the target in every row is",
         "0 lost, 0 duplicated, 0 mismatches and 0 crashes. A reduced run of every scenario",
-        "(`--quick`) is part of `make test` (tests/integration/test_chaos_bad_input.py).",
+        "(`--quick`) is part of `make test` (tests/integration/test_chaos_bad_input.py,",
+        "tests/integration/test_chaos_faults.py).",
         "",
         "| scenario | variant | " + " | ".join(title for title, _ in COLUMNS) + " | verdict |",
         "|---|---|" + "---:|" * len(COLUMNS) + "---|",
@@ -66,7 +67,10 @@ def render(runs: dict[str, dict[str, Any]], *, command: str, total_s: float) -> 
         "a batch recomputation from the input (a hostile record not dead-lettered with its exact bytes,",
         "a reason and an error code, or leaking into any other table; a valid event refused or stored",
         "with another type or time; a row no sent record explains; a table schema that changed);",
-        "*crashes* — pipeline exits and restarts seen by the supervisor, or a non-zero exit of the command.",
+        "*crashes* — pipeline exits and restarts seen by the supervisor, or a non-zero exit of the command",
+        "(pipeline_sigkill: restarts its kills do not explain; catalog_outage: a crash loop ending the run,",
+        "restarts through the outage are shown under the scenario); *recovery* — the worst time from the",
+        "fault's end (a kill; the catalog back) to the pipeline's committed offsets moving again.",
     ]
     for name, run in runs.items():
         if name in SCENARIOS:
@@ -111,6 +115,17 @@ def _scenario_section(name: str, run: dict[str, Any]) -> list[str]:
         lines.append(
             "Table schemas: " + (f"**changed**: {', '.join(changes)}." if changes else "unchanged (as defined).")
         )
+        extra = {
+            k: v
+            for k, v in details.items()
+            if k
+            not in {"by_category", "error_codes", "tables", "schema_changes", "refused_by_the_kafka_client", "timeline"}
+            and k != "hostile"
+        }
+        if extra and name != "bad_input":
+            lines += [f"- {k.replace('_', ' ')}: {_short(v)}" for k, v in extra.items()]
+        if details.get("timeline"):
+            lines += ["", "Timeline: " + "; ".join(t.strip() for t in details["timeline"][:30]) + "."]
         refused = details.get("refused_by_the_kafka_client")
         if refused:
             lines.append(
@@ -120,6 +135,11 @@ def _scenario_section(name: str, run: dict[str, Any]) -> list[str]:
         if result["problems"]:
             lines += ["", "First problems found:", ""] + [f"- {p}" for p in result["problems"]]
     return lines
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 400 else text[:400] + " …"
 
 
 def write(out_dir: Path, report: Path, *, command: str, total_s: float) -> Path:

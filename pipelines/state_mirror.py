@@ -43,7 +43,6 @@ from quixstreams import Application
 from quixstreams.context import message_context
 from quixstreams.state import State
 from quixstreams.state.metadata import LOCAL_ONLY_CFS, SEPARATOR, TTL_SYSTEM_CF_NAME
-from sqlalchemy.exc import IntegrityError
 
 from supplylake.lake.epoch_history import EpochHistory, latest_per_epoch, latest_state, load_history
 from supplylake.lake.fault_injection import commit_hooks
@@ -85,11 +84,8 @@ class StateMirror:
         self.cluster_id = cluster_id
         self.spec = state_table(pipeline)
         self.namespace = internal_namespace(settings.catalog.namespace)
-        try:
-            catalog.create_namespace_if_not_exists(self.namespace)
-        except IntegrityError:  # the SQL catalog, when another pipeline created it at the same instant
-            if not catalog.namespace_exists(self.namespace):
-                raise
+        # Several pipelines (and instances) start at once: the catalog takes a lost race as "exists".
+        catalog.create_namespace_if_not_exists(self.namespace)
         self._catalog = catalog
         self._writer = ExactlyOnceWriter(
             catalog, self.spec, cluster_id=cluster_id, namespace=self.namespace, hooks=commit_hooks(settings)

@@ -6,17 +6,31 @@ name removed from :data:`PLANNED`.
 
 from __future__ import annotations
 
-from chaos.scenarios import bad_input, sink_crash_points, state_wipe
+from chaos.scenarios import (
+    bad_input,
+    catalog_outage,
+    maintenance_race,
+    pipeline_sigkill,
+    sink_crash_points,
+    state_wipe,
+)
 from chaos.scenarios.scenario import Planned, RunOptions, Scenario
 
 SCENARIOS: dict[str, Scenario] = {
-    s.name: s for s in (bad_input.SCENARIO, sink_crash_points.SCENARIO, state_wipe.SCENARIO)
+    s.name: s
+    for s in (
+        bad_input.SCENARIO,
+        pipeline_sigkill.SCENARIO,
+        sink_crash_points.SCENARIO,
+        maintenance_race.SCENARIO,
+        catalog_outage.SCENARIO,
+        state_wipe.SCENARIO,
+    )
 }
 
 # Issue 9's other scenarios, shown as "not yet built" until their module exists.
 PLANNED: tuple[Planned, ...] = (
-    Planned("pipeline_sigkill", "SIGKILL of pipeline processes, two instances per pipeline"),
-    Planned("catalog_outage", "the Iceberg catalog unavailable for a while"),
+    Planned("broker_restart", "the embedded broker restarted empty under running pipelines"),
     Planned("disk_full", "the lake's disk full"),
 )
 

@@ -16,9 +16,12 @@ from typing import Any
 
 from pyiceberg.catalog import Catalog
 from pyiceberg.catalog.sql import IcebergTables, SqlCatalog
+from pyiceberg.exceptions import NamespaceAlreadyExistsError
 from pyiceberg.table import CommitTableResponse, Table
 from pyiceberg.table.metadata import TableMetadata
 from pyiceberg.table.update import TableRequirement, TableUpdate
+from pyiceberg.typedef import EMPTY_DICT, Identifier, Properties
+from sqlalchemy.exc import IntegrityError
 
 #: Parsed metadata files kept per process (a pipeline writes a handful of tables).
 CACHED_METADATA_FILES = 32
@@ -46,6 +49,15 @@ class MetadataCachingSqlCatalog(SqlCatalog):
             io=self._load_file_io(metadata.properties, location),
             catalog=self,
         )
+
+    def create_namespace(self, namespace: str | Identifier, properties: Properties = EMPTY_DICT) -> None:
+        """Two processes creating the same namespace at once: the loser's insert hits the unique
+        key after its existence check passed; that is "already exists", not a failure (found by
+        two pipeline instances starting together, `python -m chaos maintenance_race`)."""
+        try:
+            super().create_namespace(namespace, properties)
+        except IntegrityError as exc:
+            raise NamespaceAlreadyExistsError(f"namespace {namespace} already exists") from exc
 
     def commit_table(
         self, table: Table, requirements: tuple[TableRequirement, ...], updates: tuple[TableUpdate, ...]

@@ -39,7 +39,7 @@ from pyiceberg.exceptions import (
     ServiceUnavailableError,
 )
 from pyiceberg.table import Table, TableProperties
-from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_type, wait_random_exponential
 
 from supplylake.lake.catalog import NAMESPACE
 from supplylake.lake.datafiles import delete_files_quietly, write_data_files
@@ -132,6 +132,10 @@ class _TryAgain(Exception):
     """Internal: this attempt lost a race or ended with an unknown outcome."""
 
 
+class _Unavailable(_TryAgain):
+    """Internal: the catalog or the warehouse could not be reached (locked, unreadable, gone)."""
+
+
 class ExactlyOnceWriter:
     """Appends batches to one table, each batch exactly once per (cluster, topic, partition, offset).
 
@@ -148,6 +152,7 @@ class ExactlyOnceWriter:
         cluster_id: str,
         namespace: str = NAMESPACE,
         max_attempts: int = 10,
+        max_unavailable_s: float = 60.0,
         backoff_initial_s: float = 0.05,
         backoff_max_s: float = 2.0,
         max_clusters: int = MAX_CLUSTERS,
@@ -163,6 +168,7 @@ class ExactlyOnceWriter:
         self._cluster_id = cluster_id
         self._identifier = spec.identifier(namespace)
         self._max_attempts = max_attempts
+        self._max_unavailable_s = max_unavailable_s
         self._wait = wait_random_exponential(multiplier=backoff_initial_s, max=backoff_max_s)
         self._max_clusters = max_clusters
         self._hooks = hooks or CommitHooks()
@@ -212,7 +218,7 @@ class ExactlyOnceWriter:
 
         state = _CommitState()
         retrying = Retrying(
-            stop=stop_after_attempt(self._max_attempts),
+            stop=self._stop,
             wait=self._wait,
             retry=retry_if_exception_type(_TryAgain),
             sleep=self._sleep,
@@ -244,12 +250,25 @@ class ExactlyOnceWriter:
             committed_at_ms=result.committed_at_ms,
         )
 
+    def _stop(self, retry_state: RetryCallState) -> bool:
+        """Lost races get ``max_attempts``; an unreachable catalog or warehouse gets (at least)
+        ``max_unavailable_s`` of retries, so an outage that short never stops the pipeline."""
+        if retry_state.attempt_number < self._max_attempts:
+            return False
+        outcome = retry_state.outcome
+        unavailable = outcome is not None and isinstance(outcome.exception(), _Unavailable)
+        waited = max(retry_state.seconds_since_start or 0.0, retry_state.idle_for)  # idle_for: with a fake sleep too
+        return not unavailable or waited >= self._max_unavailable_s
+
     # --- one attempt ------------------------------------------------------------------------------
 
     def _attempt(
         self, batch: pa.Table, offsets: dict[TopicPartition, int], max_event_time_ms: int | None, state: _CommitState
     ) -> CommitResult:
-        table, self._head = self._head or self._load(for_write=True), None
+        try:
+            table, self._head = self._head or self._load(for_write=True), None
+        except UNKNOWN_OUTCOME_ERRORS as exc:  # nothing was sent: the catalog or warehouse is unreachable
+            raise _Unavailable("table could not be loaded") from exc
         ledger = read_ledger(table)
         landed = next((a for a in state.unknown if table.metadata.snapshot_by_id(a.snapshot_id) is not None), None)
         if landed is not None:  # an earlier attempt's lost response: it did commit
@@ -268,11 +287,21 @@ class ExactlyOnceWriter:
             **_max_event_time(table, new_rows, self._spec.time_column, max_event_time_ms),
         }
         tx = begin(table)
-        data_files = write_data_files(table.metadata, table.io, new_rows)
-        with tx.update_snapshot(snapshot_properties=summary).fast_append() as append:
-            for data_file in data_files:
-                append.append_data_file(data_file)
-        tx.set_properties({LEDGER_PROPERTY: summary[LEDGER_PROPERTY]})
+        try:
+            data_files = write_data_files(table.metadata, table.io, new_rows)
+        except OSError as exc:  # the warehouse is unwritable: nothing was committed
+            raise _Unavailable("data files could not be written") from exc
+        try:
+            with tx.update_snapshot(snapshot_properties=summary).fast_append() as append:
+                for data_file in data_files:
+                    append.append_data_file(data_file)
+            tx.set_properties({LEDGER_PROPERTY: summary[LEDGER_PROPERTY]})
+        except OSError as exc:
+            # Staging reads the base snapshot's manifest list: gone when maintenance expired the
+            # snapshot this writer's cached head is at (or the warehouse is unreadable). Nothing
+            # was sent; the next attempt loads the table fresh.
+            delete_files_quietly(table.io, [f.file_path for f in data_files])
+            raise _Unavailable("the table's files could not be read") from exc
         info = CommitAttempt(state.attempts, append.snapshot_id, new_rows.num_rows, ledger, table)
         try:
             self._hooks.before_commit(info)
@@ -284,7 +313,8 @@ class ExactlyOnceWriter:
             raise _TryAgain("conflict") from exc
         except UNKNOWN_OUTCOME_ERRORS as exc:
             state.unknown.append(info)  # files may be referenced now: keep them
-            raise _TryAgain("unknown outcome") from exc
+            unreachable = isinstance(exc, (OSError, _SqlOperationalError))  # locked, unreadable, gone
+            raise (_Unavailable if unreachable else _TryAgain)("unknown outcome") from exc
         self._head = head
         skipped = batch.num_rows - new_rows.num_rows
         return _result(new_rows.num_rows, skipped, append.snapshot_id, merged, self._cluster_id, committed_at_ms)

@@ -57,3 +57,23 @@ def test_another_processs_commit_is_seen_at_once(tmp_path: Path, events: Events)
     after = mine.load_table(INVENTORY_EVENTS.identifier())
     assert after.metadata_location != before.metadata_location
     assert len(after.metadata.snapshots) == len(before.metadata.snapshots) + 1
+
+
+class _RacingCatalog(MetadataCachingSqlCatalog):
+    """Sees no namespace yet, as a process does between its existence check and its insert."""
+
+    def _namespace_exists(self, identifier: Any) -> bool:
+        return False
+
+
+def test_a_namespace_created_by_another_process_meanwhile_counts_as_existing(tmp_path: Path) -> None:
+    """Two catalogs on one SQLite file, as two pipeline instances starting together: the one that
+    loses the race hits the unique key, which must read as "already exists"."""
+    from pyiceberg.exceptions import NamespaceAlreadyExistsError
+
+    props = default_catalog_properties(tmp_path)
+    MetadataCachingSqlCatalog("lake", **props).create_namespace("raced", {"owner": "a"})
+    late = _RacingCatalog("lake", **props)
+    with pytest.raises(NamespaceAlreadyExistsError):
+        late.create_namespace("raced", {"owner": "b"})
+    late.create_namespace_if_not_exists("raced")  # what the pipelines call: no error

@@ -298,11 +298,92 @@ def test_unknown_outcomes_that_never_land_end_in_a_retryable_conflict(
     def never_arrives(attempt: CommitAttempt) -> None:
         raise ConnectionError("catalog unreachable")
 
-    w = writer(catalog, max_attempts=3, hooks=CommitHooks(before_commit=never_arrives))
+    w = writer(catalog, max_attempts=3, max_unavailable_s=0, hooks=CommitHooks(before_commit=never_arrives))
     with pytest.raises(CommitConflict, match="ConnectionError") as info:
         w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
     assert info.value.retryable
     assert read(catalog).num_rows == 0 and snapshot_count(catalog) == 0
+
+
+def test_a_catalog_unavailable_for_longer_than_the_attempts_is_waited_out(
+    catalog: Catalog, events: Events, read: Read
+) -> None:
+    """A locked SQLite catalog (or an unreadable warehouse) fails every attempt for a while: the
+    writer keeps retrying past ``max_attempts`` for up to ``max_unavailable_s``, then lands once."""
+    from sqlalchemy.exc import OperationalError
+
+    failures = []
+
+    def locked_for_a_while(attempt: CommitAttempt) -> None:
+        if len(failures) < 6:
+            failures.append(attempt.attempt)
+            raise OperationalError("UPDATE iceberg_tables", {}, Exception("database is locked"))
+
+    w = writer(catalog, max_attempts=2, max_unavailable_s=30, hooks=CommitHooks(before_commit=locked_for_a_while))
+    result = w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
+    assert result.committed and result.attempts == 7 and failures == [1, 2, 3, 4, 5, 6]
+    assert read(catalog).num_rows == 3 and snapshot_count(catalog) == 1
+
+
+def test_an_unavailable_catalog_still_ends_in_a_retryable_conflict_after_max_unavailable_s(
+    catalog: Catalog, events: Events, read: Read
+) -> None:
+    def gone(attempt: CommitAttempt) -> None:
+        raise FileNotFoundError("warehouse/metadata/00001.metadata.json")
+
+    w = ExactlyOnceWriter(
+        catalog,
+        INVENTORY_EVENTS,
+        cluster_id="cluster-a",
+        max_attempts=2,
+        max_unavailable_s=0.3,
+        backoff_initial_s=0.01,
+        backoff_max_s=0.05,
+        hooks=CommitHooks(before_commit=gone),
+    )
+    with pytest.raises(CommitConflict, match="FileNotFoundError") as info:
+        w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
+    assert info.value.retryable and read(catalog).num_rows == 0
+
+
+def test_a_table_that_cannot_be_loaded_is_retried_not_raised(catalog: Catalog, events: Events, read: Read) -> None:
+    """Loading the table is part of the attempt: a catalog error there is retried like a commit's."""
+    w = writer(catalog)
+    w.commit(events(range(2)), {TP0: 1}, max_event_time_ms=None)
+    w.forget_head()  # the next attempt loads the table
+    loads = {"n": 0}
+    real_load = catalog.load_table
+
+    def flaky_load(identifier: Any) -> Any:
+        loads["n"] += 1
+        if loads["n"] <= 3:
+            raise OSError("warehouse unreadable")
+        return real_load(identifier)
+
+    catalog.load_table = flaky_load  # type: ignore[method-assign]
+    try:
+        result = w.commit(events(range(2, 4)), {TP0: 3}, max_event_time_ms=None)
+    finally:
+        del catalog.load_table  # type: ignore[method-assign]
+    assert result.committed and result.attempts == 4 and read(catalog).num_rows == 4
+
+
+def test_a_cached_head_whose_files_maintenance_deleted_is_reloaded(
+    catalog: Catalog, events: Events, read: Read
+) -> None:
+    """Maintenance expires the snapshot a writer's cached head is at and deletes its manifest
+    list: the writer's next commit loads the table again instead of failing."""
+    import os
+
+    w, other = writer(catalog), writer(catalog, cluster_id="cluster-b")
+    w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
+    head = catalog.load_table(INVENTORY_EVENTS.identifier()).current_snapshot()
+    assert head is not None
+    other.commit(events(range(100, 102)), {TP0: 101}, max_event_time_ms=None)
+    os.remove(head.manifest_list.removeprefix("file://"))  # what expiry with file deletion does
+    result = w.commit(events(range(3, 5)), {TP0: 4}, max_event_time_ms=None)
+    assert result.committed and result.rows_written == 2 and result.attempts == 2
+    assert read(catalog).num_rows == 7
 
 
 class CountingCatalog:
