@@ -109,14 +109,21 @@ class ChangelogEnds:
     changelog"). Everything else is the consumer itself.
     """
 
-    def __init__(self, consumer: Any, client_config: dict[str, object]) -> None:
+    def __init__(self, consumer: Any, client_config: dict[str, object], cluster_id: str | None = None) -> None:
         self._consumer = consumer
         self._client_config = client_config
+        self._cluster_id = cluster_id
 
     def get_watermark_offsets(
         self, partition: Any, timeout: float | None = None, cached: bool = False
     ) -> tuple[int, int]:
-        return log_end(self._client_config, partition.topic, partition.partition)
+        try:
+            return log_end(self._client_config, partition.topic, partition.partition)
+        except Exception:
+            # A changelog that is gone is what an empty new broker looks like: say so if it is one.
+            if self._cluster_id is not None:
+                check_same_broker(self._consumer, self._cluster_id)
+            raise
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._consumer, name)
@@ -129,7 +136,7 @@ def confirm_changelog_ends(app: Application, connection: BrokerConnection) -> No
         return
     if not hasattr(recovery, "_consumer"):
         raise RuntimeError("Quix's RecoveryManager changed: supplylake cannot confirm changelog ends")
-    recovery._consumer = ChangelogEnds(recovery._consumer, connection.config())
+    recovery._consumer = ChangelogEnds(recovery._consumer, connection.config(), connection.cluster_id)
 
 
 def commit_pacing(lake: LakeSettings, mode: RunMode) -> tuple[float, int]:
@@ -241,3 +248,36 @@ def handover_fence(app: Application, timeout_s: float = 10.0) -> Callable[[Mappi
             )
 
     return fence
+
+
+class BrokerReplaced(FatalError):
+    """The broker now answering is not the one this pipeline's offsets belong to."""
+
+
+def broker_guard(app: Application, cluster_id: str, timeout_s: float = 10.0) -> Callable[[], None]:
+    """A lake sink ``before_flush`` hook (first of all): stop before committing under the wrong broker.
+
+    When the broker is restarted empty (the embedded one gets a new cluster id) or replaced
+    under a running pipeline, its consumer resets to the new log's start and processes the new
+    records at offsets the lake's ledger already holds for the *old* cluster: committed under
+    the old cluster id they would be dropped as replays. So every checkpoint first asks which
+    cluster answers; a different one stops the pipeline before anything is written. Restarted,
+    it starts a new broker epoch (state seeded from the lake) and reads the new log from its start.
+    """
+
+    def guard() -> None:
+        check_same_broker(app._consumer, cluster_id, timeout_s)
+
+    return guard
+
+
+def check_same_broker(consumer: Any, cluster_id: str, timeout_s: float = 10.0) -> None:
+    """Raise :class:`BrokerReplaced` unless the broker ``consumer`` talks to has ``cluster_id``."""
+    answering = consumer.list_topics(timeout=timeout_s).cluster_id
+    if answering != cluster_id:
+        raise BrokerReplaced(
+            f"the broker now answering has cluster id {answering}, this pipeline started on {cluster_id}: "
+            "the broker was restarted empty or replaced; nothing more was written under the old one",
+            hint="restart the pipeline (the supervisor does): it starts a new epoch, seeded from the lake, "
+            "and reads the new broker's topics from their start",
+        )

@@ -53,7 +53,7 @@ from supplylake.lake.tables.pipeline_state import internal_namespace, state_tabl
 from supplylake.lake.writer import ExactlyOnceWriter
 from supplylake.logs import get_logger
 from supplylake.pipelines.keyed_state import StateAccessError, partition_transaction
-from supplylake.pipelines.runtime import handover_fence
+from supplylake.pipelines.runtime import broker_guard, handover_fence
 from supplylake.settings import Settings
 
 log = get_logger(__name__)
@@ -104,8 +104,11 @@ class StateMirror:
     ) -> StateMirror:
         """A mirror into ``sink``'s catalog; add :meth:`commit` to ``sink.before_flush`` after the state caches.
 
-        It also fences ``sink`` against committing a zombie's changelog (runtime.handover_fence).
+        It also guards ``sink``'s epoch at both ends of each flush: first, that the broker is still
+        the one its offsets belong to (runtime.broker_guard); last, that no other group member
+        took its partitions over meanwhile, before a zombie's changelog lands (runtime.handover_fence).
         """
+        sink.before_flush.insert(0, broker_guard(app, sink.cluster_id))
         sink.fences.append(handover_fence(app))
         return cls(
             app, pipeline, settings=settings, cluster_id=sink.cluster_id, catalog=sink.catalog, applied_in=applied_in
