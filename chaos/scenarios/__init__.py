@@ -30,8 +30,12 @@ SCENARIOS: dict[str, Scenario] = {
 
 # Issue 9's other scenarios, shown as "not yet built" until their module exists.
 PLANNED: tuple[Planned, ...] = (
-    Planned("broker_restart", "the embedded broker restarted empty under running pipelines"),
-    Planned("disk_full", "the lake's disk full"),
+    Planned(
+        "broker_restart",
+        "the embedded broker restarted empty under running pipelines (the fail-closed behaviour is "
+        "tested in tests/integration/test_broker_replaced.py; not yet a chaos scenario with figures)",
+    ),
+    Planned("disk_full", "the lake's disk full (tmpfs) then space back"),
 )
 
 __all__ = ["PLANNED", "SCENARIOS", "Planned", "RunOptions", "Scenario"]
