@@ -42,7 +42,7 @@ def render(runs: dict[str, dict[str, Any]], *, command: str, total_s: float) -> 
         "(DuckDB over the Iceberg tables) against what the scenario sent; the target in every row is",
         "0 lost, 0 duplicated, 0 mismatches and 0 crashes. A reduced run of every scenario",
         "(`--quick`) is part of `make test` (tests/integration/test_chaos_bad_input.py,",
-        "tests/integration/test_chaos_faults.py).",
+        "tests/integration/test_chaos_faults.py, tests/integration/test_chaos_crashes.py).",
         "",
         "| scenario | variant | " + " | ".join(title for title, _ in COLUMNS) + " | verdict |",
         "|---|---|" + "---:|" * len(COLUMNS) + "---|",

@@ -38,7 +38,7 @@ from supplylake.orchestration.topology import groups_of_topic
 from supplylake.pipelines.spec import consumer_group
 
 NAME = "sink_crash_points"
-FULL = {"events": 2_000, "every": 9, "crashes": 3}
+FULL = {"events": 4_000, "every": 9, "crashes": 1}
 QUICK = {"events": 800, "every": 7, "crashes": 1}
 HANDOVER_TIMEOUT_S = 60.0
 
