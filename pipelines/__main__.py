@@ -11,7 +11,7 @@ import argparse
 import sys
 import warnings
 
-from supplylake.broker.connection import connect
+from supplylake.broker.connection import BrokerConnection, cluster_id_of, connect
 from supplylake.errors import SupplylakeError
 from supplylake.logs import configure_logging, get_logger
 from supplylake.pipelines.catalog import PIPELINES
@@ -41,6 +41,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def explain_broker_change(connection: BrokerConnection, failure: Exception) -> None:
+    """Raise ``BrokerReplaced`` from ``failure`` when the broker answering now is another one."""
+    try:
+        answering = cluster_id_of(connection.bootstrap, connection.client_config)
+    except SupplylakeError:
+        return  # the broker is not reachable: nothing more to say than the failure itself
+    if answering != connection.cluster_id:
+        from supplylake.pipelines.runtime import broker_replaced  # imports Quix: only on this path
+
+        raise broker_replaced(answering, connection.cluster_id) from failure
+
+
 def main(argv: list[str]) -> int:
     warnings.simplefilter("ignore")
     try:
@@ -59,7 +71,13 @@ def main(argv: list[str]) -> int:
                 mode=str(args.mode),
                 cluster=connection.cluster_id,
             )
-            app.run()
+            try:
+                app.run()
+            except Exception as exc:
+                # Quix wraps what stopped it (an assignment or producer error) and the broker
+                # restarted empty is the one cause worth naming whatever path it took.
+                explain_broker_change(connection, exc)
+                raise
     except SupplylakeError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return 1

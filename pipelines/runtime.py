@@ -275,9 +275,14 @@ def check_same_broker(consumer: Any, cluster_id: str, timeout_s: float = 10.0) -
     """Raise :class:`BrokerReplaced` unless the broker ``consumer`` talks to has ``cluster_id``."""
     answering = consumer.list_topics(timeout=timeout_s).cluster_id
     if answering != cluster_id:
-        raise BrokerReplaced(
-            f"the broker now answering has cluster id {answering}, this pipeline started on {cluster_id}: "
-            "the broker was restarted empty or replaced; nothing more was written under the old one",
-            hint="restart the pipeline (the supervisor does): it starts a new epoch, seeded from the lake, "
-            "and reads the new broker's topics from their start",
-        )
+        raise broker_replaced(answering, cluster_id)
+
+
+def broker_replaced(answering: str | None, started_on: str) -> BrokerReplaced:
+    """The one error a pipeline stops with when the broker changed under it."""
+    return BrokerReplaced(
+        f"the broker now answering has cluster id {answering}, this pipeline started on {started_on}: "
+        "the broker was restarted empty or replaced; nothing more was written under the old one",
+        hint="restart the pipeline (the supervisor does): it starts a new epoch, seeded from the lake, "
+        "and reads the new broker's topics from their start",
+    )
