@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from chaos.hostile import Record
 from chaos.lake import Lake, event_table_of
+from chaos.result import LakeCounts
 from supplylake.dead_letters import decode_raw
 from supplylake.lake.tables import DEAD_LETTERS
 
@@ -29,15 +30,8 @@ class Sent:
 
 
 @dataclass
-class Figures:
+class Figures(LakeCounts):
     events_in: int = 0
-    rows_out: int = 0
-    lost: int = 0
-    duplicated_by_event_id: int = 0
-    duplicated_by_source_offset: int = 0
-    dead_letters: int = 0
-    mismatches: int = 0
-    problems: list[str] = field(default_factory=list)
     by_category: dict[str, dict[str, int]] = field(default_factory=dict)
     error_codes: dict[str, int] = field(default_factory=dict)
     schema_changes: list[str] = field(default_factory=list)

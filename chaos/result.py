@@ -12,6 +12,30 @@ OUT_DIR = ROOT / "chaos" / "out"
 
 
 @dataclass
+class LakeCounts:
+    """The counters every scenario measures from the lake (see :class:`ScenarioResult`)."""
+
+    rows_out: int = 0
+    lost: int = 0
+    duplicated_by_event_id: int = 0
+    duplicated_by_source_offset: int = 0
+    dead_letters: int = 0
+    mismatches: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """The counters as :class:`ScenarioResult` keywords."""
+        return {
+            "rows_out": self.rows_out,
+            "lost": self.lost,
+            "duplicated_by_event_id": self.duplicated_by_event_id,
+            "duplicated_by_source_offset": self.duplicated_by_source_offset,
+            "dead_letters": self.dead_letters,
+            "mismatches": self.mismatches,
+        }
+
+
+@dataclass
 class ScenarioResult:
     """What one scenario (variant) measured, from the lake, against what it sent.
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chaos.result import ScenarioResult
+from chaos.result import LakeCounts, ScenarioResult
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
 from supplylake.ingest.intake import record_rejects
@@ -166,14 +166,7 @@ def feed(stack: Stack, path: Path, fault: Fault, timeout_s: float) -> None:
 
 
 @dataclass
-class Comparison:
-    rows_out: int = 0
-    lost: int = 0
-    duplicated_by_event_id: int = 0
-    duplicated_by_source_offset: int = 0
-    dead_letters: int = 0
-    mismatches: int = 0
-    problems: list[str] = field(default_factory=list)
+class Comparison(LakeCounts):
     tables: dict[str, int] = field(default_factory=dict)
     entities_compared: int = 0
 
@@ -234,12 +227,7 @@ def result(
         scenario=scenario,
         variant=variant,
         events_in=events_in,
-        rows_out=comparison.rows_out,
-        lost=comparison.lost,
-        duplicated_by_event_id=comparison.duplicated_by_event_id,
-        duplicated_by_source_offset=comparison.duplicated_by_source_offset,
-        dead_letters=comparison.dead_letters,
-        mismatches=comparison.mismatches,
+        **comparison.counts(),
         crashes=crashes,
         recovery_s=recovery_s,
         duration_s=round(time.monotonic() - started, 1),

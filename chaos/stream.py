@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from chaos.lake import Lake
-from chaos.result import ROOT, ScenarioResult
+from chaos.result import ROOT, LakeCounts, ScenarioResult
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
 from supplylake.ingest.intake import record_rejects
@@ -211,16 +211,9 @@ def drive(
 
 
 @dataclass
-class Measured:
+class Measured(LakeCounts):
     events_in: int = 0
-    rows_out: int = 0
-    lost: int = 0
-    duplicated_by_event_id: int = 0
-    duplicated_by_source_offset: int = 0
-    dead_letters: int = 0
-    mismatches: int = 0
     tables: dict[str, int] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
     entities: dict[str, int] = field(default_factory=dict)
 
     def problem(self, what: str) -> None:
@@ -327,12 +320,7 @@ def result(
         scenario=scenario,
         variant=variant,
         events_in=m.events_in,
-        rows_out=m.rows_out,
-        lost=m.lost,
-        duplicated_by_event_id=m.duplicated_by_event_id,
-        duplicated_by_source_offset=m.duplicated_by_source_offset,
-        dead_letters=m.dead_letters,
-        mismatches=m.mismatches,
+        **m.counts(),
         crashes=crashes + (driven.crash_loop is not None),
         recovery_s=recovery_s,
         duration_s=round(time.monotonic() - started, 1),
