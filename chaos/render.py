@@ -68,9 +68,11 @@ def render(runs: dict[str, dict[str, Any]], *, command: str, total_s: float) -> 
         "a reason and an error code, or leaking into any other table; a valid event refused or stored",
         "with another type or time; a row no sent record explains; a table schema that changed);",
         "*crashes* — pipeline exits and restarts seen by the supervisor, or a non-zero exit of the command",
-        "(pipeline_sigkill: restarts its kills do not explain; catalog_outage: a crash loop ending the run,",
-        "restarts through the outage are shown under the scenario); *recovery* — the worst time from the",
-        "fault's end (a kill; the catalog back) to the pipeline's committed offsets moving again.",
+        "(pipeline_sigkill: restarts its kills do not explain; catalog_outage and disk_full: a crash loop",
+        "ending the run, restarts through the outage are shown under the scenario; broker_restart: a stop",
+        "without the broker-replaced line, or a row written under the old cluster id); *recovery* — the",
+        "worst time from the fault's end (a kill; the catalog or the space back) to the pipeline's committed",
+        "offsets moving again (broker_restart: from the new broker up to every pipeline stopped).",
     ]
     for name, run in runs.items():
         if name in SCENARIOS:

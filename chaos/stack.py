@@ -24,6 +24,7 @@ from pathlib import Path
 from chaos.result import LakeCounts, ScenarioResult
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
+from supplylake.broker.topics import all_topics, ensure_topics
 from supplylake.ingest.intake import record_rejects
 from supplylake.ingest.replay import replay_file
 from supplylake.lake.tables import DEAD_LETTERS, TABLES, EventTableSpec
@@ -75,6 +76,7 @@ class Stack:
     supervisor: Supervisor
     connection: BrokerConnection
     settings: Settings
+    broker: EmbeddedBroker
     done: int = 0
     total: int = 1
     progressed_at: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, done) on change
@@ -100,6 +102,17 @@ class Stack:
                 )
                 committed[group] = committed.get(group, False) or any(o >= 0 for o in offsets.values())
         return all(committed.values())
+
+    def restart_broker_empty(self) -> None:
+        """Stop the embedded broker and start an empty one on the same address (a new cluster id).
+
+        The pipelines keep running: what they do next is what the broker_restart scenario measures.
+        """
+        port = self.broker.port
+        self.broker.stop()
+        self.broker = EmbeddedBroker(self.settings.data_dir, port=port).start()
+        self.connection = BrokerConnection(self.broker.bootstrap, self.broker.cluster_id, True)
+        ensure_topics(self.connection, all_topics(self.settings.topics), self.settings.topics)
 
     def recovered_after(self, instant: float) -> float | None:
         """Seconds from ``instant`` to the first committed progress after it (None: none seen)."""
@@ -127,18 +140,20 @@ def run_stack(
     """
     settings = load_settings(data_dir=data_dir)
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SUPPLYLAKE_")}
+    broker = EmbeddedBroker(data_dir).start()
+    stack: Stack | None = None
     try:
-        with EmbeddedBroker(data_dir) as broker:
-            connection = BrokerConnection(broker.bootstrap, broker.cluster_id, True)
-            with running_pipelines(
-                settings, connection, RunMode.BOUNDED_REPLAY, instances=instances, extra_env=env
-            ) as supervisor:
-                stack = Stack(supervisor, connection, settings)
-                feed(stack, path, fault, timeout_s)
-                if after is not None:
-                    after(stack)
-                return stack
+        connection = BrokerConnection(broker.bootstrap, broker.cluster_id, True)
+        with running_pipelines(
+            settings, connection, RunMode.BOUNDED_REPLAY, instances=instances, extra_env=env
+        ) as supervisor:
+            stack = Stack(supervisor, connection, settings, broker)
+            feed(stack, path, fault, timeout_s)
+            if after is not None:
+                after(stack)
+            return stack
     finally:
+        (stack.broker if stack is not None else broker).stop()  # the one running (a fault may replace it)
         os.environ.update(saved)
 
 

@@ -8,10 +8,11 @@ The supervisor (supplylake/orchestration/supervisor.py) starts every child with 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import sys
 import warnings
 
-from supplylake.broker.connection import BrokerConnection, cluster_id_of, connect
+from supplylake.broker.connection import BrokerConnection, BrokerReplaced, check_still_answering, connect
 from supplylake.errors import SupplylakeError
 from supplylake.logs import configure_logging, get_logger
 from supplylake.pipelines.catalog import PIPELINES
@@ -44,17 +45,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def explain_broker_change(connection: BrokerConnection, failure: Exception) -> None:
     """Raise ``BrokerReplaced`` from ``failure`` when the broker answering now is another one."""
     try:
-        answering = cluster_id_of(connection.bootstrap, connection.client_config)
+        check_still_answering(connection)
+    except BrokerReplaced as replaced:
+        raise replaced from failure
     except SupplylakeError:
         return  # the broker is not reachable: nothing more to say than the failure itself
-    if answering != connection.cluster_id:
-        from supplylake.pipelines.runtime import broker_replaced  # imports Quix: only on this path
-
-        raise broker_replaced(answering, connection.cluster_id) from failure
 
 
 def main(argv: list[str]) -> int:
     warnings.simplefilter("ignore")
+    # A crash inside a native library leaves the Python stacks in the pipeline's log where the
+    # library lets it; the supervisor always adds which signal it was (orchestration/supervisor.py).
+    faulthandler.enable()
     try:
         args = parse_args(argv)
     except SystemExit as exc:  # argparse printed the usage and why

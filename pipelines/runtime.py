@@ -22,7 +22,7 @@ from quixstreams import Application
 from quixstreams.kafka.configuration import ConnectionConfig
 from quixstreams.models.topics import Topic, TopicConfig
 
-from supplylake.broker.connection import BrokerConnection
+from supplylake.broker.connection import BrokerConnection, broker_replaced
 from supplylake.broker.log_end import log_end
 from supplylake.errors import FatalError
 from supplylake.pipelines.run_mode import RunMode
@@ -250,10 +250,6 @@ def handover_fence(app: Application, timeout_s: float = 10.0) -> Callable[[Mappi
     return fence
 
 
-class BrokerReplaced(FatalError):
-    """The broker now answering is not the one this pipeline's offsets belong to."""
-
-
 def broker_guard(app: Application, cluster_id: str, timeout_s: float = 10.0) -> Callable[[], None]:
     """A lake sink ``before_flush`` hook (first of all): stop before committing under the wrong broker.
 
@@ -276,13 +272,3 @@ def check_same_broker(consumer: Any, cluster_id: str, timeout_s: float = 10.0) -
     answering = consumer.list_topics(timeout=timeout_s).cluster_id
     if answering != cluster_id:
         raise broker_replaced(answering, cluster_id)
-
-
-def broker_replaced(answering: str | None, started_on: str) -> BrokerReplaced:
-    """The one error a pipeline stops with when the broker changed under it."""
-    return BrokerReplaced(
-        f"the broker now answering has cluster id {answering}, this pipeline started on {started_on}: "
-        "the broker was restarted empty or replaced; nothing more was written under the old one",
-        hint="restart the pipeline (the supervisor does): it starts a new epoch, seeded from the lake, "
-        "and reads the new broker's topics from their start",
-    )

@@ -3,9 +3,10 @@
 Under pytest-xdist (`make test` runs `-n auto`) every worker imports this file
 and so gets its own session marker: each worker's leftover check sees only the processes that
 worker started. Scheduling: a unit test file goes to one worker whole (its module and session
-fixtures are built once), and all integration tests share one worker, one file after the other,
-as in a serial run: they start brokers and pipelines whose readiness waits assume the cores are
-not taken by another integration test.
+fixtures are built once), and the heavy integration tests share one worker, one file after the
+other, as in a serial run: they start brokers and whole stacks whose readiness waits assume the
+cores are not taken by another stack. The light ones (one broker, at most one pipeline) are a
+unit of their own.
 """
 
 from __future__ import annotations
@@ -19,11 +20,26 @@ from typing import Any
 import pytest
 
 INTEGRATION_DIR = "tests/integration"
+# Integration tests that start one broker and at most one pipeline, briefly: their own work unit,
+# so the worker that finished the unit tests runs them beside the heavy ones (whole stacks, the
+# chaos suite's reduced runs), whose readiness waits assume the cores are mostly theirs.
+LIGHT_INTEGRATION = frozenset(
+    f"{INTEGRATION_DIR}/{name}"
+    for name in (
+        "test_broker.py",
+        "test_log_end.py",
+        "test_ledger_guard.py",
+        "test_handover_fence.py",
+        "test_live_ticks.py",
+        "test_timer_restart.py",
+    )
+)
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """xdist work units: each unit test file, and the whole of tests/integration as one.
+    """xdist work units: each unit test file, the light integration tests, and the rest of
+    tests/integration as one.
 
     A scheduler rather than ``xdist_group`` marks: xdist 3.8's ``--dist loadgroup`` renames
     ``item._nodeid``, which pytest 9 no longer reads, so the groups are silently ignored. Units
@@ -34,6 +50,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class FileOrIntegration(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
+            if path in LIGHT_INTEGRATION:
+                return f"{INTEGRATION_DIR} (light)"
             return INTEGRATION_DIR if path.startswith(f"{INTEGRATION_DIR}/") else path
 
     return FileOrIntegration(config, log)

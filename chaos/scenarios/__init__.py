@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from chaos.scenarios import (
     bad_input,
+    broker_restart,
     catalog_outage,
+    disk_full,
     maintenance_race,
     pipeline_sigkill,
     sink_crash_points,
@@ -25,17 +27,12 @@ SCENARIOS: dict[str, Scenario] = {
         maintenance_race.SCENARIO,
         catalog_outage.SCENARIO,
         state_wipe.SCENARIO,
+        broker_restart.SCENARIO,
+        disk_full.SCENARIO,
     )
 }
 
 # Issue 9's other scenarios, shown as "not yet built" until their module exists.
-PLANNED: tuple[Planned, ...] = (
-    Planned(
-        "broker_restart",
-        "the embedded broker restarted empty under running pipelines (the fail-closed behaviour is "
-        "tested in tests/integration/test_broker_replaced.py; not yet a chaos scenario with figures)",
-    ),
-    Planned("disk_full", "the lake's disk full (tmpfs) then space back"),
-)
+PLANNED: tuple[Planned, ...] = ()
 
 __all__ = ["PLANNED", "SCENARIOS", "Planned", "RunOptions", "Scenario"]

@@ -30,7 +30,7 @@ from chaos.stream import Fault, Run, drive, measure_stream, result, simulate
 
 NAME = "catalog_outage"
 FULL = {"events": 100_000, "outage_s": 20.0}
-QUICK = {"events": 20_000, "outage_s": 8.0}
+QUICK = {"events": 8_000, "outage_s": 5.0}
 START_AT = 0.33  # fraction of the input committed when the outage starts
 
 

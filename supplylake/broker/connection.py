@@ -48,6 +48,35 @@ def cluster_id_of(bootstrap: str, client_config: dict[str, str], timeout_s: floa
     return str(metadata.cluster_id)
 
 
+class BrokerReplaced(BrokerError):
+    """The broker now answering is not the one a pipeline's offsets belong to."""
+
+    def __init__(self, message: str, *, hint: str | None = None, answering: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.answering = answering
+
+
+def broker_replaced(answering: str | None, started_on: str) -> BrokerReplaced:
+    """The one error a pipeline stops with when the broker changed under it."""
+    return BrokerReplaced(
+        f"the broker now answering has cluster id {answering}, this pipeline started on {started_on}: "
+        "the broker was restarted empty or replaced; nothing more was written under the old one",
+        hint="restart the pipeline (the supervisor does): it starts a new epoch, seeded from the lake, "
+        "and reads the new broker's topics from their start",
+        answering=answering,
+    )
+
+
+def check_still_answering(connection: BrokerConnection, timeout_s: float = 10.0) -> None:
+    """Raise :class:`BrokerReplaced` when another cluster answers at ``connection``'s address.
+
+    Raises :class:`BrokerError` when none answers (then nothing can be said about a replacement).
+    """
+    answering = cluster_id_of(connection.bootstrap, connection.client_config, timeout_s)
+    if answering != connection.cluster_id:
+        raise broker_replaced(answering, connection.cluster_id)
+
+
 @contextmanager
 def connect(settings: Settings, *, start_embedded: bool = True) -> Iterator[BrokerConnection]:
     """Yield a connection; an embedded broker started here is stopped on exit."""

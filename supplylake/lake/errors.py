@@ -59,3 +59,10 @@ class CatalogUnavailable(LakeError, RetryableError):
     The message names the catalog with its URI's password masked, and quotes the cause with
     every configured secret masked.
     """
+
+
+class LakeDiskFull(LakeError, RetryableError):
+    """The disk under the lake (warehouse or catalog) has no space left.
+
+    Nothing was committed: the batch stays unacknowledged and is written once space returns.
+    """

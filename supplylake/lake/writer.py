@@ -23,6 +23,7 @@ landed, its snapshot is in the table (and the ledger covers the batch anyway).
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_ty
 
 from supplylake.lake.catalog import NAMESPACE
 from supplylake.lake.datafiles import delete_files_quietly, write_data_files
-from supplylake.lake.errors import CommitConflict, InvalidBatch, TableReplaced
+from supplylake.lake.errors import CommitConflict, InvalidBatch, LakeDiskFull, TableReplaced
 from supplylake.lake.ledger import MAX_CLUSTERS, Ledger, TopicPartition, read_ledger
 from supplylake.lake.snapshot_properties import COMMITTED_AT_PROPERTY, LEDGER_PROPERTY, MAX_EVENT_TIME_PROPERTY
 from supplylake.lake.tables import (
@@ -56,6 +57,7 @@ from supplylake.lake.tables import (
     rows_to_arrow,
 )
 from supplylake.lake.transaction import begin
+from supplylake.logs import get_logger
 
 # The property names live in snapshot_properties; they stay importable from here for older callers.
 __all__ = [
@@ -126,6 +128,21 @@ class CommitResult:
     @property
     def committed(self) -> bool:
         return self.snapshot_id is not None
+
+
+log = get_logger(__name__)
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is a full disk: ENOSPC/EDQUOT, or SQLite's "disk is full"."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if "disk is full" in str(exc) or "No space left on device" in str(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 class _TryAgain(Exception):
@@ -222,6 +239,7 @@ class ExactlyOnceWriter:
             wait=self._wait,
             retry=retry_if_exception_type(_TryAgain),
             sleep=self._sleep,
+            before_sleep=lambda retry_state: self._say_disk_full(retry_state, state),
         )
         try:
             for attempt in retrying:
@@ -233,6 +251,13 @@ class ExactlyOnceWriter:
             if settled is None:
                 last = exc.last_attempt.exception()
                 cause = (last.__cause__ or last) if last is not None else exc
+                if disk_full(last):
+                    raise LakeDiskFull(
+                        f"{self.table_name}: the lake's disk is full, {batch.num_rows} row(s) not committed "
+                        f"({type(cause).__name__}: {cause})",
+                        hint="free space on the disk that holds the data dir's lake/ (`df -h` shows it); nothing was "
+                        "committed, and the pipeline writes this batch once when it is restarted",
+                    ) from cause
                 raise CommitConflict(
                     f"{self.table_name}: commit of {batch.num_rows} row(s) not confirmed after {self._max_attempts} "
                     f"attempt(s) ({type(cause).__name__}: {cause})",
@@ -249,6 +274,14 @@ class ExactlyOnceWriter:
             offsets=result.offsets,
             committed_at_ms=result.committed_at_ms,
         )
+
+    def _say_disk_full(self, retry_state: RetryCallState, state: _CommitState) -> None:
+        """One warning per commit when it waits for disk space (the retries themselves are quiet)."""
+        outcome = retry_state.outcome
+        if state.warned_disk_full or outcome is None or not disk_full(outcome.exception()):
+            return
+        state.warned_disk_full = True
+        log.warning("lake disk full, waiting for space", table=self.table_name, for_up_to_s=self._max_unavailable_s)
 
     def _stop(self, retry_state: RetryCallState) -> bool:
         """Lost races get ``max_attempts``; an unreachable catalog or warehouse gets (at least)
@@ -359,6 +392,7 @@ class ExactlyOnceWriter:
 class _CommitState:
     attempts: int = 0
     unknown: list[CommitAttempt] = field(default_factory=list)
+    warned_disk_full: bool = False
 
 
 def _result(

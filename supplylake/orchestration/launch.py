@@ -42,6 +42,7 @@ def running_pipelines(
         extra_env={**pipeline_env(connection, reorder_points), **(extra_env or {})},
         mode=mode,
         instances=instances,
+        broker=connection,
     )
     with supervisor:
         yield supervisor

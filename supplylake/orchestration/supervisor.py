@@ -8,6 +8,8 @@ offsets is always safe. Children die with their parent (``PR_SET_PDEATHSIG``), s
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import signal
 import subprocess
@@ -18,7 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from supplylake.errors import FatalError
+from supplylake.broker.connection import BrokerConnection, BrokerReplaced, check_still_answering
+from supplylake.errors import FatalError, SupplylakeError
 from supplylake.logs import get_logger
 from supplylake.pipelines.run_mode import RunMode
 from supplylake.processes import die_with_parent
@@ -45,6 +48,9 @@ class PipelineProcess:
     quick_exits: int = 0
     started_at: float = 0.0
     exit_codes: list[int] = field(default_factory=list)
+    # The broker the child was started against: a child killed by a signal cannot say why it
+    # stopped, so explain_exit() checks whether this broker was replaced under it.
+    broker: BrokerConnection | None = None
 
     def start(self) -> None:
         self.started_at = time.monotonic()
@@ -74,11 +80,54 @@ class PipelineProcess:
             process.kill()
             process.wait(timeout=timeout_s)
 
+    def explain_exit(self) -> str:
+        """Why the child stopped, in a few words; a death by signal is also written to its log.
+
+        A child that raises says why itself (an ``error:`` line). One killed by a signal cannot:
+        librdkafka can crash (SIGSEGV) in its metadata cache when the broker comes back empty on
+        the same address, so a replaced broker is named here, in the line the child would have
+        printed. Either way the next child is judged against the broker it starts on.
+        """
+        code = self.process.returncode if self.process is not None else None
+        if code is None:
+            return "not stopped"
+        if code == 0:
+            return "exit code 0"
+        how = f"killed by {_signal_name(-code)}" if code < 0 else f"exit code {code}"
+        lines = [f"supplylake: pipeline {process_label(self.name, self.instance)} was {how}"] if code < 0 else []
+        if self.broker is not None and -code not in _SENT_SIGNALS:
+            try:
+                check_still_answering(self.broker, timeout_s=_CLUSTER_CHECK_S)
+            except BrokerReplaced as exc:
+                if code < 0:
+                    lines.append(f"error: {exc.one_line()}")
+                if exc.answering:
+                    self.broker = dataclasses.replace(self.broker, cluster_id=exc.answering)
+            except SupplylakeError:
+                pass  # no broker answers: nothing more to say
+        if lines:
+            with contextlib.suppress(OSError), self.log_path.open("a") as log_file:
+                log_file.write("".join(f"{line}\n" for line in lines))
+        return how
+
     def kill(self) -> None:
         """SIGKILL, no goodbyes (used by the exactly-once tests)."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+# Signals someone sent on purpose (an operator, the chaos suite): not a crash to explain.
+_SENT_SIGNALS = frozenset({signal.SIGKILL, signal.SIGTERM, signal.SIGINT})
+# How long the supervisor waits for a broker to say who it is after a pipeline stopped.
+_CLUSTER_CHECK_S = 3.0
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _last_error(log_path: Path) -> str:
@@ -107,6 +156,7 @@ class Supervisor:
         extra_env: dict[str, str] | None = None,
         mode: RunMode = RunMode.LIVE,
         instances: int = 1,
+        broker: BrokerConnection | None = None,
         max_quick_exits: int = 4,
         min_uptime_s: float = 20.0,
     ) -> None:
@@ -124,7 +174,7 @@ class Supervisor:
             raise ValueError("instances must be at least 1")
         self.processes = {
             process_label(name, i): PipelineProcess(
-                name, env, data_dir / "logs" / f"pipeline-{process_label(name, i)}.log", mode, i
+                name, env, data_dir / "logs" / f"pipeline-{process_label(name, i)}.log", mode, i, broker=broker
             )
             for name in names
             for i in range(instances)
@@ -149,17 +199,18 @@ class Supervisor:
                 process.exit_codes.append(code)
                 if self._stopping.is_set():
                     return
+                why = process.explain_exit()
                 quick = time.monotonic() - process.started_at < self.min_uptime_s
                 process.quick_exits = process.quick_exits + 1 if quick else 0
                 if process.quick_exits > self.max_quick_exits:
                     self.failure = PipelineCrashLoop(
                         f"pipeline {process.name} failed {process.quick_exits} times in a row right after "
-                        f"starting (last exit code {code}): {_last_error(process.log_path)}",
+                        f"starting (last: {why}): {_last_error(process.log_path)}",
                         hint=f"see {process.log_path}",
                     )
                     self._stopping.set()
                     return
-                log.warning("pipeline exited, restarting", pipeline=process.name, instance=process.instance, code=code)
+                log.warning("pipeline exited, restarting", pipeline=process.name, instance=process.instance, why=why)
                 process.restarts += 1
                 # Back off a little so a pipeline failing at start does not spin.
                 time.sleep(min(0.2 * process.restarts, 2.0))

@@ -58,3 +58,15 @@ def test_state_wiped_under_running_pipelines_comes_back_from_the_changelog(tmp_p
     (result,) = quick_run("state_wipe", tmp_path).values()
     assert_on_target(result)
     assert result["details"]["files_wiped"] > 0
+
+
+def test_a_broker_restarted_empty_fails_closed_and_the_rest_sent_again_lands_once(tmp_path: Path) -> None:
+    (result,) = quick_run("broker_restart", tmp_path).values()
+    assert_on_target(result)
+    details = result["details"]
+    assert details["old_cluster"] != details["new_cluster"] and details["records_to_new_broker"] > 0
+    # Every pipeline stopped for the new broker, each saying why, and wrote nothing more under the old id.
+    assert details["exits_explained"] >= 3 and len(details["exit_codes"]) >= 3
+    before, after = details["rows_under_old_cluster"]
+    assert before == after > 0
+    assert result["recovery_s"] is not None

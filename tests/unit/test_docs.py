@@ -235,3 +235,15 @@ def test_the_lake_table_reference_is_generated_from_the_definitions() -> None:
     assert committed == render_table_reference(TABLES), (
         "docs/lake-tables.md is out of date. Hint: regenerate it with `supplylake lake docs > docs/lake-tables.md`"
     )
+
+
+def test_the_readme_and_the_reliability_report_name_every_chaos_scenario() -> None:
+    """A scenario added to chaos/scenarios is described in the README and has rows in the report."""
+    from chaos.render import REPORT
+    from chaos.scenarios import SCENARIOS
+
+    described = set(re.findall(r"^- `(\w+)` — ", section(README, "## Reliability"), flags=re.MULTILINE))
+    rows = table_rows(REPORT.read_text())
+    reported = {row[0] for row in rows if not row[1].startswith(("not run yet", "not yet built"))}
+    assert described == set(SCENARIOS)
+    assert set(SCENARIOS) <= reported, "docs/RELIABILITY.md is out of date. Hint: run `make chaos`"

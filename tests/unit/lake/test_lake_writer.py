@@ -21,9 +21,10 @@ from supplylake.lake import (
     read_ledger,
 )
 from supplylake.lake.datafiles import write_data_files
+from supplylake.lake.errors import LakeDiskFull
 from supplylake.lake.ledger import Ledger
 from supplylake.lake.snapshot_properties import MAX_EVENT_TIME_PROPERTY
-from supplylake.lake.writer import CommitAttempt
+from supplylake.lake.writer import CommitAttempt, disk_full
 
 # The lake conftest's fixtures: a row factory, a table scan, and duplicate / key counters.
 Events = Callable[..., list[dict[str, Any]]]
@@ -344,6 +345,60 @@ def test_an_unavailable_catalog_still_ends_in_a_retryable_conflict_after_max_una
     with pytest.raises(CommitConflict, match="FileNotFoundError") as info:
         w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
     assert info.value.retryable and read(catalog).num_rows == 0
+
+
+def test_a_full_disk_is_waited_out_then_named_not_called_a_conflict(
+    catalog: Catalog, events: Events, read: Read, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ENOSPC while writing: retried for ``max_unavailable_s`` (one warning), then LakeDiskFull
+    says so with what to do; nothing is committed, and the same batch lands once space is back."""
+    import errno
+
+    full = {"on": True}
+
+    def no_space(attempt: CommitAttempt) -> None:
+        if full["on"]:
+            raise OSError(errno.ENOSPC, "No space left on device", "warehouse/metadata/00002.metadata.json")
+
+    w = ExactlyOnceWriter(
+        catalog,
+        INVENTORY_EVENTS,
+        cluster_id="cluster-a",
+        max_attempts=2,
+        max_unavailable_s=0.3,
+        backoff_initial_s=0.01,
+        backoff_max_s=0.05,
+        hooks=CommitHooks(before_commit=no_space),
+    )
+    with pytest.raises(LakeDiskFull, match="disk is full") as info:
+        w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
+    assert info.value.retryable and "free space" in info.value.one_line()
+    assert read(catalog).num_rows == 0
+    said = capsys.readouterr()
+    assert (said.out + said.err).count("lake disk full") == 1  # wherever logging is configured to go
+
+    full["on"] = False
+    assert w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None).rows_written == 3
+    assert read(catalog).num_rows == 3 and snapshot_count(catalog) == 1
+
+
+@pytest.mark.parametrize(
+    ("error", "full"),
+    [
+        (OSError(28, "No space left on device"), True),
+        (Exception("(sqlite3.OperationalError) database or disk is full"), True),
+        (OSError(2, "No such file or directory"), False),
+        (Exception("database is locked"), False),
+    ],
+)
+def test_what_counts_as_a_full_disk(error: Exception, full: bool) -> None:
+    try:
+        try:
+            raise error
+        except Exception as cause:
+            raise RuntimeError("commit failed") from cause
+    except RuntimeError as wrapped:
+        assert disk_full(wrapped) is full
 
 
 def test_a_table_that_cannot_be_loaded_is_retried_not_raised(catalog: Catalog, events: Events, read: Read) -> None:
