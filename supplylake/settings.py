@@ -128,6 +128,33 @@ class ShipmentSettings(BaseModel):
     dedupe_window: int = Field(default=64, ge=1)
 
 
+class SupplierSettings(BaseModel):
+    """Definitions of the supplier pipeline's PO line facts and supplier metrics.
+
+    Changing any of the first five changes the ``definition_version`` stamped on every PO line
+    fact (pipelines/suppliers/definitions.py), so facts computed under different rules can be
+    told apart.
+    """
+
+    # A line is due at promisedDate + this.
+    late_tolerance_h: float = Field(default=0.0, ge=0)
+    # In full when accepted >= ordered x (1 - this).
+    quantity_tolerance: float = Field(default=0.0, ge=0, lt=1)
+    # OVER (and PO_OVER) when received > ordered x (1 + this).
+    over_tolerance: float = Field(default=0.0, ge=0)
+    # PO_LATE / closing short at due + this.
+    po_late_grace_h: float = Field(default=24.0, ge=0)
+    # A receipt, ASN or rejection that arrives before its po.created waits this long (event time).
+    hold_h: float = Field(default=72.0, ge=0)
+    # SUPPLIER_SLIPPING: trailing OTIF below this, over at least slipping_min_lines due lines ...
+    slipping_otif_threshold: float = Field(default=0.85, ge=0, le=1)
+    slipping_min_lines: int = Field(default=10, ge=1)
+    # ... and it ends only once OTIF is back at threshold + this.
+    slipping_hysteresis: float = Field(default=0.05, ge=0, le=1)
+    # The trailing window of the '30d' supplier metrics.
+    metrics_window_days: int = Field(default=30, ge=1)
+
+
 class LakeSettings(BaseModel):
     """How often the sink commits and how the lake keeps itself healthy."""
 
@@ -180,6 +207,7 @@ class Settings(BaseSettings):
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     inventory: InventorySettings = Field(default_factory=InventorySettings)
     shipments: ShipmentSettings = Field(default_factory=ShipmentSettings)
+    suppliers: SupplierSettings = Field(default_factory=SupplierSettings)
     lake: LakeSettings = Field(default_factory=LakeSettings)
     chaos: ChaosSettings = Field(default_factory=ChaosSettings)
 

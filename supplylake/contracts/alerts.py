@@ -30,6 +30,12 @@ TEMPERATURE_BREACH: Final = "TEMPERATURE_BREACH"
 TEMPERATURE_RECOVERED: Final = "TEMPERATURE_RECOVERED"
 ROUTE_DEVIATION: Final = "ROUTE_DEVIATION"
 SEQUENCE_ANOMALY: Final = "SEQUENCE_ANOMALY"
+PO_LATE: Final = "PO_LATE"
+PO_SHORT: Final = "PO_SHORT"
+PO_OVER: Final = "PO_OVER"
+QUALITY_REJECT: Final = "QUALITY_REJECT"
+SUPPLIER_SLIPPING: Final = "SUPPLIER_SLIPPING"
+LEAD_TIME_CHANGED: Final = "LEAD_TIME_CHANGED"
 
 ALERT_TYPES: Mapping[str, str] = {
     LOW_STOCK: "available stock fell below the SKU's reorder point (opens a stock episode)",
@@ -43,6 +49,12 @@ ALERT_TYPES: Mapping[str, str] = {
     TEMPERATURE_RECOVERED: "a breached cold-chain excursion ended (resolves the breach)",
     ROUTE_DEVIATION: "a position farther from the planned route than the deviation threshold",
     SEQUENCE_ANOMALY: "an order's events contradict each other in time (e.g. a scan after delivery)",
+    PO_LATE: "a purchase order line was not in full by its due time plus the grace period (once per line)",
+    PO_SHORT: "a purchase order line was closed short: past due plus grace and not in full (once per line)",
+    PO_OVER: "more was received on a purchase order line than ordered plus the over tolerance (once per line)",
+    QUALITY_REJECT: "received goods of a purchase order line were rejected by quality inspection",
+    SUPPLIER_SLIPPING: "a supplier's trailing OTIF fell below the threshold (once per episode, with hysteresis)",
+    LEAD_TIME_CHANGED: "a supplier announced a new lead time",
 }
 """Alert type -> one-line meaning, for the ``alerts.alert_type`` column doc and the README."""
 
@@ -51,11 +63,15 @@ ALERT_TYPES: Mapping[str, str] = {
 ENTITY_STOCK: Final = "stock"
 ENTITY_SHIPMENT: Final = "shipment"
 ENTITY_ORDER: Final = "order"
+ENTITY_PO_LINE: Final = "po_line"
+ENTITY_SUPPLIER: Final = "supplier"
 
 ENTITY_TYPES: Mapping[str, str] = {
     ENTITY_STOCK: "a warehouse x SKU stock level; entity_id is warehouseId:sku",
     ENTITY_SHIPMENT: "a shipment; entity_id is its shipmentId",
     ENTITY_ORDER: "an order; entity_id is its orderId",
+    ENTITY_PO_LINE: "a purchase order line; entity_id is poId:sku",
+    ENTITY_SUPPLIER: "a supplier; entity_id is its supplierId",
 }
 
 # -- alert ids --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from supplylake.lake.tables.columns import STRING, TIMESTAMP, Column
 from supplylake.lake.tables.spec import define_table
 
 ALERT_TYPES: tuple[str, ...] = tuple(ALERT_TYPE_MEANINGS)
-"""Every alert type a pipeline writes (inventory, shipments, orders), from the alerts contract."""
+"""Every alert type a pipeline writes (inventory, shipments, orders, suppliers), from the alerts contract."""
 
 ENTITY_TYPES: tuple[str, ...] = tuple(ENTITY_TYPE_MEANINGS)
 
@@ -26,7 +26,7 @@ ALERTS = define_table(
         Column("alert_id", STRING, "Deterministic id derived from the source event (replays give the same id).", True),
         Column("alert_type", STRING, f"What was detected: {', '.join(ALERT_TYPES)}.", True),
         Column("entity_type", STRING, f"What the alert is about: {', '.join(ENTITY_TYPES)}."),
-        Column("entity_id", STRING, "Id of that entity (warehouseId:sku, a shipmentId or an orderId)."),
+        Column("entity_id", STRING, "Id of that entity: warehouseId:sku, shipmentId, orderId, poId:sku or supplierId."),
         Column("warehouse_id", STRING, "Warehouse, when the alert concerns one."),
         Column("sku", STRING, "SKU, when the alert concerns one."),
         Column("raised_at", TIMESTAMP, "Event time at which the alert condition started, UTC.", True),

@@ -21,6 +21,7 @@ from supplylake.lake.tables.alerts import ALERT_TYPES, ENTITY_TYPES
 from supplylake.lake.tables.spec import TableSpec
 from supplylake.pipelines.inventory.alerts import AlertType
 from supplylake.pipelines.shipments import alerts as shipment_alerts
+from supplylake.pipelines.suppliers.alerts import SUPPLIER_ALERT_TYPES
 
 SNAPSHOT: dict[str, dict[str, Any]] = json.loads(
     (Path(__file__).parent / "fixtures" / "lake_table_schemas.json").read_text(encoding="utf-8")
@@ -84,10 +85,11 @@ def test_alert_type_doc_lists_the_types_the_pipelines_write_and_nothing_else() -
         shipment_alerts.TEMPERATURE_RECOVERED,
         shipment_alerts.ROUTE_DEVIATION,
         shipment_alerts.SEQUENCE_ANOMALY,
+        *SUPPLIER_ALERT_TYPES,
     }
     assert set(ALERT_TYPES) == written
     assert all(alert_type in doc for alert_type in written)
     for never_written in ("low_stock", "stock_out", "late_shipment", "cold_chain_breach", "…"):
         assert never_written not in doc
-    assert set(ENTITY_TYPES) == {"stock", "shipment", "order"}
-    assert "supplier" not in ALERTS.column_docs["entity_type"]
+    assert set(ENTITY_TYPES) == {"stock", "shipment", "order", "po_line", "supplier"}
+    assert all(entity_type in ALERTS.column_docs["entity_type"] for entity_type in ENTITY_TYPES)
