@@ -23,6 +23,7 @@ from supplylake.simulator import (
     SimEvent,
     Simulation,
     SimulationConfig,
+    history_config,
     write_erp_snapshots,
     write_jsonl,
 )
@@ -63,11 +64,22 @@ class LiveResult:
     end_offsets: dict[tuple[str, int], int]
 
 
-def live_simulation(seed: int, rate: float, faults: FaultConfig) -> Simulation:
-    """A simulation whose event time tracks the wall clock at `rate` events per second."""
+def live_simulation(seed: int, rate: float, faults: FaultConfig, telemetry_density: float = 1.0) -> Simulation:
+    """A simulation whose event time tracks the wall clock at `rate` events per second.
+
+    Below 1, ``telemetry_density`` thins the tracker readings, so fewer than `rate` events a
+    second are produced (the rest of the stream keeps its pace).
+    """
     start = datetime.now(UTC).replace(microsecond=0)
     return Simulation(
-        SimulationConfig(seed=seed, start=start, events_per_hour=rate * 3600, faults=faults, seasonality=0.0)
+        SimulationConfig(
+            seed=seed,
+            start=start,
+            events_per_hour=rate * 3600,
+            faults=faults,
+            seasonality=0.0,
+            telemetry_density=telemetry_density,
+        )
     )
 
 
@@ -131,6 +143,27 @@ def write_side_files(sim: Simulation, directory: Path) -> None:
     write_erp_snapshots(sim.erp_snapshots, directory / "erp" / "erp_snapshots.csv")
 
 
+def file_config(
+    seed: int, faults: FaultConfig, *, days: int | None, telemetry_density: float | None
+) -> SimulationConfig:
+    """The configuration of a file run: a history when ``days`` is given, else the default stream."""
+    if days is not None:
+        if telemetry_density is None:
+            return history_config(seed, faults=faults)
+        return history_config(seed, faults=faults, telemetry_density=telemetry_density)
+    density = 1.0 if telemetry_density is None else telemetry_density
+    return SimulationConfig(seed=seed, faults=faults, telemetry_density=density)
+
+
+def stream_end(*, duration: float | None, days: int | None) -> datetime | None:
+    """The event time a file run stops at: ``days`` or ``duration`` seconds after the start."""
+    if days is not None:
+        return DEFAULT_START + timedelta(days=days)
+    if duration is not None:
+        return DEFAULT_START + timedelta(seconds=duration)
+    return None
+
+
 def run_simulation(
     settings: Settings,
     *,
@@ -140,11 +173,18 @@ def run_simulation(
     out: Path | None,
     rate: float | None,
     faults: str | None,
+    days: int | None = None,
+    telemetry_density: float | None = None,
 ) -> None:
+    """Write a bounded stream to ``out`` (with side files), or produce live at ``rate``.
+
+    ``days`` makes a history (:func:`history_config`) of that many days of event time;
+    ``telemetry_density`` defaults to the history's density for ``days`` and to 1 otherwise.
+    """
     fault_config = parse_faults(faults)
     if out is not None:
-        sim = Simulation(SimulationConfig(seed=seed, faults=fault_config))
-        until = DEFAULT_START + timedelta(seconds=duration) if duration is not None else None
+        sim = Simulation(file_config(seed, fault_config, days=days, telemetry_density=telemetry_density))
+        until = stream_end(duration=duration, days=days)
         summary = write_jsonl(
             sim.events(until=until, max_events=events), out, manifest_path=out.with_name(out.name + ".faults.json")
         )
@@ -159,7 +199,7 @@ def run_simulation(
         raise NoSimulationTarget("a simulation needs a file or a rate", hint="pass --out FILE.jsonl or --rate N")
     with connect(settings, start_embedded=False) as connection:
         ensure_topics(connection, all_topics(settings.topics), settings.topics)
-        sim = live_simulation(seed, rate, fault_config)
+        sim = live_simulation(seed, rate, fault_config, 1.0 if telemetry_density is None else telemetry_density)
         stop = threading.Event()
         if duration is not None:
             timer = threading.Timer(duration, stop.set)

@@ -9,6 +9,11 @@ Quick use::
     write_erp_snapshots(sim.erp_snapshots, "erp/erp_snapshots.csv")  # + erp_snapshot_labels.csv
     sim.world.write_reference("reference")  # skus, warehouses, suppliers, carriers
 
+A long history to score suppliers on (profiled suppliers, daily ERP snapshots, thin telemetry)::
+
+    sim = Simulation(history_config(seed=7))
+    write_jsonl(sim.events(until=DEFAULT_START + timedelta(days=30)), "history.jsonl")
+
 See ``generator.py`` for the stream's guarantees and ``faults.py`` for the injected faults.
 """
 
@@ -25,7 +30,7 @@ from supplylake.simulator.faults import (
     FaultRecord,
 )
 from supplylake.simulator.files import SimulationSummary, write_erp_snapshots, write_jsonl
-from supplylake.simulator.generator import DEFAULT_START, Simulation, SimulationConfig
+from supplylake.simulator.generator import DEFAULT_START, Simulation, SimulationConfig, history_config
 from supplylake.simulator.world import World
 
 __all__ = [
@@ -47,6 +52,7 @@ __all__ = [
     "SimulationSummary",
     "SimulatorConfigError",
     "World",
+    "history_config",
     "write_erp_snapshots",
     "write_jsonl",
 ]

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from random import Random
 from typing import Any
 
+from supplylake.simulator import params
 from supplylake.simulator.calibration import Calibration, calibrate
 from supplylake.simulator.demand import Demand
 from supplylake.simulator.disruptions import Disruptions
@@ -35,6 +36,7 @@ from supplylake.simulator.orders import Orders
 from supplylake.simulator.replenishment import Replenisher
 from supplylake.simulator.shipments import Shipments
 from supplylake.simulator.stock import StockBook
+from supplylake.simulator.supplier_profiles import with_reliability_profiles
 from supplylake.simulator.world import World
 
 DEFAULT_START = datetime(2025, 1, 15, tzinfo=UTC)
@@ -47,6 +49,12 @@ class SimulationConfig:
     ``events_per_hour`` is the mean rate of the clean stream in event time; injected extra
     messages (duplicates and dead-letter kinds: ``faults.extra_ratio``, 1.5 % by default) come on
     top, so that the clean stream of a seed is the same whatever the fault ratios.
+
+    ``telemetry_density`` (0 < d <= 1) emits that share of the tracker readings (see
+    ``shipments.py``); the rest of the stream does not change, so below 1 the clean stream is
+    ``events_per_hour`` minus the thinned readings. ``supplier_profiles`` gives the suppliers
+    seeded reliability profiles spread from worst to best (``supplier_profiles.py``) instead of
+    the default world's narrow band. :func:`history_config` sets both for a long history.
 
     For a live stream pass ``start=now`` and ``events_per_hour = 3600 * produce rate per second``;
     the rate follows daily/weekly demand profiles, so either pace on ``event_time`` or set
@@ -66,6 +74,8 @@ class SimulationConfig:
     erp_snapshot_every: timedelta = timedelta(hours=6)
     erp_disagreement_rate: float = 0.03
     seasonality: float = 1.0
+    telemetry_density: float = 1.0
+    supplier_profiles: bool = False
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.start.utcoffset() is None:
@@ -81,10 +91,37 @@ class SimulationConfig:
             raise SimulatorConfigError(f"erp_disagreement_rate must be within 0..0.5, got {self.erp_disagreement_rate}")
         if not 0.0 <= self.seasonality <= 1.0:
             raise SimulatorConfigError(f"seasonality must be within 0..1, got {self.seasonality}")
+        if not 0.0 < self.telemetry_density <= 1.0:
+            raise SimulatorConfigError(
+                f"telemetry_density must be within 0..1 (above 0), got {self.telemetry_density}",
+                hint="1 emits every tracker reading, 0.05 one in twenty",
+            )
 
     @property
     def mean_seconds_between_events(self) -> float:
         return 3600.0 / self.events_per_hour
+
+
+def history_config(
+    seed: int,
+    *,
+    faults: FaultConfig | None = None,
+    telemetry_density: float = params.HISTORY_TELEMETRY_DENSITY,
+) -> SimulationConfig:
+    """The configuration of a long history to score suppliers on (``simulate --days N``).
+
+    Suppliers get reliability profiles spread from worst to best, the ERP snapshots once a day
+    (``HISTORY_ERP_SNAPSHOT_EVERY_H``) and telemetry is thinned to ``telemetry_density``
+    (``HISTORY_TELEMETRY_DENSITY`` by default). Demand, and so the reorder-driven POs, runs at
+    the default rate: every supplier gets tens of PO lines a month.
+    """
+    return SimulationConfig(
+        seed=seed,
+        faults=faults if faults is not None else FaultConfig(),
+        erp_snapshot_every=timedelta(hours=params.HISTORY_ERP_SNAPSHOT_EVERY_H),
+        telemetry_density=telemetry_density,
+        supplier_profiles=True,
+    )
 
 
 class Simulation:
@@ -103,7 +140,8 @@ class Simulation:
         # Geometry does not depend on the demand scale, so calibrate on a first build, then
         # build the world whose stock levels fit the calibrated order rate.
         self.calibration: Calibration = calibrate(World.build(cfg.seed, **sizes), cfg.events_per_hour)
-        self.world = World.build(cfg.seed, **sizes, orders_per_day=self.calibration.orders_per_hour * 24)
+        world = World.build(cfg.seed, **sizes, orders_per_day=self.calibration.orders_per_hour * 24)
+        self.world = with_reliability_profiles(world, cfg.seed) if cfg.supplier_profiles else world
         self.tag = _run_tag(cfg.seed)
         self.manifest = FaultManifest()
         self.erp_snapshots: list[ErpSnapshot] = []
@@ -158,7 +196,7 @@ class Simulation:
             ready,
         )
         disruptions = Disruptions(engine, rng, world)
-        shipments = Shipments(engine, rng, world, disruptions, self.tag)
+        shipments = Shipments(engine, rng, world, disruptions, self.tag, cfg.telemetry_density)
         replenisher = Replenisher(engine, rng, world, book, clerk, disruptions, self.tag)
         disruptions.lead_times = replenisher
         orders = Orders(engine, rng, world, book, shipments, replenisher, clerk, self.tag)

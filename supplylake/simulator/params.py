@@ -64,6 +64,17 @@ RECEIPT_STAGGER_MIN = (2.0, 10.0)
 COST_JITTER = (0.95, 1.05)
 LEADTIME_CHANGES_PER_DAY = 0.35
 LEADTIME_JUMP = (1.5, 2.5)
+OVER_SHIP_FILL = (1.05, 1.25)  # an over-shipped line carries this multiple of the ordered quantity
+
+# --- supplier reliability profiles (history runs) ---------------------------------------------
+# Each supplier gets a grade from best (1) to worst (0), evenly spread over the suppliers and
+# shuffled by the seed; every rate is a straight line between its (worst, best) ends, jittered.
+PROFILE_ON_TIME = (0.55, 0.97)  # probability a PO arrives by its promised date
+PROFILE_LATE_HOURS = (96.0, 18.0)  # typical delay of a late PO; drawn within 0.5..1.5 of it
+PROFILE_SHORT_SHIP = (0.25, 0.02)
+PROFILE_OVER_SHIP = (0.08, 0.0)
+PROFILE_REJECTION = (0.10, 0.005)
+PROFILE_JITTER = 0.03  # of each rate's range, either way
 
 # --- inventory noise and signals --------------------------------------------------------------
 ADJUSTMENTS_PER_ORDER = 0.02
@@ -75,3 +86,9 @@ PORT_CLOSURE_SHARE = 0.4
 
 # --- ERP --------------------------------------------------------------------------------------
 ERP_SETTLE = 2.0  # a timing difference is a movement within this many hours of the cut-off
+
+# --- history runs (`supplylake simulate --days N`) ------------------------------------------
+# Telemetry is ~78 % of the stream at full density; a twentieth of it keeps 90 days under ~2M
+# events (one reading per shipment about every 5 hours, excursions and deviations in full).
+HISTORY_TELEMETRY_DENSITY = 0.05
+HISTORY_ERP_SNAPSHOT_EVERY_H = 24.0  # one ERP snapshot per day of history

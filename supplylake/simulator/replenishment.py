@@ -2,8 +2,9 @@
 
 When a stocked pair's inventory position drops below its reorder point the warehouse's buyer
 reviews within the hour and orders up to the target level, one PO per supplier. Suppliers ship
-part-way through their lead time and arrive on time with their reliability; otherwise late.
-Lines can be short-shipped and partly rejected at inspection.
+part-way through their lead time and arrive on time with their reliability; otherwise late by
+the supplier's ``late_hours``. Lines can be short-shipped (or over-shipped, by suppliers with an
+``over_ship_rate``) and partly rejected at inspection.
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ class Replenisher:
         if rng.random() < supplier.reliability:
             arrival = max(ship_ms + 12 * MS_PER_H, promised - int(rng.uniform(*params.EARLY_ARRIVAL) * MS_PER_H))
         else:
-            arrival = promised + int(rng.uniform(*params.LATE_ARRIVAL) * MS_PER_H)
+            arrival = promised + int(rng.uniform(*supplier.late_hours) * MS_PER_H)
         reopens = self._disruptions.port_closed_until(supplier.entry_region, arrival)
         if reopens is not None:
             arrival = reopens + int(rng.uniform(12, 48) * MS_PER_H)
@@ -137,8 +138,7 @@ class Replenisher:
         po, arrival = job
         engine, rng = self._engine, self._rng
         for _, qty, _ in po.lines:
-            short = rng.random() < po.supplier.short_ship_rate
-            po.shipped.append(max(1, round(qty * rng.uniform(*params.SHORT_SHIP_FILL))) if short else qty)
+            po.shipped.append(self._shipped_quantity(po.supplier, qty))
         engine.emit(
             "asn.sent",
             po.supplier.supplier_id,
@@ -155,6 +155,19 @@ class Replenisher:
         for index in range(len(po.lines)):
             engine.at(t, self._receive, (po, index))
             t += int(rng.uniform(*params.RECEIPT_STAGGER_MIN) * MS_PER_MIN)
+
+    def _shipped_quantity(self, supplier: Supplier, ordered: int) -> int:
+        """What the supplier ships of an ordered line: all, short, or (if it ever does) over.
+
+        A supplier whose ``over_ship_rate`` is zero is never asked (no random draw is made), so
+        the default world's stream does not depend on over-shipping existing.
+        """
+        rng = self._rng
+        if rng.random() < supplier.short_ship_rate:
+            return max(1, round(ordered * rng.uniform(*params.SHORT_SHIP_FILL)))
+        if supplier.over_ship_rate > 0 and rng.random() < supplier.over_ship_rate:
+            return max(ordered + 1, round(ordered * rng.uniform(*params.OVER_SHIP_FILL)))
+        return ordered
 
     def _receive(self, job: tuple[_PurchaseOrder, int]) -> None:
         po, index = job

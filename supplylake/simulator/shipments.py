@@ -3,6 +3,12 @@
 Each shipment decides its fate when the carrier picks it up: on time or late, a failed first
 delivery attempt, a tracker that goes silent (never delivered: the delay timers' job), a
 cold-chain temperature excursion, a detour off the planned route.
+
+Telemetry density: a tracker reads every ~15 minutes; with ``telemetry_density`` below 1 only a
+deterministic share of the readings is emitted (:func:`reading_is_kept`). The readings are still
+taken, so every random draw, and thus every other event, is the same as at full density; readings
+during a temperature excursion or a route deviation are always kept, so planted anomalies stay
+visible.
 """
 
 from __future__ import annotations
@@ -28,6 +34,17 @@ def _ceil_hour(ms: int) -> int:
     return -(-ms // MS_PER_H) * MS_PER_H
 
 
+def reading_is_kept(index: int, density: float) -> bool:
+    """Whether a shipment's ``index``-th telemetry reading (0-based) is emitted at ``density``.
+
+    Keeps an evenly spaced ``density`` share, the first reading included: reading ``i`` is kept
+    when ``floor(i * density)`` steps up from reading ``i - 1``. Density 1 keeps every reading.
+    """
+    if density >= 1.0:
+        return True
+    return math.floor(index * density) > math.floor((index - 1) * density)
+
+
 def _point(lat: float, lon: float) -> dict[str, float]:
     return {"lat": round(lat, 5), "lon": round(lon, 5)}
 
@@ -49,6 +66,7 @@ class Shipment:
         "pickup_ms",
         "promise_ms",
         "pts",
+        "readings",
         "scans",
         "shipment_id",
         "silent_ms",
@@ -73,13 +91,23 @@ class Shipment:
     def __init__(self) -> None:
         self.silent_ms = _NEVER
         self.done = False
+        self.readings = 0  # telemetry readings taken so far (emitted or thinned out)
         self.excursion: tuple[int, int] | None = None
         self.deviation: tuple[int, int, float, float] | None = None
 
 
 class Shipments:
-    def __init__(self, engine: Engine, rng: Random, world: World, disruptions: Any, tag: str) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        rng: Random,
+        world: World,
+        disruptions: Any,
+        tag: str,
+        telemetry_density: float = 1.0,
+    ) -> None:
         self._engine = engine
+        self._telemetry_density = telemetry_density
         self._rng = rng
         self._disruptions = disruptions
         self._tag = tag
@@ -295,6 +323,13 @@ class Shipments:
             lon += dev[3]
         return lat, lon
 
+    def _emits_reading(self, s: Shipment, now: int) -> bool:
+        """Thinning rule: an evenly spaced share of the readings, plus every anomalous one."""
+        if reading_is_kept(s.readings, self._telemetry_density):
+            return True
+        exc, dev = s.excursion, s.deviation
+        return (exc is not None and exc[0] <= now < exc[1]) or (dev is not None and dev[0] <= now < dev[1])
+
     def _tick(self, s: Shipment) -> None:
         engine, rng = self._engine, self._rng
         now = engine.now
@@ -320,6 +355,8 @@ class Shipments:
                 temp = min(hi - 0.2, max(lo + 0.2, rng.gauss((lo + hi) / 2, (hi - lo) / 10)))
             fields["temperature"] = round(temp, 1)
             fields["humidity"] = round(rng.uniform(35.0, 65.0), 1)
-        engine.emit("shipment.telemetry", s.shipment_id, fields)
+        if self._emits_reading(s, now):
+            engine.emit("shipment.telemetry", s.shipment_id, fields)
+        s.readings += 1
         gap = params.TELEMETRY_EVERY_S + rng.uniform(-params.TELEMETRY_JITTER_S, params.TELEMETRY_JITTER_S)
         engine.at(now + int(gap * MS_PER_S), self._tick, s)

@@ -55,6 +55,8 @@ class Supplier:
     reliability: float  # probability a PO arrives by its promised date
     short_ship_rate: float
     rejection_rate: float
+    over_ship_rate: float = 0.0  # zero: lines are never over-shipped (and no draw is made)
+    late_hours: tuple[float, float] = params.LATE_ARRIVAL  # how late a late PO arrives, uniform
 
 
 @dataclass(frozen=True, slots=True)
