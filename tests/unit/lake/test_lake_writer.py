@@ -40,6 +40,20 @@ def writer(catalog: Catalog, cluster_id: str = "cluster-a", **kwargs: Any) -> Ex
     return ExactlyOnceWriter(catalog, INVENTORY_EVENTS, cluster_id=cluster_id, backoff_initial_s=0, **kwargs)
 
 
+def unavailable_for_long(catalog: Catalog, failing: Callable[[CommitAttempt], None]) -> ExactlyOnceWriter:
+    """A writer whose every commit attempt runs ``failing`` first, giving up after 0.3 s of retries."""
+    return ExactlyOnceWriter(
+        catalog,
+        INVENTORY_EVENTS,
+        cluster_id="cluster-a",
+        max_attempts=2,
+        max_unavailable_s=0.3,
+        backoff_initial_s=0.01,
+        backoff_max_s=0.05,
+        hooks=CommitHooks(before_commit=failing),
+    )
+
+
 def current_summary(catalog: Catalog) -> dict[str, str]:
     """The current snapshot's supplylake summary properties."""
     snapshot = catalog.load_table(INVENTORY_EVENTS.identifier()).current_snapshot()
@@ -332,16 +346,7 @@ def test_an_unavailable_catalog_still_ends_in_a_retryable_conflict_after_max_una
     def gone(attempt: CommitAttempt) -> None:
         raise FileNotFoundError("warehouse/metadata/00001.metadata.json")
 
-    w = ExactlyOnceWriter(
-        catalog,
-        INVENTORY_EVENTS,
-        cluster_id="cluster-a",
-        max_attempts=2,
-        max_unavailable_s=0.3,
-        backoff_initial_s=0.01,
-        backoff_max_s=0.05,
-        hooks=CommitHooks(before_commit=gone),
-    )
+    w = unavailable_for_long(catalog, gone)
     with pytest.raises(CommitConflict, match="FileNotFoundError") as info:
         w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
     assert info.value.retryable and read(catalog).num_rows == 0
@@ -360,16 +365,7 @@ def test_a_full_disk_is_waited_out_then_named_not_called_a_conflict(
         if full["on"]:
             raise OSError(errno.ENOSPC, "No space left on device", "warehouse/metadata/00002.metadata.json")
 
-    w = ExactlyOnceWriter(
-        catalog,
-        INVENTORY_EVENTS,
-        cluster_id="cluster-a",
-        max_attempts=2,
-        max_unavailable_s=0.3,
-        backoff_initial_s=0.01,
-        backoff_max_s=0.05,
-        hooks=CommitHooks(before_commit=no_space),
-    )
+    w = unavailable_for_long(catalog, no_space)
     with pytest.raises(LakeDiskFull, match="disk is full") as info:
         w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
     assert info.value.retryable and "free space" in info.value.one_line()
