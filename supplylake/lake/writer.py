@@ -235,7 +235,7 @@ class ExactlyOnceWriter:
 
         state = _CommitState()
         retrying = Retrying(
-            stop=self._stop,
+            stop=lambda retry_state: self._stop(retry_state, state),
             wait=self._wait,
             retry=retry_if_exception_type(_TryAgain),
             sleep=self._sleep,
@@ -259,7 +259,7 @@ class ExactlyOnceWriter:
                         "committed, and the pipeline writes this batch once when it is restarted",
                     ) from cause
                 raise CommitConflict(
-                    f"{self.table_name}: commit of {batch.num_rows} row(s) not confirmed after {self._max_attempts} "
+                    f"{self.table_name}: commit of {batch.num_rows} row(s) not confirmed after {state.attempts} "
                     f"attempt(s) ({type(cause).__name__}: {cause})",
                     hint="other writers keep committing to this table, or the catalog is unreachable; retrying the "
                     "same batch later is safe (it is deduplicated against the ledger)",
@@ -283,15 +283,20 @@ class ExactlyOnceWriter:
         state.warned_disk_full = True
         log.warning("lake disk full, waiting for space", table=self.table_name, for_up_to_s=self._max_unavailable_s)
 
-    def _stop(self, retry_state: RetryCallState) -> bool:
+    def _stop(self, retry_state: RetryCallState, state: _CommitState) -> bool:
         """Lost races get ``max_attempts``; an unreachable catalog or warehouse gets (at least)
-        ``max_unavailable_s`` of retries, so an outage that short never stops the pipeline."""
-        if retry_state.attempt_number < self._max_attempts:
-            return False
+        ``max_unavailable_s`` of retries, so an outage that short never stops the pipeline.
+
+        The two budgets are separate: attempts spent waiting out an outage do not count as lost
+        races, so writers that all resume at once when the catalog or the disk is back (and
+        conflict with each other) still get ``max_attempts`` tries each.
+        """
         outcome = retry_state.outcome
-        unavailable = outcome is not None and isinstance(outcome.exception(), _Unavailable)
-        waited = max(retry_state.seconds_since_start or 0.0, retry_state.idle_for)  # idle_for: with a fake sleep too
-        return not unavailable or waited >= self._max_unavailable_s
+        if outcome is not None and isinstance(outcome.exception(), _Unavailable):
+            waited = max(retry_state.seconds_since_start or 0.0, retry_state.idle_for)  # idle_for: a fake sleep too
+            return retry_state.attempt_number >= self._max_attempts and waited >= self._max_unavailable_s
+        state.lost_races += 1
+        return state.lost_races >= self._max_attempts
 
     # --- one attempt ------------------------------------------------------------------------------
 
@@ -393,6 +398,7 @@ class _CommitState:
     attempts: int = 0
     unknown: list[CommitAttempt] = field(default_factory=list)
     warned_disk_full: bool = False
+    lost_races: int = 0  # attempts that failed other than by the catalog or warehouse being unreachable
 
 
 def _result(

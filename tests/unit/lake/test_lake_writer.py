@@ -6,6 +6,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+import structlog.testing
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import CommitStateUnknownException
 from pyiceberg.table import TableProperties
@@ -353,7 +354,7 @@ def test_an_unavailable_catalog_still_ends_in_a_retryable_conflict_after_max_una
 
 
 def test_a_full_disk_is_waited_out_then_named_not_called_a_conflict(
-    catalog: Catalog, events: Events, read: Read, capsys: pytest.CaptureFixture[str]
+    catalog: Catalog, events: Events, read: Read
 ) -> None:
     """ENOSPC while writing: retried for ``max_unavailable_s`` (one warning), then LakeDiskFull
     says so with what to do; nothing is committed, and the same batch lands once space is back."""
@@ -366,12 +367,11 @@ def test_a_full_disk_is_waited_out_then_named_not_called_a_conflict(
             raise OSError(errno.ENOSPC, "No space left on device", "warehouse/metadata/00002.metadata.json")
 
     w = unavailable_for_long(catalog, no_space)
-    with pytest.raises(LakeDiskFull, match="disk is full") as info:
+    with structlog.testing.capture_logs() as logged, pytest.raises(LakeDiskFull, match="disk is full") as info:
         w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None)
     assert info.value.retryable and "free space" in info.value.one_line()
     assert read(catalog).num_rows == 0
-    said = capsys.readouterr()
-    assert (said.out + said.err).count("lake disk full") == 1  # wherever logging is configured to go
+    assert [entry["event"] for entry in logged] == ["lake disk full, waiting for space"]  # once, not per retry
 
     full["on"] = False
     assert w.commit(events(range(3)), {TP0: 2}, max_event_time_ms=None).rows_written == 3
@@ -395,6 +395,31 @@ def test_what_counts_as_a_full_disk(error: Exception, full: bool) -> None:
             raise RuntimeError("commit failed") from cause
     except RuntimeError as wrapped:
         assert disk_full(wrapped) is full
+
+
+def test_writers_resuming_after_an_outage_still_get_their_attempts_at_lost_races(
+    catalog: Catalog, events: Events, read: Read, dup_count: DupCount
+) -> None:
+    """An outage spends more attempts than ``max_attempts``; when it ends, the writers that all
+    resume at once conflict with each other. Those lost races get their own ``max_attempts``
+    (seen in the chaos disk_full run: one conflict right after the disk was back stopped a pipeline)."""
+    import errno
+
+    other = writer(catalog, "cluster-b")
+    script = iter(["full"] * 5 + ["race"] * 2)
+
+    def outage_then_races(attempt: CommitAttempt) -> None:
+        step = next(script, "commit")
+        if step == "full":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        if step == "race":
+            offset = 100 + attempt.attempt
+            other.commit(events([offset], partition=5), {("inventory-events", 5): offset}, max_event_time_ms=None)
+
+    w = writer(catalog, max_attempts=3, max_unavailable_s=30, hooks=CommitHooks(before_commit=outage_then_races))
+    result = w.commit(events(range(4)), {TP0: 3}, max_event_time_ms=None)
+    assert result.committed and result.attempts == 8  # 5 waiting for space, 2 lost races, 1 landed
+    assert read(catalog).num_rows == 4 + 2 and dup_count(read(catalog)) == 0
 
 
 def test_a_table_that_cannot_be_loaded_is_retried_not_raised(catalog: Catalog, events: Events, read: Read) -> None:
