@@ -33,7 +33,7 @@ from supplylake.settings import Settings, load_settings
 
 NAME = "maintenance_race"
 FULL = {"events": 100_000}
-QUICK = {"events": 10_000}
+QUICK = {"events": 20_000}
 FORCING = MaintenancePolicy(keep_last_snapshots=5, min_snapshots_to_expire=1, compact_min_small_files=2)
 EVENT_TABLES = ("inventory_events", "shipment_events", "shipment_telemetry", "order_events")
 

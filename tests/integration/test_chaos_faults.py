@@ -55,7 +55,7 @@ def test_pipeline_sigkill_quick(tmp_path: Path) -> None:
 
 def test_maintenance_race_quick(tmp_path: Path) -> None:
     (result,) = quick_run("maintenance_race", tmp_path)
-    assert_on_target(result, min_events=8_000)
+    assert_on_target(result)
     details = result["details"]
     assert details["lake_maintain_runs"] >= 1 and details["lake_maintain_failures"] == 0
     assert details["partitions_compacted"] > 0 and details["snapshots_expired"] > 0
