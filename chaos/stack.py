@@ -69,6 +69,33 @@ def plain_run(path: Path, data_dir: Path, timeout_s: float) -> None:
         raise RuntimeError(f"the plain run failed ({run.returncode}): {run.stderr.strip()[-500:]}")
 
 
+@dataclass(frozen=True)
+class Reference:
+    """A scenario's simulated input and the lake of one plain run of it (what a faulted lake must equal)."""
+
+    whole: Path
+    events: int
+    data_dir: Path
+
+    def split(self, share: float) -> tuple[Path, Path]:
+        """The input cut after ``share`` of its lines, as two files beside it (first part, rest)."""
+        lines = self.whole.read_bytes().splitlines(keepends=True)
+        cut = int(len(lines) * share)
+        first, rest = self.whole.with_name("first.jsonl"), self.whole.with_name("rest.jsonl")
+        first.write_bytes(b"".join(lines[:cut]))
+        rest.write_bytes(b"".join(lines[cut:]))
+        return first, rest
+
+
+def reference(work: Path, seed: int, events: int) -> Reference:
+    """:func:`simulated_input` into ``work`` and :func:`plain_run` of it."""
+    whole = work / "input.jsonl"
+    written = simulated_input(whole, seed, events)
+    plain = work / "plain-data"
+    plain_run(whole, plain, timeout_s=900)
+    return Reference(whole, written, plain)
+
+
 @dataclass
 class Stack:
     """What a faulted stack's callback sees: the supervisor, the connection, the progress so far."""

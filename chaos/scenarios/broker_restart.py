@@ -31,7 +31,7 @@ from pathlib import Path
 
 from chaos.result import ScenarioResult
 from chaos.scenarios.scenario import RunOptions, Scenario
-from chaos.stack import Stack, compare, plain_run, result, run_stack, simulated_input
+from chaos.stack import Stack, compare, plain_run, reference, result, run_stack
 from supplylake.ingest.replay import replay_file
 from supplylake.lake.tables import TABLES, EventTableSpec
 from tests.support.lake_identity import sql
@@ -88,15 +88,8 @@ class Restart:
 def run(options: RunOptions) -> list[ScenarioResult]:
     sizes = QUICK if options.quick else FULL
     work = options.work_dir
-    whole = work / "input.jsonl"
-    events = simulated_input(whole, options.seed, sizes["events"])
-    reference = work / "plain-data"
-    plain_run(whole, reference, timeout_s=900)
-    lines = whole.read_bytes().splitlines(keepends=True)
-    cut = int(len(lines) * CUT)
-    first, rest = work / "first.jsonl", work / "rest.jsonl"
-    first.write_bytes(b"".join(lines[:cut]))
-    rest.write_bytes(b"".join(lines[cut:]))
+    ref = reference(work, options.seed, sizes["events"])
+    first, rest = ref.split(CUT)
 
     started = time.monotonic()
     data_dir = work / "restart-data"
@@ -117,8 +110,8 @@ def run(options: RunOptions) -> list[ScenarioResult]:
         result(
             NAME,
             "broker restarted empty on the same address under running pipelines; the rest sent again",
-            events,
-            compare(reference, data_dir),
+            ref.events,
+            compare(ref.data_dir, data_dir),
             crashes=len(problems) + (stack.supervisor.failure is not None),
             recovery_s=restart.all_stopped_after_s,
             started=started,
@@ -127,7 +120,7 @@ def run(options: RunOptions) -> list[ScenarioResult]:
                 "new_cluster": restart.new_cluster,
                 "rows_under_old_cluster": [restart.old_rows_before, restart.old_rows_after],
                 "records_to_new_broker": restart.records_to_new_broker,
-                "events_to_first_broker": cut,
+                "events_to_first_broker": sum(1 for _ in first.open("rb")),
                 "exit_codes": exits,
                 "exits_explained": explained,
             },

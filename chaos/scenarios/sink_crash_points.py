@@ -31,7 +31,7 @@ from pathlib import Path
 
 from chaos.result import ScenarioResult
 from chaos.scenarios.scenario import RunOptions, Scenario
-from chaos.stack import Stack, compare, feed, plain_run, result, run_stack, simulated_input
+from chaos.stack import Stack, compare, feed, reference, result, run_stack
 from supplylake.lake.fault_injection import CRASH_EXIT_CODE
 from supplylake.orchestration.progress import committed_offsets, log_end_offsets
 from supplylake.orchestration.topology import groups_of_topic
@@ -191,20 +191,13 @@ def zombie_variant(
 def run(options: RunOptions) -> list[ScenarioResult]:
     sizes = QUICK if options.quick else FULL
     work = options.work_dir
-    whole = work / "input.jsonl"
-    events = simulated_input(whole, options.seed, sizes["events"])
-    reference = work / "plain-data"
-    plain_run(whole, reference, timeout_s=900)
+    ref = reference(work, options.seed, sizes["events"])
     results = [
-        crash_variant(point, whole, reference, work, sizes, events)
+        crash_variant(point, ref.whole, ref.data_dir, work, sizes, ref.events)
         for point in ("before_commit", "after_commit", "unknown_outcome")
     ]
-    lines = whole.read_bytes().splitlines(keepends=True)
-    cut = len(lines) * 7 // 10
-    first, second = work / "first.jsonl", work / "second.jsonl"
-    first.write_bytes(b"".join(lines[:cut]))
-    second.write_bytes(b"".join(lines[cut:]))
-    results.append(zombie_variant(first, second, reference, work, sizes, events))
+    first, second = ref.split(0.7)
+    results.append(zombie_variant(first, second, ref.data_dir, work, sizes, ref.events))
     return results
 
 

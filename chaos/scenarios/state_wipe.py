@@ -17,7 +17,7 @@ import time
 
 from chaos.result import ScenarioResult
 from chaos.scenarios.scenario import RunOptions, Scenario
-from chaos.stack import Stack, compare, plain_run, result, run_stack, simulated_input
+from chaos.stack import Stack, compare, reference, result, run_stack
 from supplylake.pipelines.runtime import state_dir
 
 NAME = "state_wipe"
@@ -29,10 +29,7 @@ WIPE_AT = 0.4  # share of the input committed when the state is wiped
 def run(options: RunOptions) -> list[ScenarioResult]:
     sizes = QUICK if options.quick else FULL
     work = options.work_dir
-    whole = work / "input.jsonl"
-    events = simulated_input(whole, options.seed, sizes["events"])
-    reference = work / "plain-data"
-    plain_run(whole, reference, timeout_s=900)
+    ref = reference(work, options.seed, sizes["events"])
 
     started = time.monotonic()
     data_dir = work / "wipe-data"
@@ -60,7 +57,7 @@ def run(options: RunOptions) -> list[ScenarioResult]:
         seen["restarted_after_s"] = round(time.monotonic() - wiped_at, 1)
         seen["wiped_at"] = wiped_at
 
-    stack = run_stack(whole, data_dir, instances=1, fault=wipe_and_restart, timeout_s=600)
+    stack = run_stack(ref.whole, data_dir, instances=1, fault=wipe_and_restart, timeout_s=600)
     exits = stack.exits()
     unexplained = max(0, len(exits) - len(stopped)) + (stack.supervisor.failure is not None)
     problems = [] if seen.get("files_wiped") else ["there was no local state to wipe"]
@@ -70,8 +67,8 @@ def run(options: RunOptions) -> list[ScenarioResult]:
         result(
             NAME,
             "state dir deleted under running pipelines, then restarted",
-            events,
-            compare(reference, data_dir),
+            ref.events,
+            compare(ref.data_dir, data_dir),
             crashes=unexplained + len(problems),
             recovery_s=recovery,
             started=started,
