@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chaos.input_file import cut_lines
 from chaos.result import LakeCounts, ScenarioResult
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
@@ -79,11 +80,7 @@ class Reference:
 
     def split(self, share: float) -> tuple[Path, Path]:
         """The input cut after ``share`` of its lines, as two files beside it (first part, rest)."""
-        lines = self.whole.read_bytes().splitlines(keepends=True)
-        cut = int(len(lines) * share)
-        first, rest = self.whole.with_name("first.jsonl"), self.whole.with_name("rest.jsonl")
-        first.write_bytes(b"".join(lines[:cut]))
-        rest.write_bytes(b"".join(lines[cut:]))
+        first, rest = cut_lines(self.whole, [share])
         return first, rest
 
 

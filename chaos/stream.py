@@ -13,17 +13,18 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chaos.input_file import cut_lines
 from chaos.lake import Lake
 from chaos.result import ROOT, LakeCounts, ScenarioResult
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
 from supplylake.ingest.intake import record_rejects
-from supplylake.ingest.replay import replay_file
+from supplylake.ingest.replay import ReplaySummary, replay_file
 from supplylake.orchestration.launch import running_pipelines
 from supplylake.orchestration.progress import committed_offsets, wait_until_pipelines_committed
 from supplylake.orchestration.supervisor import PipelineCrashLoop, Supervisor
@@ -139,7 +140,18 @@ class Run:
 
 
 class Fault:
-    """Acts on the running stack: ``tick`` is called a few times a second while it works."""
+    """Acts on the running stack: ``tick`` is called a few times a second while it works.
+
+    ``gates`` (ascending fractions of the input lines) hold the replay back: the input is cut
+    there, and each next part is replayed only once :meth:`released` says so, so a fault that
+    must act before some of the input is in has that input still to come.
+    """
+
+    gates: Sequence[float] = ()
+
+    def released(self, run: Run, gate: int) -> bool:
+        """May the part after ``gate`` (0-based) be replayed now?"""
+        return True
 
     def tick(self, run: Run) -> None:  # pragma: no cover - overridden
         pass
@@ -173,20 +185,11 @@ def drive(
     settings = load_settings(data_dir=data_dir)
     started = time.monotonic()
     crash: str | None = None
+    parts = cut_lines(stream.path, fault.gates) if fault.gates else [stream.path]
     with EmbeddedBroker(data_dir) as broker:
         connection = BrokerConnection(broker.bootstrap, broker.cluster_id, True)
         with running_pipelines(settings, connection, RunMode.BOUNDED_REPLAY, instances=instances) as supervisor:
             run = Run(settings, connection, supervisor, started, progress_at=started)
-            summary = replay_file(stream.path, connection, settings.topics)
-            record_rejects(settings, connection, summary.rejected)
-            if summary.max_event_time_ms is None:
-                raise RuntimeError("the simulated stream has no event time")
-            for tp, offset in broadcast_watermark(
-                connection, control_topics(settings), summary.max_event_time_ms
-            ).items():
-                summary.end_offsets[tp] = max(offset, summary.end_offsets.get(tp, -1))
-            run.end_offsets = dict(summary.end_offsets)
-            run.note(f"replayed {summary.lines:,} lines")
 
             def progressed(done: int, total: int) -> None:
                 if done != run.done:
@@ -198,6 +201,27 @@ def drive(
                 fault.tick(run)
 
             try:
+                summary = ReplaySummary()
+                for gate, part in enumerate(parts):
+                    replayed = replay_file(part, connection, settings.topics)
+                    record_rejects(settings, connection, replayed.rejected)
+                    summary.lines += replayed.lines
+                    for tp, offset in replayed.end_offsets.items():
+                        summary.end_offsets[tp] = max(offset, summary.end_offsets.get(tp, -1))
+                    if replayed.max_event_time_ms is not None:
+                        summary.max_event_time_ms = max(replayed.max_event_time_ms, summary.max_event_time_ms or 0)
+                    run.end_offsets = dict(summary.end_offsets)
+                    if gate < len(fault.gates):
+                        run.note(f"replayed {summary.lines:,} lines, held at gate {gate + 1}")
+                        _hold(run, fault, gate, summary.lines / stream.lines, check, progressed, timeout_s)
+                if summary.max_event_time_ms is None:
+                    raise RuntimeError("the simulated stream has no event time")
+                for tp, offset in broadcast_watermark(
+                    connection, control_topics(settings), summary.max_event_time_ms
+                ).items():
+                    summary.end_offsets[tp] = max(offset, summary.end_offsets.get(tp, -1))
+                run.end_offsets = dict(summary.end_offsets)
+                run.note(f"replayed {summary.lines:,} lines")
                 wait_until_pipelines_committed(
                     connection, settings, summary.end_offsets, timeout_s=timeout_s, check=check, on_progress=progressed
                 )
@@ -208,6 +232,32 @@ def drive(
                 fault.finish(run)
             restarts = sum(p.restarts for p in supervisor.processes.values())
     return Driven(settings, restarts, crash, round(time.monotonic() - started, 1), run.events)
+
+
+def _hold(
+    run: Run,
+    fault: Fault,
+    gate: int,
+    share: float,
+    check: Callable[[], None],
+    progressed: Callable[[int, int], None],
+    timeout_s: float,
+) -> None:
+    """Until ``fault`` releases ``gate``; the progress meanwhile is the committed share of what is
+    replayed, scaled by the ``share`` of the input that is (so fractions stay of the whole input)."""
+    deadline = time.monotonic() + timeout_s
+    groups = [group_of(run.settings, name) for name in PIPELINES]
+    while not fault.released(run, gate):
+        check()
+        done = total = 0
+        for group, partitions in groups:
+            ends = {tp: end for tp, end in run.end_offsets.items() if tp in partitions}
+            total += sum(end + 1 for end in ends.values())
+            done += committed_total(run.connection, group, list(ends))
+        progressed(done, max(1, round(total / share)))
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the fault did not release gate {gate + 1} within {timeout_s:.0f}s")
+        time.sleep(0.25)
 
 
 @dataclass

@@ -15,7 +15,10 @@ crash loop if killed again right after its restart (``max_quick_exits`` exits in
 ``min_uptime_s`` of starting): a process killed that often is indistinguishable from one that
 crashes at start, and stopping the run then is the supervisor's job. Kills are at least 1 s apart.
 
-Only instances of a pipeline whose group still has input left are killed ("while they work").
+Only instances of a pipeline whose group still has input left are killed ("while they work"). So
+that no kill can miss, however fast the pipelines, the replay is held 5 % of the input past each
+kill's threshold until that kill happened (the victim is then idle only if everything replayed so
+far was committed by the time the kill was due; the timeline says so).
 Recovery, per kill: seconds from the kill until the killed pipeline's consumer group commits
 past where it was (or has committed all its input); the row shows the worst.
 """
@@ -34,6 +37,7 @@ from chaos.stream import Fault, Run, committed_total, drive, group_of, measure_s
 NAME = "pipeline_sigkill"
 FULL = {"events": 1_000_000, "kills": 24}
 QUICK = {"events": 20_000, "kills": 4}
+GATE_MARGIN = 0.05  # the replay holds this share of the input past each kill's threshold
 
 
 @dataclass
@@ -57,6 +61,12 @@ class RandomKills(Fault):
 
     def __post_init__(self) -> None:
         self.thresholds = sorted(self.rng.uniform(0.1, 0.85) for _ in range(self.kills))
+        # The replay holds a little past each threshold until that kill happened: however fast
+        # the pipelines, every kill comes before the input is all in.
+        self.gates = [t + GATE_MARGIN for t in self.thresholds]
+
+    def released(self, run: Run, gate: int) -> bool:
+        return len(self.killed) > gate
 
     def tick(self, run: Run) -> None:
         self._recovered(run)
@@ -73,9 +83,9 @@ class RandomKills(Fault):
             return
         self.thresholds.pop(0)
         working = [label for label in running if not run.group_done(*group_of(run.settings, label_name(run, label)))]
-        if not working:
-            return
-        label = self.rng.choice(working)
+        # Held at a gate with everything so far committed, none is working: one is killed idle
+        # (the next part is then replayed onto its restart).
+        label = self.rng.choice(working or running)
         process = run.supervisor.processes[label]
         group, partitions = group_of(run.settings, process.name)
         committed = committed_total(run.connection, group, partitions)
@@ -83,7 +93,7 @@ class RandomKills(Fault):
         self.killed.append(label)
         self.last_kill_at = time.monotonic()
         self.pending.append(_Pending(label, group, partitions, committed, time.monotonic()))
-        run.note(f"SIGKILL {label} at {run.fraction():.0%} committed")
+        run.note(f"SIGKILL {label} at {run.fraction():.0%} committed{'' if working else ' (idle at a gate)'}")
 
     def _recovered(self, run: Run) -> None:
         for pending in list(self.pending):
