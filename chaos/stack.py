@@ -187,8 +187,7 @@ def feed(stack: Stack, path: Path, fault: Fault, timeout_s: float) -> None:
     summary = replay_file(path, connection, settings.topics)
     record_rejects(settings, connection, summary.rejected)
     if summary.max_event_time_ms is not None:
-        for tp, offset in broadcast_watermark(connection, control_topics(settings), summary.max_event_time_ms).items():
-            summary.end_offsets[tp] = max(offset, summary.end_offsets.get(tp, -1))
+        summary.include(broadcast_watermark(connection, control_topics(settings), summary.max_event_time_ms))
 
     def progress(done: int, total: int) -> None:
         if done != stack.done:

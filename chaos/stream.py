@@ -205,21 +205,14 @@ def drive(
                 for gate, part in enumerate(parts):
                     replayed = replay_file(part, connection, settings.topics)
                     record_rejects(settings, connection, replayed.rejected)
-                    summary.lines += replayed.lines
-                    for tp, offset in replayed.end_offsets.items():
-                        summary.end_offsets[tp] = max(offset, summary.end_offsets.get(tp, -1))
-                    if replayed.max_event_time_ms is not None:
-                        summary.max_event_time_ms = max(replayed.max_event_time_ms, summary.max_event_time_ms or 0)
+                    summary.extend(replayed)
                     run.end_offsets = dict(summary.end_offsets)
                     if gate < len(fault.gates):
                         run.note(f"replayed {summary.lines:,} lines, held at gate {gate + 1}")
                         _hold(run, fault, gate, summary.lines / stream.lines, check, progressed, timeout_s)
                 if summary.max_event_time_ms is None:
                     raise RuntimeError("the simulated stream has no event time")
-                for tp, offset in broadcast_watermark(
-                    connection, control_topics(settings), summary.max_event_time_ms
-                ).items():
-                    summary.end_offsets[tp] = max(offset, summary.end_offsets.get(tp, -1))
+                summary.include(broadcast_watermark(connection, control_topics(settings), summary.max_event_time_ms))
                 run.end_offsets = dict(summary.end_offsets)
                 run.note(f"replayed {summary.lines:,} lines")
                 wait_until_pipelines_committed(

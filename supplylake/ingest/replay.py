@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,20 @@ class ReplaySummary:
     end_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     rejected: list[dict[str, Any]] = field(default_factory=list)  # dead-letter rows
     max_event_time_ms: int | None = None
+
+    def include(self, end_offsets: Mapping[tuple[str, int], int]) -> None:
+        """Count these as written too (the control records sent after the input, say)."""
+        for tp, offset in end_offsets.items():
+            self.end_offsets[tp] = max(offset, self.end_offsets.get(tp, -1))
+
+    def extend(self, later: ReplaySummary) -> None:
+        """Add what a later part of the same input, replayed on its own, wrote."""
+        self.lines += later.lines
+        self.produced.update(later.produced)
+        self.include(later.end_offsets)
+        self.rejected += later.rejected
+        if later.max_event_time_ms is not None:
+            self.max_event_time_ms = max(later.max_event_time_ms, self.max_event_time_ms or later.max_event_time_ms)
 
 
 def _event_time_ms(text: str | None) -> int | None:

@@ -52,9 +52,7 @@ def replay_into_lake(
         if summary.max_event_time_ms is not None:
             # Every deadline due by the input's latest event time fires, on every partition,
             # whatever that partition saw; the control records are part of what to wait for.
-            sent = broadcast_watermark(connection, control_topics(settings), summary.max_event_time_ms)
-            for tp, offset in sent.items():
-                summary.end_offsets[tp] = max(offset, summary.end_offsets.get(tp, -1))
+            summary.include(broadcast_watermark(connection, control_topics(settings), summary.max_event_time_ms))
         update("pipelines", 0, None)
         wait_until_pipelines_committed(
             connection,
