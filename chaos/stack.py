@@ -199,7 +199,13 @@ def feed(stack: Stack, path: Path, fault: Fault, timeout_s: float) -> None:
         fault(stack)
 
     wait_until_pipelines_committed(
-        connection, settings, summary.end_offsets, timeout_s=timeout_s, check=check, on_progress=progress
+        connection,
+        settings,
+        summary.end_offsets,
+        timeout_s=timeout_s,
+        check=check,
+        on_progress=progress,
+        watermark_ms=summary.max_event_time_ms,
     )
 
 

@@ -216,7 +216,13 @@ def drive(
                 run.end_offsets = dict(summary.end_offsets)
                 run.note(f"replayed {summary.lines:,} lines")
                 wait_until_pipelines_committed(
-                    connection, settings, summary.end_offsets, timeout_s=timeout_s, check=check, on_progress=progressed
+                    connection,
+                    settings,
+                    summary.end_offsets,
+                    timeout_s=timeout_s,
+                    check=check,
+                    on_progress=progressed,
+                    watermark_ms=summary.max_event_time_ms,
                 )
                 after(run)
             except PipelineCrashLoop as exc:

@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from supplylake.pipelines.orders.topics import BY_ORDER_SUFFIX
 from supplylake.pipelines.spec import PipelineBuilder, PipelineSpec
+from supplylake.pipelines.suppliers.topics import BY_PO_SUFFIX, BY_SUPPLIER_SUFFIX
 
 
 def _inventory() -> PipelineBuilder:
@@ -32,6 +33,12 @@ def _orders() -> PipelineBuilder:
     return build
 
 
+def _suppliers() -> PipelineBuilder:
+    from supplylake.pipelines.suppliers.app import build
+
+    return build
+
+
 PIPELINES: Mapping[str, PipelineSpec] = MappingProxyType(
     {
         spec.name: spec
@@ -41,6 +48,16 @@ PIPELINES: Mapping[str, PipelineSpec] = MappingProxyType(
             # Reads shipment-events too (the lifecycle events), re-keyed by orderId through its
             # internal topic; see pipelines/orders/app.py.
             PipelineSpec("orders", ("orders", "shipments"), _orders, internal_suffixes=(BY_ORDER_SUFFIX,)),
+            # Reads the PO receipts of inventory-events too, re-keyed by poId and then the line facts
+            # by supplierId; its clock moves by control records in the by-po topic itself. See
+            # pipelines/suppliers/app.py.
+            PipelineSpec(
+                "suppliers",
+                ("suppliers", "inventory"),
+                _suppliers,
+                internal_suffixes=(BY_PO_SUFFIX, BY_SUPPLIER_SUFFIX),
+                watermark_suffixes=(BY_PO_SUFFIX,),
+            ),
         )
     }
 )

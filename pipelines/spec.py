@@ -48,6 +48,9 @@ class PipelineSpec:
     internal_suffixes: tuple[str, ...] = ()
     # Families whose topics carry control records for this pipeline's timers (pipelines/control.py).
     control_families: tuple[str, ...] = ()
+    # Internal topics that get the end-of-replay watermark themselves, once the pipeline has
+    # committed its source topics (so everything it forwarded there is ahead of the watermark).
+    watermark_suffixes: tuple[str, ...] = ()
 
     def consumer_group(self, settings: Settings) -> str:
         return consumer_group(settings, self.name)
@@ -57,6 +60,9 @@ class PipelineSpec:
 
     def internal_topics(self, settings: Settings) -> list[str]:
         return [internal_topic(settings, self.name, suffix) for suffix in self.internal_suffixes]
+
+    def watermark_topics(self, settings: Settings) -> list[str]:
+        return [internal_topic(settings, self.name, suffix) for suffix in self.watermark_suffixes]
 
     def build(self, settings: Settings, connection: BrokerConnection, mode: RunMode, instance: int = 0) -> Application:
         return self.load()(settings, connection, mode, instance)

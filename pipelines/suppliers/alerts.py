@@ -15,7 +15,7 @@ time change (``warning`` when the lead time got longer).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -137,8 +137,11 @@ def lead_time_changed_alert(
     previous_lead_time_days: float,
     new_lead_time_days: float,
     reason: str | None = None,
+    open_lines: Sequence[Mapping[str, Any]] = (),
 ) -> Alert:
-    """``LEAD_TIME_CHANGED`` for one ``supplier.leadtime.changed`` event (warning when longer)."""
+    """``LEAD_TIME_CHANGED`` for one ``supplier.leadtime.changed`` event (warning when longer),
+    listing the supplier's open PO lines (``po_id``, ``sku``, ``due_at_ms``,
+    ``new_expected_at_ms``...) as the caller found them."""
     change = new_lead_time_days - previous_lead_time_days
     return Alert.create(
         source_id=event_id,
@@ -153,5 +156,6 @@ def lead_time_changed_alert(
             "change_days": change,
             "reason": reason,
             "source_event_id": event_id,
+            "open_lines": [dict(line) for line in open_lines],
         },
     )

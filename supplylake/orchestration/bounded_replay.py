@@ -61,6 +61,7 @@ def replay_into_lake(
             timeout_s=timeout_s or default_timeout_s(summary.lines),
             check=supervisor.check,
             on_progress=lambda done, total: update("pipelines", done, total),
+            watermark_ms=summary.max_event_time_ms,
         )
     reporter.say(
         f"replayed {summary.lines} lines from {input_file.name}: "

@@ -16,7 +16,8 @@ from confluent_kafka import Consumer, TopicPartition
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.log_end import log_ends
 from supplylake.errors import RetryableError
-from supplylake.orchestration.topology import group_of_internal_topic, groups_of_topic
+from supplylake.orchestration.topology import group_of_internal_topic, groups_of_topic, watermark_topics
+from supplylake.pipelines.control import broadcast_watermark
 from supplylake.settings import Settings
 
 
@@ -107,15 +108,32 @@ def wait_until_pipelines_committed(
     timeout_s: float,
     check: Callable[[], None] = lambda: None,
     on_progress: Callable[[int, int], None] | None = None,
+    watermark_ms: int | None = None,
 ) -> None:
     """A bounded input is in the lake: every pipeline committed past ``end_offsets`` of its source
     topics and then past everything it wrote to its internal topics (which is all written by
-    the time its sources are committed: Quix flushes its producer before committing)."""
+    the time its sources are committed: Quix flushes its producer before committing).
+
+    With ``watermark_ms`` (the end of a replay), the internal topics that take the watermark
+    themselves (``PipelineSpec.watermark_suffixes``) get it once the sources are committed, so it
+    comes after everything forwarded there. Internal topics can feed each other (a stage writes
+    what it derives from another internal topic), so their ends are read again after each wait
+    until a wait finds nothing new.
+    """
     started = time.monotonic()
     wait_until_committed(
         connection, groups_of_topic(settings), end_offsets, timeout_s=timeout_s, check=check, on_progress=on_progress
     )
+    if watermark_ms is not None:
+        topics = watermark_topics(settings)
+        if topics:
+            broadcast_watermark(connection, topics, watermark_ms)
     internal = group_of_internal_topic(settings)
-    if internal:
+    waited: dict[tuple[str, int], int] | None = None
+    while internal:
+        ends = log_end_offsets(connection, internal)
+        if ends == waited:
+            return
         left = max(1.0, timeout_s - (time.monotonic() - started))
-        wait_until_committed(connection, internal, log_end_offsets(connection, internal), timeout_s=left, check=check)
+        wait_until_committed(connection, internal, ends, timeout_s=left, check=check)
+        waited = ends

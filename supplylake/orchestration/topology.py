@@ -30,3 +30,8 @@ def control_topics(settings: Settings) -> list[str]:
     """Topics that get control records (end-of-replay watermark, live ticks)."""
     topics = (settings.topics.for_family(f) for spec in PIPELINES.values() for f in spec.control_families)
     return list(dict.fromkeys(topics))
+
+
+def watermark_topics(settings: Settings) -> list[str]:
+    """Internal topics that get the end-of-replay watermark once their pipeline's sources are committed."""
+    return [topic for spec in PIPELINES.values() for topic in spec.watermark_topics(settings)]

@@ -124,6 +124,7 @@ def test_two_instances_per_pipeline_killed_at_random_give_the_same_lake(
                 timeout_s=600,
                 check=kill_now_and_then,
                 on_progress=lambda done, total: progress.update(done=done, total=total),
+                watermark_ms=summary.max_event_time_ms,
             )
     assert len(kills) == KILLS
     lake = lake_contents(data_dir)

@@ -5,7 +5,7 @@
   with their row builders (:meth:`EventTableSpec.row`).
 - :mod:`~supplylake.lake.tables.arrow`: row dicts / Arrow → Arrow with exactly a spec's schema.
 - :mod:`~supplylake.lake.tables.evolution`: creating tables, additive schema evolution.
-- one module per pipeline's tables (inventory, orders, shipments), plus alerts and dead_letters.
+- one module per pipeline's tables (inventory, orders, shipments, suppliers), plus alerts and dead_letters.
 
 :data:`TABLES` is the registry of every sink table.
 """
@@ -27,6 +27,7 @@ from supplylake.lake.tables.inventory import INVENTORY_EVENTS, INVENTORY_LEVELS
 from supplylake.lake.tables.orders import ORDER_EVENTS, ORDER_STATUS
 from supplylake.lake.tables.shipments import SHIPMENT_EVENTS, SHIPMENT_STATUS, SHIPMENT_TELEMETRY
 from supplylake.lake.tables.spec import TableSpec, define_table
+from supplylake.lake.tables.suppliers import PO_LINES, SUPPLIER_EVENTS, SUPPLIER_METRICS, UNMATCHED_RECEIPTS
 
 TABLES: tuple[TableSpec, ...] = (
     INVENTORY_EVENTS,
@@ -38,6 +39,10 @@ TABLES: tuple[TableSpec, ...] = (
     SHIPMENT_EVENTS,
     SHIPMENT_TELEMETRY,
     SHIPMENT_STATUS,
+    SUPPLIER_EVENTS,
+    PO_LINES,
+    UNMATCHED_RECEIPTS,
+    SUPPLIER_METRICS,
 )
 
 __all__ = [
@@ -47,6 +52,7 @@ __all__ = [
     "INVENTORY_LEVELS",
     "ORDER_EVENTS",
     "ORDER_STATUS",
+    "PO_LINES",
     "SHIPMENT_EVENTS",
     "SHIPMENT_STATUS",
     "SHIPMENT_TELEMETRY",
@@ -56,7 +62,10 @@ __all__ = [
     "SRC_OFFSET",
     "SRC_PARTITION",
     "SRC_TOPIC",
+    "SUPPLIER_EVENTS",
+    "SUPPLIER_METRICS",
     "TABLES",
+    "UNMATCHED_RECEIPTS",
     "Column",
     "EventTableSpec",
     "TableDefinitionError",
