@@ -359,12 +359,18 @@ class PoProcessor:
             self._on_timer(opened, timer, now_ms, result, now_wall)
 
     def _on_timer(self, opened: _OpenPartition, timer: Timer, now_ms: int, result: PoResult, now_wall: int) -> None:
+        """Decide the PO's deadlines up to ``now_ms`` one deadline at a time, each at its own time:
+        what a deadline decides and the row it gives do not depend on how far the clock jumped
+        (one watermark at the end of a history, or a tick every few seconds)."""
         po = opened.pos.get(timer.key)
-        if po.state is None:
-            return
-        po.state, outcome = fire_deadlines(po.state, now_ms, self.definitions)
-        self._changed(po, outcome.changed_skus, f"{DEADLINE}:{timer.due_ms}", timer.fire_id, now_ms, result, now_wall)
-        self._emit(outcome.alerts, outcome.unmatched, result.rows, now_wall)
+        while po.state is not None:
+            due = next(iter(due_deadlines(po.state, self.definitions)), None)
+            if due is None or due > now_ms:
+                break
+            po.state, outcome = fire_deadlines(po.state, due, self.definitions)
+            cause_id = f"{timer.timer_id}@{due}"
+            self._changed(po, outcome.changed_skus, DEADLINE, cause_id, due, result, now_wall)
+            self._emit(outcome.alerts, outcome.unmatched, result.rows, now_wall)
         self._schedule(po, opened.timers)
 
     # -- rows ---------------------------------------------------------------------------------

@@ -63,6 +63,10 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
         "shipment_events",
         "shipment_telemetry",
         "shipment_status",
+        "supplier_events",
+        "po_lines",
+        "unmatched_receipts",
+        "supplier_metrics",
     ]
     time_columns = {"inventory_events": "event_time", "inventory_levels": "event_time", "alerts": "raised_at"}
     time_columns["dead_letters"] = "failed_at"
@@ -70,6 +74,10 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
         dict.fromkeys(
             ("order_events", "order_status", "shipment_events", "shipment_telemetry", "shipment_status"), "event_time"
         )
+    )
+    time_columns.update(
+        {"supplier_events": "event_time", "po_lines": "changed_at", "unmatched_receipts": "event_time"},
+        supplier_metrics="as_of",
     )
     for spec in TABLES:
         fields = {f.name: f for f in spec.schema.fields}

@@ -5,7 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from supplylake.orchestration.topology import control_topics, group_of_internal_topic, groups_of_topic
+from supplylake.orchestration.topology import (
+    control_topics,
+    group_of_internal_topic,
+    groups_of_topic,
+    watermark_topics,
+)
 from supplylake.pipelines.catalog import PIPELINES
 from supplylake.settings import load_settings
 
@@ -38,11 +43,18 @@ def test_each_spec_loads_its_own_app_builder() -> None:
 
 def test_topology_of_the_catalog() -> None:
     settings = load_settings()
-    assert sorted(PIPELINES) == ["inventory", "orders", "shipments"]
+    assert sorted(PIPELINES) == ["inventory", "orders", "shipments", "suppliers"]
     assert groups_of_topic(settings) == {
-        "inventory-events": ("supplylake-inventory",),
+        "inventory-events": ("supplylake-inventory", "supplylake-suppliers"),
         "shipment-events": ("supplylake-shipments", "supplylake-orders"),
         "order-events": ("supplylake-orders",),
+        "supplier-events": ("supplylake-suppliers",),
     }
-    assert group_of_internal_topic(settings) == {"supplylake-orders-by-order": "supplylake-orders"}
+    assert group_of_internal_topic(settings) == {
+        "supplylake-orders-by-order": "supplylake-orders",
+        "supplylake-suppliers-by-po": "supplylake-suppliers",
+        "supplylake-suppliers-by-supplier": "supplylake-suppliers",
+    }
     assert control_topics(settings) == ["shipment-events"]
+    # The supplier clock moves by the watermark in its own by-po topic (pipelines/suppliers/app.py).
+    assert watermark_topics(settings) == ["supplylake-suppliers-by-po"]
