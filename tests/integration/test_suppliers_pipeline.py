@@ -224,3 +224,29 @@ def test_po_alerts_name_their_line_and_lead_time_changes_list_open_lines(history
         # through the by-po topic and may not all be there yet).
         for line in orjson.loads(row["details"])["open_lines"]:
             assert line["status"] in ("OPEN", "PARTIAL") and line["new_expected_at_ms"] > 0
+
+
+def test_the_named_queries_rank_suppliers_and_list_late_lines(history: tuple[Path, Path]) -> None:
+    _, lake = history
+    ranking = cli("sql", "--query", "supplier_ranking", "--format", "json", data_dir=lake)
+    assert ranking.returncode == 0, ranking.stderr
+    ranked = orjson.loads(ranking.stdout)
+    current = {
+        row["supplier_id"]: row["otif_rate"]
+        for row in sql(lake, "SELECT supplier_id, otif_rate FROM supplier_current WHERE \"window\" = '30d'")
+    }
+    assert sorted(row["supplier_id"] for row in ranked) == sorted(current)
+    # Worst OTIF first, suppliers with no data last.
+    otif = [current[row["supplier_id"]] for row in ranked]
+    known = [rate for rate in otif if rate is not None]
+    assert known == sorted(known) and otif == known + [None] * (len(otif) - len(known))
+    late = cli("sql", "--query", "late_open_po_lines", "--param", "supplier_id=*", "--format", "json", data_dir=lake)
+    assert late.returncode == 0, late.stderr
+    lines = orjson.loads(late.stdout)
+    (expected,) = sql(
+        lake,
+        "SELECT count(*) AS n FROM po_line_current WHERE status IN ('OPEN', 'PARTIAL', 'SHORT_CLOSED') "
+        "AND due_at < (SELECT max(changed_at) FROM po_lines)",
+    )
+    assert len(lines) == expected["n"] > 0
+    assert [line["days_late"] for line in lines] == sorted((line["days_late"] for line in lines), reverse=True)

@@ -25,6 +25,13 @@ IDENTITY = {
     # Stage 3 of the orders pipeline sees its two sources interleaved however the broker delivered
     # them, so a row's intermediate stage may differ between any two runs; which rows exist may not.
     "order_status": "order_id || '|' || event_id",
+    "supplier_events": "event_id",
+    # A deadline row is named by its deadline, whenever the clock reached it.
+    "po_lines": "po_id || ':' || sku || '|' || cause_id",
+    "unmatched_receipts": "event_id || '|' || sku || '|' || reason",
+    # supplier_metrics is left out: the supplier stage sees the facts of different POs in
+    # whatever interleaving the broker gives, so which intermediate rows exist differs between
+    # any two runs; what a supplier ends at (below) may not.
 }
 # What each entity ends at, read through the views analysts use.
 CURRENT = {
@@ -35,6 +42,10 @@ CURRENT = {
     "orders": "SELECT order_id, coalesce(stage, '') || '|' || coalesce(CAST(is_late AS VARCHAR), '') FROM ("
     "SELECT order_id, stage, is_late, row_number() OVER "
     "(PARTITION BY order_id ORDER BY revision DESC) AS n FROM order_status) WHERE n = 1",
+    "po_line_current": "SELECT po_id || ':' || sku, status || '|' || received_qty || '|' || rejected_qty || '|' "
+    "|| coalesce(CAST(otif AS VARCHAR), '') FROM po_line_current",
+    "supplier_current": "SELECT supplier_id || ':' || \"window\", lines_due || '|' || open_lines || '|' "
+    "|| coalesce(CAST(round(otif_rate, 9) AS VARCHAR), '') FROM supplier_current",
 }
 
 
