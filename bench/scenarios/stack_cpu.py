@@ -105,7 +105,20 @@ def start_demo(data_dir: Path, rate: float, seed: int) -> subprocess.Popen[bytes
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
     env["PYTHONWARNINGS"] = "ignore"
     data_dir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "supplylake", "demo", "--headless", "--rate", f"{rate:g}", "--seed", str(seed)]
+    # No history: the windows measure the live stack from its start, as issue 8 states its target.
+    command = [
+        sys.executable,
+        "-m",
+        "supplylake",
+        "demo",
+        "--headless",
+        "--history-days",
+        "0",
+        "--rate",
+        f"{rate:g}",
+        "--seed",
+        str(seed),
+    ]
     with (data_dir / "demo.log").open("ab") as out:
         return subprocess.Popen(
             [*command, "--data-dir", str(data_dir)],

@@ -64,21 +64,33 @@ class LiveResult:
     end_offsets: dict[tuple[str, int], int]
 
 
-def live_simulation(seed: int, rate: float, faults: FaultConfig, telemetry_density: float = 1.0) -> Simulation:
+def live_simulation(
+    seed: int,
+    rate: float,
+    faults: FaultConfig,
+    telemetry_density: float = 1.0,
+    *,
+    start: datetime | None = None,
+) -> Simulation:
     """A simulation whose event time tracks the wall clock at `rate` events per second.
 
-    Below 1, ``telemetry_density`` thins the tracker readings, so fewer than `rate` events a
-    second are produced (the rest of the stream keeps its pace).
+    It starts now, or at ``start`` (a demo after its history: never before the history's end).
+    Its identifiers are those of the run starting that second (``SimulationConfig.run``): a live
+    stream started again on the same lake gets new eventIds instead of the last one's, which
+    the lake would keep out as duplicates. Below 1, ``telemetry_density`` thins the tracker
+    readings, so fewer than `rate` events a second are produced (the rest of the stream keeps
+    its pace).
     """
-    start = datetime.now(UTC).replace(microsecond=0)
+    begin = (start or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     return Simulation(
         SimulationConfig(
             seed=seed,
-            start=start,
+            start=begin,
             events_per_hour=rate * 3600,
             faults=faults,
             seasonality=0.0,
             telemetry_density=telemetry_density,
+            run=int(begin.timestamp()),
         )
     )
 

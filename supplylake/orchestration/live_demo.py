@@ -1,7 +1,9 @@
 """`supplylake demo`: the whole product on one machine, live.
 
-Broker (embedded unless configured), every pipeline in :attr:`RunMode.LIVE`, the simulator
-producing at a steady rate with event time tracking the wall clock, and the dashboard. With a
+First a history of ``history_days`` (see :mod:`~supplylake.orchestration.demo_history`; skipped
+when the lake already holds data), replayed into the lake. Then the broker (embedded unless
+configured), every pipeline in :attr:`RunMode.LIVE`, the simulator producing at a steady rate
+with event time tracking the wall clock (from the history's end on), and the dashboard. With a
 bounded number of events it waits until the lake holds them all and prints a summary; without
 the dashboard (headless) it then exits, otherwise everything keeps running until Ctrl-C.
 """
@@ -10,10 +12,18 @@ from __future__ import annotations
 
 import threading
 from contextlib import ExitStack
+from datetime import UTC, datetime
 
 from supplylake.broker.connection import connect
 from supplylake.ingest.simulated import live_simulation, produce_paced, write_side_files
 from supplylake.orchestration.dashboard import running_dashboard
+from supplylake.orchestration.demo_history import (
+    DEFAULT_HISTORY_DAYS,
+    lake_holds_data,
+    live_start,
+    load_history,
+    plan_history,
+)
 from supplylake.orchestration.launch import running_pipelines
 from supplylake.orchestration.progress import wait_until_pipelines_committed
 from supplylake.orchestration.reporting import QuietReporter, Reporter
@@ -38,11 +48,25 @@ def run_demo(
     port: int,
     reporter: Reporter | None = None,
     instances: int = 1,
+    history_days: int = DEFAULT_HISTORY_DAYS,
 ) -> None:
     reporter = reporter or QuietReporter()
-    sim = live_simulation(seed, rate, FaultConfig())
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     (settings.data_dir / "logs").mkdir(exist_ok=True)
+    plan = plan_history(history_days, datetime.now(UTC), settings.data_dir)
+    if plan is not None and lake_holds_data(settings):
+        reporter.say(
+            f"history: skipped, the lake in {settings.data_dir} already holds data "
+            "(a history behind it would arrive as late events; use a new --data-dir for one)"
+        )
+        plan = None
+    if plan is not None:
+        try:
+            load_history(settings, plan, seed=seed, reporter=reporter, instances=instances)
+        except KeyboardInterrupt:
+            reporter.say("stopping")
+            return
+    sim = live_simulation(seed, rate, FaultConfig(), start=live_start(datetime.now(UTC), plan.end if plan else None))
     sim.world.write_reference(settings.data_dir / "reference")
     skus = settings.data_dir / "reference" / "skus.csv"
     stop = threading.Event()

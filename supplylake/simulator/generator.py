@@ -56,6 +56,12 @@ class SimulationConfig:
     seeded reliability profiles spread from worst to best (``supplier_profiles.py``) instead of
     the default world's narrow band. :func:`history_config` sets both for a long history.
 
+    ``run`` tells two runs of one seed apart: 0 gives the seed's own stream; another number gives
+    the same world and the same clean story with other identifiers (eventIds, the tag in order,
+    shipment and PO ids, and so the faults drawn with them), so several runs can go into one
+    lake without their events being taken for duplicates of each other (``demo`` loads a
+    history and then goes live on one seed).
+
     For a live stream pass ``start=now`` and ``events_per_hour = 3600 * produce rate per second``;
     the rate follows daily/weekly demand profiles, so either pace on ``event_time`` or set
     ``seasonality=0`` to keep event time in step with a constant produce rate.
@@ -76,6 +82,7 @@ class SimulationConfig:
     seasonality: float = 1.0
     telemetry_density: float = 1.0
     supplier_profiles: bool = False
+    run: int = 0
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.start.utcoffset() is None:
@@ -83,6 +90,8 @@ class SimulationConfig:
         object.__setattr__(self, "start", self.start.astimezone(UTC))
         if self.regions is not None:
             object.__setattr__(self, "regions", tuple(self.regions))
+        if self.run < 0:
+            raise SimulatorConfigError(f"run must not be negative, got {self.run}")
         if not self.events_per_hour > 0:
             raise SimulatorConfigError(f"events_per_hour must be positive, got {self.events_per_hour}")
         if self.erp_snapshot_every <= timedelta(0):
@@ -142,7 +151,7 @@ class Simulation:
         self.calibration: Calibration = calibrate(World.build(cfg.seed, **sizes), cfg.events_per_hour)
         world = World.build(cfg.seed, **sizes, orders_per_day=self.calibration.orders_per_hour * 24)
         self.world = with_reliability_profiles(world, cfg.seed) if cfg.supplier_profiles else world
-        self.tag = _run_tag(cfg.seed)
+        self.tag = _run_tag(_identity(cfg))
         self.manifest = FaultManifest()
         self.erp_snapshots: list[ErpSnapshot] = []
 
@@ -161,7 +170,10 @@ class Simulation:
         ready: deque[ErpSnapshot] = deque()
         engine, clerk = self._wire(ready)
         injector = FaultInjector(
-            cfg.faults, Random(f"supplylake-faults:{cfg.seed}"), events_per_hour=cfg.events_per_hour, until_ms=until_ms
+            cfg.faults,
+            Random(f"supplylake-faults:{_identity(cfg)}"),
+            events_per_hour=cfg.events_per_hour,
+            until_ms=until_ms,
         )
         manifest, published = self.manifest, self.erp_snapshots
         if max_events is not None and max_events < 0:
@@ -183,7 +195,7 @@ class Simulation:
         cfg, world, cal = self.config, self.world, self.calibration
         seed = cfg.seed
         start_ms = to_ms(cfg.start)
-        engine = Engine(start_ms, Random(f"supplylake-ids:{seed}"))
+        engine = Engine(start_ms, Random(f"supplylake-ids:{_identity(cfg)}"))
         rng = Random(f"supplylake-sim:{seed}")
         book = StockBook(world.pairs, world.skus)
         clerk = ErpClerk(
@@ -212,8 +224,13 @@ class Simulation:
         return engine, clerk
 
 
-def _run_tag(seed: int) -> str:
-    """Four letters/digits from the seed, so ids of runs with different seeds do not collide."""
+def _identity(cfg: SimulationConfig) -> str:
+    """What the identifiers are drawn from: the seed, and the run unless it is the seed's own (0)."""
+    return str(cfg.seed) if cfg.run == 0 else f"{cfg.seed}:run-{cfg.run}"
+
+
+def _run_tag(identity: str) -> str:
+    """Four letters/digits from the seed (and run), so ids of different runs do not collide."""
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    digest = hashlib.sha256(f"supplylake-run:{seed}".encode()).digest()
+    digest = hashlib.sha256(f"supplylake-run:{identity}".encode()).digest()
     return "".join(alphabet[b % len(alphabet)] for b in digest[:4])

@@ -170,14 +170,40 @@ class Replenisher:
         return ordered
 
     def _receive(self, job: tuple[_PurchaseOrder, int]) -> None:
+        """A line arrives: received in full, then what fails inspection is rejected and taken out.
+
+        ``inventory.received`` carries what arrived (the shipped quantity), so the supplier domain's
+        ``accepted = received - rejected`` counts a rejection once; the rejected units leave the
+        stock again as an ``inventory.adjusted`` of ``-rejected`` right after the
+        ``quality.rejected``, and on hand ends ``accepted`` higher.
+        """
         po, index = job
         engine, rng = self._engine, self._rng
         pair, ordered, cost = po.lines[index]
         shipped = po.shipped[index]
         supplier_id = po.supplier.supplier_id
         rejected = 0
+        reason = ""
         if rng.random() < po.supplier.rejection_rate:
             rejected = min(shipped, max(1, round(shipped * rng.uniform(*params.REJECT_SHARE))))
+            reason = _REJECT_REASONS[rng.randrange(len(_REJECT_REASONS))]
+        pair.on_order -= ordered
+        self._batch_count += 1
+        day = datetime.fromtimestamp(engine.now // 1000, UTC)
+        engine.emit(
+            "inventory.received",
+            pair.key,
+            {
+                "warehouseId": pair.warehouse_id,
+                "sku": pair.sku,
+                "quantity": shipped,
+                "supplierId": supplier_id,
+                "batchId": f"BATCH-{day:%Y-%m%d}-{self._batch_count:04d}",
+                "poId": po.po_id,
+                "unitCost": cost,
+            },
+        )
+        if rejected:
             engine.emit(
                 "quality.rejected",
                 supplier_id,
@@ -187,30 +213,26 @@ class Replenisher:
                     "warehouseId": pair.warehouse_id,
                     "sku": pair.sku,
                     "quantity": rejected,
-                    "reason": _REJECT_REASONS[rng.randrange(len(_REJECT_REASONS))],
+                    "reason": reason,
                 },
             )
-        pair.on_order -= ordered
-        accepted = shipped - rejected
-        if accepted > 0:
-            self._batch_count += 1
-            day = datetime.fromtimestamp(engine.now // 1000, UTC)
             engine.emit(
-                "inventory.received",
+                "inventory.adjusted",
                 pair.key,
                 {
                     "warehouseId": pair.warehouse_id,
                     "sku": pair.sku,
-                    "quantity": accepted,
-                    "supplierId": supplier_id,
-                    "batchId": f"BATCH-{day:%Y-%m%d}-{self._batch_count:04d}",
-                    "poId": po.po_id,
-                    "unitCost": cost,
+                    "quantity": -rejected,
+                    "reason": f"quality rejected: {reason}",
                 },
             )
+        accepted = shipped - rejected
+        if accepted > 0:
+            # Rejected units go back to the supplier unvalued: only the accepted ones move the cost.
             total = pair.on_hand + accepted
             pair.avg_cost = (max(pair.on_hand, 0) * pair.avg_cost + accepted * cost) / total
             pair.on_hand = total
+            # The ERP books the receipt net of its rejection, as one movement.
             self._clerk.movement(pair, accepted)
         # Short or rejected lines leave the position low: the next review re-orders.
         self.touch(pair)

@@ -6,7 +6,17 @@ import itertools
 from datetime import timedelta
 from pathlib import Path
 
-from supplylake.simulator import Simulation, SimulationConfig, write_erp_snapshots, write_jsonl
+import pytest
+
+from supplylake.simulator import (
+    FaultConfig,
+    SimEvent,
+    Simulation,
+    SimulationConfig,
+    SimulatorConfigError,
+    write_erp_snapshots,
+    write_jsonl,
+)
 
 
 def _write(config: SimulationConfig, directory: Path) -> list[bytes]:
@@ -55,3 +65,21 @@ def test_calling_events_again_restarts_the_same_stream() -> None:
     manifest = dict(sim.manifest.counts)
     again = [e.value for e in itertools.islice(sim.events(), 3_000)]
     assert first == again and sim.manifest.counts == manifest
+
+
+def test_another_run_of_a_seed_tells_the_same_clean_story_with_other_identifiers() -> None:
+    def clean(run: int) -> list[SimEvent]:
+        config = SimulationConfig(seed=3, faults=FaultConfig.none(), run=run)
+        return list(itertools.islice(Simulation(config).events(), 2_000))
+
+    own, other = clean(0), clean(1_700_000_000)
+    assert [(e.event_type, e.key.split("-")[0], e.time_ms) for e in own] == [
+        (e.event_type, e.key.split("-")[0], e.time_ms) for e in other
+    ]
+    assert not {e.event_id for e in own} & {e.event_id for e in other}
+    assert Simulation(SimulationConfig(seed=3, run=1)).tag != Simulation(SimulationConfig(seed=3)).tag
+
+
+def test_a_negative_run_is_refused() -> None:
+    with pytest.raises(SimulatorConfigError, match="run"):
+        SimulationConfig(run=-1)
