@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chaos.input_file import cut_lines
+from chaos.pipelines import CHECKED_PIPELINES
 from chaos.result import LakeCounts, ScenarioResult
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
@@ -46,6 +48,7 @@ MAX_PROBLEMS = 12
 def clean_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
     env["SUPPLYLAKE_LOG_LEVEL"] = "WARNING"
+    env["SUPPLYLAKE_PIPELINES"] = json.dumps(CHECKED_PIPELINES)
     return env
 
 
@@ -162,7 +165,7 @@ def run_stack(
     ``after`` runs once everything is committed, with the stack still up (e.g. a restart, then
     more input through :func:`feed`).
     """
-    settings = load_settings(data_dir=data_dir)
+    settings = load_settings(data_dir=data_dir, pipelines=CHECKED_PIPELINES)
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SUPPLYLAKE_")}
     broker = EmbeddedBroker(data_dir).start()
     stack: Stack | None = None

@@ -20,6 +20,7 @@ from typing import Any
 
 from chaos.input_file import cut_lines
 from chaos.lake import Lake
+from chaos.pipelines import CHECKED_PIPELINES
 from chaos.result import ROOT, LakeCounts, ScenarioResult
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
@@ -29,7 +30,7 @@ from supplylake.orchestration.launch import running_pipelines
 from supplylake.orchestration.progress import committed_offsets, wait_until_pipelines_committed
 from supplylake.orchestration.supervisor import PipelineCrashLoop, Supervisor
 from supplylake.orchestration.topology import control_topics
-from supplylake.pipelines.catalog import PIPELINES
+from supplylake.pipelines.catalog import PIPELINES, enabled_pipelines
 from supplylake.pipelines.control import broadcast_watermark
 from supplylake.pipelines.run_mode import RunMode
 from supplylake.settings import Settings, load_settings
@@ -182,7 +183,7 @@ def drive(
     after: Callable[[Run], None] = lambda run: None,
 ) -> Driven:
     """Every pipeline (``instances`` each) over the stream while ``fault`` acts; until all is committed."""
-    settings = load_settings(data_dir=data_dir)
+    settings = load_settings(data_dir=data_dir, pipelines=CHECKED_PIPELINES)
     started = time.monotonic()
     crash: str | None = None
     parts = cut_lines(stream.path, fault.gates) if fault.gates else [stream.path]
@@ -245,7 +246,7 @@ def _hold(
     """Until ``fault`` releases ``gate``; the progress meanwhile is the committed share of what is
     replayed, scaled by the ``share`` of the input that is (so fractions stay of the whole input)."""
     deadline = time.monotonic() + timeout_s
-    groups = [group_of(run.settings, name) for name in PIPELINES]
+    groups = [group_of(run.settings, name) for name in enabled_pipelines(run.settings)]
     while not fault.released(run, gate):
         check()
         done = total = 0

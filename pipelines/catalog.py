@@ -13,6 +13,7 @@ from types import MappingProxyType
 from supplylake.pipelines.orders.topics import BY_ORDER_SUFFIX
 from supplylake.pipelines.spec import PipelineBuilder, PipelineSpec
 from supplylake.pipelines.suppliers.topics import BY_PO_SUFFIX, BY_SUPPLIER_SUFFIX
+from supplylake.settings import ConfigError, Settings
 
 
 def _inventory() -> PipelineBuilder:
@@ -61,3 +62,16 @@ PIPELINES: Mapping[str, PipelineSpec] = MappingProxyType(
         )
     }
 )
+
+
+def enabled_pipelines(settings: Settings) -> Mapping[str, PipelineSpec]:
+    """The pipelines ``settings.pipelines`` selects (every one when it is None), in catalog order."""
+    if settings.pipelines is None:
+        return PIPELINES
+    unknown = sorted(set(settings.pipelines) - set(PIPELINES))
+    if unknown:
+        raise ConfigError(
+            f"SUPPLYLAKE_PIPELINES names unknown pipelines: {', '.join(unknown)}",
+            hint=f"choose among {', '.join(PIPELINES)}, e.g. SUPPLYLAKE_PIPELINES='[\"inventory\"]'",
+        )
+    return MappingProxyType({name: spec for name, spec in PIPELINES.items() if name in settings.pipelines})

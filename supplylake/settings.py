@@ -210,6 +210,9 @@ class Settings(BaseSettings):
     suppliers: SupplierSettings = Field(default_factory=SupplierSettings)
     lake: LakeSettings = Field(default_factory=LakeSettings)
     chaos: ChaosSettings = Field(default_factory=ChaosSettings)
+    # Which pipelines this machine runs (and the orchestrator waits for), e.g.
+    # SUPPLYLAKE_PIPELINES='["inventory","suppliers"]'; None: every pipeline of the catalog.
+    pipelines: list[str] | None = None
 
     @field_validator("kafka_brokers")
     @classmethod

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from chaos.lake import Lake
+from chaos.pipelines import CHECKED_PIPELINES
 from chaos.result import ScenarioResult
 from chaos.scenarios.scenario import RunOptions, Scenario
 from chaos.stream import Fault, Measured, Run, drive, measure_stream, result, simulate
@@ -102,7 +103,7 @@ class Maintainers(Fault):
 
 def time_travel(data_dir: Path, m: Measured) -> dict[str, object]:
     """Every event table answers as of its oldest retained snapshot and as of its current one."""
-    settings = load_settings(data_dir=data_dir)
+    settings = load_settings(data_dir=data_dir, pipelines=CHECKED_PIPELINES)
     catalog = catalog_for(settings)
     checked: dict[str, object] = {}
     for name in EVENT_TABLES:

@@ -9,7 +9,7 @@ from pathlib import Path
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.topics import all_topics, ensure_topics
 from supplylake.orchestration.supervisor import Supervisor
-from supplylake.pipelines.catalog import PIPELINES
+from supplylake.pipelines.catalog import enabled_pipelines
 from supplylake.pipelines.run_mode import RunMode
 from supplylake.settings import Settings
 
@@ -33,10 +33,11 @@ def running_pipelines(
     instances: int = 1,
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[Supervisor]:
-    """Every pipeline of the catalog running, ``instances`` of each (topics created first), until the context ends."""
+    """Every pipeline the settings select (``SUPPLYLAKE_PIPELINES``; default all) running,
+    ``instances`` of each (topics created first), until the context ends."""
     ensure_topics(connection, all_topics(settings.topics), settings.topics)
     supervisor = Supervisor(
-        PIPELINES,
+        enabled_pipelines(settings),
         bootstrap=connection.bootstrap,
         data_dir=settings.data_dir.resolve(),
         extra_env={**pipeline_env(connection, reorder_points), **(extra_env or {})},

@@ -228,7 +228,7 @@ def test_po_alerts_name_their_line_and_lead_time_changes_list_open_lines(history
 
 def test_the_named_queries_rank_suppliers_and_list_late_lines(history: tuple[Path, Path]) -> None:
     _, lake = history
-    ranking = cli("sql", "--query", "supplier_ranking", "--format", "json", data_dir=lake)
+    ranking = cli("sql", "--query", "supplier_ranking", "--param", "period=30d", "--format", "json", data_dir=lake)
     assert ranking.returncode == 0, ranking.stderr
     ranked = orjson.loads(ranking.stdout)
     current = {

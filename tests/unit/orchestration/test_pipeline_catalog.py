@@ -5,14 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from supplylake.orchestration.topology import (
     control_topics,
     group_of_internal_topic,
     groups_of_topic,
     watermark_topics,
 )
-from supplylake.pipelines.catalog import PIPELINES
-from supplylake.settings import load_settings
+from supplylake.pipelines.catalog import PIPELINES, enabled_pipelines
+from supplylake.settings import ConfigError, load_settings
 
 LIST_EVERYTHING = """
 import sys
@@ -58,3 +60,21 @@ def test_topology_of_the_catalog() -> None:
     assert control_topics(settings) == ["shipment-events"]
     # The supplier clock moves by the watermark in its own by-po topic (pipelines/suppliers/app.py).
     assert watermark_topics(settings) == ["supplylake-suppliers-by-po"]
+
+
+def test_the_settings_select_the_pipelines_the_orchestrator_runs_and_waits_for() -> None:
+    settings = load_settings(pipelines=["inventory", "orders"])
+    assert list(enabled_pipelines(settings)) == ["inventory", "orders"]
+    assert groups_of_topic(settings) == {
+        "inventory-events": ("supplylake-inventory",),
+        "order-events": ("supplylake-orders",),
+        "shipment-events": ("supplylake-orders",),
+    }
+    assert watermark_topics(settings) == [] and control_topics(settings) == []
+    assert list(enabled_pipelines(load_settings())) == list(PIPELINES)
+
+
+def test_an_unknown_pipeline_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match="unknown pipelines: invoices") as caught:
+        enabled_pipelines(load_settings(pipelines=["inventory", "invoices"]))
+    assert "inventory, shipments, orders, suppliers" in (caught.value.hint or "")
