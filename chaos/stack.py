@@ -227,7 +227,7 @@ def compare(reference: Path, data_dir: Path) -> Comparison:
     want, got = lake_contents(reference), lake_contents(data_dir)
     result = Comparison()
     for table in IDENTITY:
-        expected, actual = Counter(want[table]), Counter(got[table])
+        expected, actual = Counter(want[table] or ()), Counter(got[table] or ())
         result.tables[table] = sum(actual.values())
         result.rows_out += sum(actual.values())
         missing, extra = expected - actual, actual - expected
@@ -241,15 +241,17 @@ def compare(reference: Path, data_dir: Path) -> Comparison:
                 result.problem(f"{table}: {identity[:80]} is not in the plain run's lake")
         for identity in list(missing)[:3]:
             result.problem(f"{table}: {identity[:80]} missing")
-    result.dead_letters = sum(Counter(got[DEAD_LETTERS.name]).values())
+    result.dead_letters = len(got[DEAD_LETTERS.name] or ())
     for table in [s.name for s in TABLES if isinstance(s, EventTableSpec)] + [DEAD_LETTERS.name]:
+        if got.get(table, ()) is None:
+            continue  # a pipeline this stack does not run (chaos.pipelines)
         source = "_src_cluster, _src_topic, _src_partition, _src_offset"
         where = " WHERE source_topic NOT LIKE 'file:%'" if table == DEAD_LETTERS.name else ""
         query = f"SELECT count(*) - count(DISTINCT ({source})) FROM {table}{where}"
         result.duplicated_by_source_offset += int(sql(data_dir, query)[0][0])
     for view in CURRENT:
-        expected_end = dict(entry.split("=", 1) for entry in want[view])
-        actual_end = dict(entry.split("=", 1) for entry in got[view])
+        expected_end = dict(entry.split("=", 1) for entry in want[view] or ())
+        actual_end = dict(entry.split("=", 1) for entry in got[view] or ())
         result.entities_compared += len(expected_end)
         for key in sorted(set(expected_end) | set(actual_end)):
             if expected_end.get(key) != actual_end.get(key):

@@ -62,7 +62,9 @@ def _simulated(path: Path, faults: FaultConfig) -> Path:
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(stream: tuple[Path, Path, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+def uninterrupted(
+    stream: tuple[Path, Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, list[str] | None]:
     """The lake of one plain run over the whole stream: what every other way must give."""
     data_dir = tmp_path_factory.mktemp("uninterrupted") / "data"
     run(stream[2], data_dir)
@@ -70,7 +72,7 @@ def uninterrupted(stream: tuple[Path, Path, Path], tmp_path_factory: pytest.Temp
 
 
 def test_rerun_adds_nothing_and_continuing_equals_one_uninterrupted_run(
-    stream: tuple[Path, Path, Path], uninterrupted: dict[str, list[str]], tmp_path: Path
+    stream: tuple[Path, Path, Path], uninterrupted: dict[str, list[str] | None], tmp_path: Path
 ) -> None:
     first, second, _ = stream
     split = tmp_path / "split"
@@ -89,7 +91,7 @@ def test_rerun_adds_nothing_and_continuing_equals_one_uninterrupted_run(
 
 
 def test_two_instances_per_pipeline_killed_at_random_give_the_same_lake(
-    stream: tuple[Path, Path, Path], uninterrupted: dict[str, list[str]], tmp_path: Path
+    stream: tuple[Path, Path, Path], uninterrupted: dict[str, list[str] | None], tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "data"
     settings = load_settings(data_dir=data_dir)
