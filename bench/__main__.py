@@ -4,9 +4,9 @@
     .venv/bin/python -m bench SCENARIO [--quick] …   # one scenario (its --help lists options)
     .venv/bin/python -m bench --quick                # every scenario at smoke-test sizes
 
-Scenarios: throughput, freshness, commit_latency, validation_share, alert_latency,
-timer_lateness. Each writes bench/out/<scenario>.json; bench.render turns those into
-bench/REPORT.md and bench/REPORT-alerts.md.
+Scenarios: throughput, freshness, commit_latency, validation_share, stack_cpu, bounded_replay,
+supplier_freshness, history_size, alert_latency, timer_lateness. Each writes
+bench/out/<scenario>.json; bench.render turns those into bench/REPORT.md and bench/REPORT-alerts.md.
 """
 
 from __future__ import annotations

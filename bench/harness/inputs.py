@@ -7,6 +7,7 @@ duplicates, ~3.5 % out-of-order/late arrivals), the same one the integration tes
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from collections import Counter
@@ -22,7 +23,7 @@ from supplylake.broker.connection import BrokerConnection
 from supplylake.ingest.routing import Unroutable, route
 from supplylake.settings import TopicSettings
 from supplylake.simulator.events import SimEvent
-from supplylake.simulator.generator import Simulation, SimulationConfig
+from supplylake.simulator.generator import Simulation, SimulationConfig, history_config
 
 Stamp = tuple[int, int, int]  # (partition, offset, CreateTime ms) of one delivered record
 Record = tuple[bytes, bytes | None]  # (value, key) as routing keys it
@@ -52,6 +53,8 @@ class SimulatedInput:
     seed: int
     families: list[str]
     records: int = 0
+    # Which simulation and which of its events (empty: the default mix, the families' events).
+    source: str = ""
     by_family: dict[str, int] = field(default_factory=dict)
     by_type: dict[str, int] = field(default_factory=dict)
 
@@ -100,6 +103,39 @@ def write_simulated_input(path: Path, families: Collection[str], count: int, see
     """
     events = Simulation(SimulationConfig(seed=seed)).events()
     lines, summary = select_simulated(events, families, count, seed, TopicSettings())
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return summary
+
+
+RECEIVED = "inventory.received"
+SUPPLIER_WORLD = ("warehouses", "skus", "suppliers", "events_per_hour")  # what supplier_config changes
+
+
+def supplier_config(seed: int) -> SimulationConfig:
+    """The history simulator (``history_config``) in a world that makes supplier records.
+
+    Its defaults give ~25 supplier records a day, too few for a throughput run. PO lines grow
+    with the warehouse×SKU pairs while everything else grows with demand, so: 4× the warehouses
+    and 10× the SKUs at a third of the demand, and 4× the suppliers, so that each keeps some 15
+    PO lines a month as in a default history: ~470 supplier records a day.
+    """
+    return dataclasses.replace(history_config(seed), warehouses=16, skus=400, suppliers=32, events_per_hour=1200.0)
+
+
+def supplier_heavy(event: SimEvent) -> bool:
+    """What the supplier pipeline reads: supplier events and the receipts (``inventory.received``),
+    as ``supplier_history()`` in tests/integration/test_suppliers_pipeline.py keeps them."""
+    return event.family == "suppliers" or event.event_type == RECEIVED
+
+
+def write_supplier_input(path: Path, count: int, seed: int) -> SimulatedInput:
+    """The first ``count`` routable supplier-heavy records (:func:`supplier_heavy`) of
+    :func:`supplier_config` as a JSONL file to replay; families suppliers and inventory."""
+    config = supplier_config(seed)
+    events = (e for e in Simulation(config).events() if supplier_heavy(e))
+    lines, summary = select_simulated(events, ("suppliers", "inventory"), count, seed, TopicSettings())
+    world = ", ".join(f"{name}={getattr(config, name):g}" for name in SUPPLIER_WORLD)
+    summary.source = f"`replace(history_config({seed}), {world})`, only its supplier events and `{RECEIVED}` receipts"
     path.write_bytes(b"".join(line + b"\n" for line in lines))
     return summary
 

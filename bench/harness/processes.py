@@ -82,6 +82,7 @@ class RunNames:
             inventory=f"inv-{self.tag}",
             orders=f"ord-{self.tag}",
             shipments=f"ship-{self.tag}",
+            suppliers=f"sup-{self.tag}",
             alerts=f"alerts-{self.tag}",
             dead_letters=f"dlq-{self.tag}",
         )
@@ -98,7 +99,7 @@ class RunNames:
 
     def own_topics(self) -> list[str]:
         topics = self.topics
-        return [topics.inventory, topics.orders, topics.shipments, topics.alerts, topics.dead_letters]
+        return [topics.inventory, topics.orders, topics.shipments, topics.suppliers, topics.alerts, topics.dead_letters]
 
 
 class PipelineChild:
@@ -123,6 +124,7 @@ class PipelineChild:
                 "SUPPLYLAKE_TOPICS__INVENTORY": topics.inventory,
                 "SUPPLYLAKE_TOPICS__ORDERS": topics.orders,
                 "SUPPLYLAKE_TOPICS__SHIPMENTS": topics.shipments,
+                "SUPPLYLAKE_TOPICS__SUPPLIERS": topics.suppliers,
                 "SUPPLYLAKE_TOPICS__ALERTS": topics.alerts,
                 "SUPPLYLAKE_TOPICS__DEAD_LETTERS": topics.dead_letters,
                 "SUPPLYLAKE_KAFKA__CONSUMER_GROUP_PREFIX": names.prefix,

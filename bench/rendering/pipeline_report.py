@@ -12,7 +12,16 @@ from bench.rendering.markdown import NAN, fmt_ms, num, report_opening, table
 
 Result = dict[str, Any]
 Target = tuple[str, str, str]
-SCENARIOS = ("throughput", "freshness", "commit_latency", "validation_share", "stack_cpu", "bounded_replay")
+SCENARIOS = (
+    "throughput",
+    "freshness",
+    "commit_latency",
+    "validation_share",
+    "stack_cpu",
+    "bounded_replay",
+    "supplier_freshness",
+    "history_size",
+)
 
 
 def _yes(flag: bool) -> str:
@@ -92,6 +101,12 @@ def simulated_inputs(f: Result) -> list[str]:
     out = []
     for name, s in sorted(f.get("inputs", {}).items()):
         families = " + ".join(f"{n:,} {family}" for family, n in s["by_family"].items())
+        if s.get("source"):
+            out.append(
+                f"The *{name}* input: the first {s['records']:,} routable records of {s['source']} (faults in, the "
+                f"records file replay would not produce left out): {families}."
+            )
+            continue
         out.append(
             f"The *{name}* input: the first {s['records']:,} routable records of the families "
             f"{', '.join(s['families'])} from `Simulation(SimulationConfig(seed={s['seed']}))` (the simulator's "
@@ -114,9 +129,11 @@ def throughput(f: Result, targets: list[Target]) -> list[str]:
             + (f" {copies} times over" if copies else "")
             + (f" (more, if that is under {least:,} records)" if least else "")
             + "; a rate counts the records of that input's source topics (internal topics are the pipeline's own "
-            "work: the orders run ends when its group also committed everything it re-keyed into its internal "
-            "topic). The shipments and orders pipelines run with `--mode bounded-replay`, as the supervisor starts "
-            "them for a file.\n"
+            "work: the orders and supplier runs end when the group also committed everything it re-keyed into its "
+            "internal topics; their steady phase counts the share of all the records the group reads, sources and "
+            "internal topics, left after the first commit, since the sources are read well ahead). The shipments, "
+            "orders and supplier pipelines run with `--mode bounded-replay`, as the supervisor starts them for a "
+            "file.\n"
         )
     out.append(
         (
@@ -242,7 +259,7 @@ def lake_table(f: Result) -> list[str]:
     runs, labels = f["runs"], {k: v["label"] for k, v in f["variants"].items()}
     out = ["### Lake at the end of each throughput run (last repeat)\n"]
     rows = []
-    for v in ("a", "b", "ship", "orders"):
+    for v in ("a", "b", "ship", "orders", "sup"):
         last = [r for r in runs if r["error"] is None and r["variant"] == v]
         if last:
             for name, info in last[-1]["lake"].items():
@@ -376,7 +393,7 @@ def commit_latency(results: dict[str, Result], targets: list[Target]) -> list[st
         pipeline_runs += [
             (f"throughput {labels[r['variant']]} run {r['repeat'] + 1}", r["commit_ms"])
             for r in results["throughput"]["figures"]["runs"]
-            if r["error"] is None and r["variant"] in ("a", "ship", "orders")
+            if r["error"] is None and r["variant"] in ("a", "ship", "orders", "sup")
         ]
     if "freshness" in results:
         pipeline_runs += [
@@ -616,6 +633,160 @@ def bounded_replay(f: Result, throughput: Result | None, targets: list[Target]) 
     return out
 
 
+SUPPLIER_PAIR = ("sup", "sup-c")
+
+
+def _disturbed(other_cores: float, limit: float) -> str:
+    return f" (disturbed: {other_cores:.2f} cores of other load)" if other_cores >= limit else ""
+
+
+def _command(results: dict[str, Result], scenario: str) -> str:
+    h = results[scenario]["header"]
+    return f"`{h['command']}` ({h['generated_at']}, code {h['code_head']})"
+
+
+def suppliers(results: dict[str, Result]) -> list[str]:
+    """The supplier pipeline: throughput against the bare app, live freshness, a 90-day history."""
+    out = ["## 7. Suppliers\n"]
+    throughput_f = results["throughput"]["figures"] if "throughput" in results else None
+    own, bare = SUPPLIER_PAIR
+    med = medians(throughput_f) if throughput_f is not None else {}
+    if throughput_f is not None and own in med and bare in med:
+        out += supplier_throughput(results, throughput_f, med)
+    if "supplier_freshness" in results:
+        out += supplier_freshness(results)
+    if "history_size" in results:
+        out += history_size(results)
+    return out if len(out) > 1 else []
+
+
+def supplier_throughput(results: dict[str, Result], f: Result, med: dict[str, dict[str, float]]) -> list[str]:
+    own, bare = SUPPLIER_PAIR
+    runs = [r for r in f["runs"] if r["error"] is None and r["variant"] == own]
+    runs = [r for r in runs if r["other_cores"] < f["disturbed_cores"]] or runs
+    source = f.get("inputs", {}).get("suppliers", {})
+    by_type = ", ".join(f"{n:,} `{t}`" for t, n in source.get("by_type", {}).items())
+    deadlines = statistics.median(num(r["deadlines_s"]) for r in runs) if runs else NAN
+    steady, total = ratio(med[own]["steady"], med[bare]["steady"]), ratio(med[own]["total"], med[bare]["total"])
+    out = [
+        "### Throughput against the bare Quix app in the same run\n",
+        f"{_command(results, 'throughput')}, section 1's (sup) and (c sup). Input: {source.get('records', 0):,} "
+        f"records of {source.get('source', 'a supplier history')}: {by_type}. The supplier pipeline runs with "
+        "`--mode bounded-replay`; its rate counts the source records, its steady phase the work left after the "
+        "first commit (section 1), and it ends once the group committed its sources and both internal topics "
+        "(`by-po`, `by-supplier`): every event processed, every line fact and metrics row in the lake. **The "
+        "end-of-replay deadline firing is not in the rates**: only then does the bench write the watermark into "
+        "`by-po`, as `supplylake run` does once the sources are committed, and it times apart how long the "
+        f"deadlines it fires (and the metrics they change) take to be committed: median {deadlines:.1f} s.\n",
+    ]
+    rows = []
+    for r in (r for r in f["runs"] if r["variant"] in SUPPLIER_PAIR):
+        label = f["variants"][r["variant"]]["label"]
+        run = f"{r['repeat'] + 1}{'′' * r['retry']}"
+        if r["error"]:
+            rows.append([label, run, "failed", "", "", "", "", r["error"].splitlines()[0]])
+            continue
+        rows.append(
+            [
+                label,
+                run,
+                f"{num(r['steady_rate']):,.0f}",
+                f"{num(r['total_rate']):,.0f}",
+                f"{num(r['done_s']):.1f} s",
+                "" if r.get("deadlines_s") is None else f"{num(r['deadlines_s']):.1f} s",
+                f"{num(r['steady_cpu_per_event_s']) * 1000:.2f}",
+                f"{r['other_cores']:.2f}",
+            ]
+        )
+    head = ["variant", "run", "steady events/s", "incl. start events/s", "all processed", "then deadlines"]
+    out += [table([*head, "CPU s per 1k events (steady)", "other load"], rows, right_from=2), ""]
+    out.append(
+        f"Ratio of medians, (sup)/(c sup): **{steady:.3f} steady**, {total:.3f} incl. start "
+        f"({med[own]['steady']:,.0f} vs {med[bare]['steady']:,.0f} events/s steady).\n"
+    )
+    return out
+
+
+def supplier_freshness(results: dict[str, Result]) -> list[str]:
+    f = results["supplier_freshness"]["figures"]
+    out = [
+        "### Receipt produced → `supplier_current` showing it (live)\n",
+        f"{_command(results, 'supplier_freshness')}. The supplier pipeline runs live (`--mode live`) on the "
+        "embedded broker. One-line POs (promised "
+        f"{f['promise_days']:g} days ahead, so no deadline fires) are produced and shown in `supplier_current` "
+        "first; then one full receipt per PO (`inventory.received` with its `poId`, event time = when it was "
+        "built) at a fixed rate, round robin over the suppliers. A reader loops `LakeReader.refresh` + a DuckDB "
+        f"query of `supplier_current` ({f['poll_interval_s']:g} s pause); a receipt is visible at the first query "
+        "whose `as_of` for its supplier reached the receipt's event time. Delay = visible − the receipt's Kafka "
+        "CreateTime: inventory topic → forwarding → by-po stage → line fact → by-supplier stage → lake commit of "
+        f"`supplier_metrics` (live pacing: after {f['live_commit_records']:,} records or "
+        f"{f['live_commit_interval_s']:g} s) → the reader's next refresh.\n",
+    ]
+    rows = []
+    for r in f["runs"]:
+        if r["error"] and not r["visible_ms"]:
+            rows.append([f"{r['suppliers']} × {r['pos_per_supplier']}", "failed", r["error"].splitlines()[0]])
+            continue
+        rows.append(
+            [
+                f"{r['suppliers']} × {r['pos_per_supplier']}",
+                f"{r['receipts']:,}",
+                f"{r['achieved_rate']:.1f}/s",
+                f"{pct(r['visible_ms'], 50) / 1000:.2f} s",
+                f"{pct(r['visible_ms'], 99) / 1000:.2f} s",
+                f"{max(r['visible_ms'], default=NAN) / 1000:.2f} s",
+                str(r["not_visible"]),
+                str(r["open_lines_left"]),
+                fmt_ms(pct(r["poll_ms"], 50)),
+                f"{r['pipeline_cpu_share']:.2f} / {r['bench_cpu_share']:.2f} / {r['other_cores']:.2f}"
+                + _disturbed(r["other_cores"], f["disturbed_cores"]),
+            ]
+        )
+    head = ["suppliers × POs", "receipts", "rate", "visible p50", "visible p99", "max", "never visible"]
+    head += ["open lines left", "reader query p50", "CPU cores pipeline / bench / other"]
+    out += [table(head, rows, align="lrrrrrrrrl"), ""]
+    return out
+
+
+def history_size(results: dict[str, Result]) -> list[str]:
+    f = results["history_size"]["figures"]
+    out = [
+        "### Size and generation time of a history\n",
+        f"{_command(results, 'history_size')}: `supplylake simulate --days N --seed S --out FILE` in a fresh "
+        "process, from start to exit (CPU: its rusage). *Beside* = `FILE.faults.json`, `erp/` and `reference/`. "
+        "*Supplier pipeline's* = supplier events + `inventory.received` (with a `poId`: in brackets).\n",
+    ]
+    rows = []
+    for r in f["runs"]:
+        if r["returncode"] != 0:
+            rows.append([str(r["days"]), str(r["seed"]), f"{r['wall_s']:.0f} s", "failed", r["error"] or ""])
+            continue
+        rows.append(
+            [
+                str(r["days"]),
+                str(r["seed"]),
+                f"{r['wall_s']:.0f} s",
+                f"{r['cpu_s']:.0f} s",
+                f"{r['events']:,}",
+                f"{r['events'] / r['wall_s']:,.0f}/s",
+                f"{r['bytes'] / 1e6:,.0f} MB",
+                f"{r['bytes'] / max(1, r['events']):,.0f} B",
+                f"{r['beside_bytes'] / 1e6:,.1f} MB",
+                f"{r['supplier_heavy']:,} ({r['receipts_with_po']:,})",
+                f"{r['peak_rss_mb']:,.0f} MB",
+                f"{r['other_cores']:.2f}" + _disturbed(r["other_cores"], f["disturbed_cores"]),
+            ]
+        )
+    head = ["days", "seed", "wall time", "CPU", "events", "events/s", "FILE", "per event", "beside"]
+    head += ["supplier pipeline's", "peak RSS", "other load"]
+    out += [table(head, rows, right_from=0), ""]
+    for r in f["runs"]:
+        if r["returncode"] == 0:
+            families = ", ".join(f"{family} {n:,}" for family, n in r["by_family"].items())
+            out.append(f"Events by family ({r['days']} days): {families}; malformed lines {r['malformed']:,}.\n")
+    return out
+
+
 def render_pipeline_report(results: dict[str, Result]) -> str | None:
     """The report's text, or None when none of its scenarios has a result."""
     if not any(s in results for s in SCENARIOS):
@@ -635,6 +806,7 @@ def render_pipeline_report(results: dict[str, Result]) -> str | None:
     if "bounded_replay" in results:
         throughput_figures = results["throughput"]["figures"] if "throughput" in results else None
         out += bounded_replay(results["bounded_replay"]["figures"], throughput_figures, targets)
+    out += suppliers(results)
     if "alert_latency" in results:  # issue 8 target 3, measured by alert_latency (bench/REPORT-alerts.md)
         runs = results["alert_latency"]["figures"]["runs"]
         targets += fresh_targets(runs[0]) if runs else []

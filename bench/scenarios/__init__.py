@@ -11,7 +11,9 @@ from bench.scenarios import (
     bounded_replay,
     commit_latency,
     freshness,
+    history_size,
     stack_cpu,
+    supplier_freshness,
     throughput,
     timer_lateness,
     validation_share,
@@ -27,6 +29,8 @@ SCENARIOS: dict[str, Scenario] = {
         validation_share.SCENARIO,
         stack_cpu.SCENARIO,
         bounded_replay.SCENARIO,
+        supplier_freshness.SCENARIO,
+        history_size.SCENARIO,
         alert_latency.SCENARIO,
         timer_lateness.SCENARIO,
     )

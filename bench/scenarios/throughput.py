@@ -12,7 +12,14 @@
     ~90 % ``shipment.telemetry``), against (c ship): the bare app of (c) on the same records;
 (orders) the orders pipeline on the order-events + shipment-events of a seeded simulation (it also
     re-keys them through its internal topic, which counts as done once committed too), against
-    (c orders): the bare app on the same records.
+    (c orders): the bare app on the same records;
+(sup) the supplier pipeline on a supplier history (``bench.harness.inputs.write_supplier_input``:
+    supplier-events + the receipts of inventory-events), re-keyed through its two internal topics,
+    against (c sup): the bare app on the same records. "Steady" ends once the group committed its
+    sources and both internal topics (every event processed); only then does the bench write the
+    end-of-replay watermark into its by-po topic, as ``supplylake run`` does, and time the deadline
+    firing it sets off (every deadline of the history, then the metrics they change) on its own:
+    ``deadlines_s``, not part of the rate.
 
 Issue 8's second target: each pipeline's steady rate ≥ 0.5× its bare app's in the same run.
 The new pipelines run with ``--mode bounded-replay`` (what the supervisor starts for a file input:
@@ -24,7 +31,10 @@ All runs share one embedded broker; each run gets its own topics, group and data
 are interleaved with the order rotated, because timings on a shared 2-core machine are noisy;
 a run other sessions disturbed (≥ ``DISTURBED_CORES`` of other load) is repeated. The consumer
 group's commits are polled every 0.2 s: "steady" counts from the group's first commit to the
-commit covering the last record, "incl. start" from process start.
+commit covering the last record, "incl. start" from process start. A pipeline with internal
+topics reads its sources well ahead of them, so its steady phase counts work, not source records:
+the share of every record the group reads (sources + internal topics) left after the first
+commit, in source events (``ThroughputRun.steady_events``).
 """
 
 from __future__ import annotations
@@ -39,7 +49,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness.console import log
-from bench.harness.inputs import SimulatedInput, write_inventory_input, write_simulated_input
+from bench.harness.inputs import (
+    SimulatedInput,
+    write_inventory_input,
+    write_simulated_input,
+    write_supplier_input,
+)
 from bench.harness.lake import lake_catalog
 from bench.harness.processes import (
     PY,
@@ -61,6 +76,7 @@ from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.topics import ensure_topics
 from supplylake.ingest.replay import replay_file
 from supplylake.orchestration.progress import log_end_offsets
+from supplylake.pipelines.control import broadcast_watermark
 from supplylake.settings import Settings, load_settings
 
 DISTURBED_CORES = 0.3  # other sessions' load above which a run counts as disturbed
@@ -80,6 +96,8 @@ class Variant:
     input: str = "inventory"  # which prepared input it consumes (a key of INPUTS)
     # Topics the app writes and reads back itself ("<group>-<suffix>"): done once committed too.
     internal_suffixes: tuple[str, ...] = ()
+    # Internal topics that get the end-of-replay watermark once everything else is committed.
+    watermark_suffixes: tuple[str, ...] = ()
 
     @property
     def bare(self) -> bool:
@@ -90,6 +108,7 @@ INPUTS = {
     "inventory": ("inventory",),
     "shipments": ("shipments",),
     "orders": ("orders", "shipments"),
+    "suppliers": ("suppliers", "inventory"),
 }
 """Prepared input -> the source families it holds (the simulated ones: see ``write_simulated_input``)."""
 
@@ -171,12 +190,37 @@ VARIANTS = {
             "",
             input="orders",
         ),
+        Variant(
+            "sup",
+            "(sup)",
+            "supplylake supplier pipeline + exactly-once LakeSink, supplier-events + PO receipts",
+            [PY, "-m", "supplylake.pipelines", "suppliers", *BOUNDED],
+            "suppliers",
+            "supplylake",
+            input="suppliers",
+            internal_suffixes=("by-po", "by-supplier"),
+            watermark_suffixes=("by-po",),
+        ),
+        Variant(
+            "sup-c",
+            "(c sup)",
+            "bare Quix stateful app (as (c)) on the suppliers input",
+            [PY, "-m", "bench.apps", "bare", *INPUTS["suppliers"]],
+            "bare",
+            "",
+            input="suppliers",
+        ),
     )
 }
 
-PIPELINE_PAIRS = {"inventory": ("a", "c"), "shipments": ("ship", "ship-c"), "orders": ("orders", "orders-c")}
+PIPELINE_PAIRS = {
+    "inventory": ("a", "c"),
+    "shipments": ("ship", "ship-c"),
+    "orders": ("orders", "orders-c"),
+    "suppliers": ("sup", "sup-c"),
+}
 """Issue 8's target 2: pipeline -> (its variant, the bare app on the same input)."""
-DEFAULT_VARIANTS = "a,b,c,ship,ship-c,orders,orders-c"
+DEFAULT_VARIANTS = "a,b,c,ship,ship-c,orders,orders-c,sup,sup-c"
 
 
 def parse_variants(text: str, known: Collection[str]) -> list[str]:
@@ -225,7 +269,15 @@ class ThroughputRun:
     retry: int = 0
     first_commit_s: float = NAN  # since process start
     first_commit_events: int = 0
+    # With internal topics: every record the group reads (sources + internal topics, up to the
+    # end of processing, watermark excluded) and how many of those its first commit covered.
+    work: int = 0
+    first_commit_work: int = 0
     done_s: float = NAN
+    # The end-of-replay watermark (variants with watermark_suffixes): written at done_s; the
+    # deadlines it fires and what they change downstream committed deadlines_s later.
+    max_event_time_ms: int | None = None
+    deadlines_s: float = NAN
     cpu_s: float = 0.0
     cpu_at_first_commit_s: float = 0.0
     other_cores: float = 0.0
@@ -235,11 +287,23 @@ class ThroughputRun:
     error: str | None = None
 
     @property
+    def steady_events(self) -> float:
+        """Source events' worth of work done after the first commit.
+
+        Without internal topics, the source records the first commit did not cover. With them,
+        the sources are read well ahead of the internal topics (forwarding is cheap), so the first
+        commit can cover most sources and little of the work: count the share of all records the
+        group reads (sources + internal) left after the first commit, in source events.
+        """
+        if self.work > self.events:
+            return self.events * (self.work - self.first_commit_work) / self.work
+        return float(self.events - self.first_commit_events)
+
+    @property
     def steady_rate(self) -> float:
         span = self.done_s - self.first_commit_s
         # Everything in the first commit (a tiny input): no steady phase to measure.
-        # (With an internal topic still to drain after it, the sources may all be in the first commit.)
-        steady = self.events - self.first_commit_events
+        steady = self.steady_events
         return steady / span if span > 0 and steady > 0 else NAN
 
     @property
@@ -249,11 +313,12 @@ class ThroughputRun:
     @property
     def steady_cpu_per_event_s(self) -> float:
         """Process CPU per event after the first commit (startup excluded)."""
-        return (self.cpu_s - self.cpu_at_first_commit_s) / max(1, self.events - self.first_commit_events)
+        return (self.cpu_s - self.cpu_at_first_commit_s) / max(1.0, self.steady_events)
 
     def figures(self) -> dict[str, Any]:
         return {
             **asdict(self),
+            "steady_events": self.steady_events,
             "steady_rate": self.steady_rate,
             "total_rate": self.total_rate,
             "steady_cpu_per_event_s": self.steady_cpu_per_event_s,
@@ -304,22 +369,27 @@ class Bench:
         }
         self.quiet = quiet
 
-    def prepare(self, names: RunNames, input_path: Path, copies: int) -> dict[tuple[str, int], int]:
-        """Create the run's topics and produce the input ``copies`` times; its end offsets."""
+    def prepare(self, names: RunNames, input_path: Path, copies: int) -> tuple[dict[tuple[str, int], int], int | None]:
+        """Create the run's topics and produce the input ``copies`` times; its end offsets and
+        latest event time."""
         topics = names.topics
         ensure_topics(self.connection, names.own_topics(), topics)
         summary = None
         for _ in range(copies):  # the bare app is so quick that one copy leaves no steady phase to time
             summary = replay_file(input_path, self.connection, topics)
         assert summary is not None
-        return dict(summary.end_offsets)
+        return dict(summary.end_offsets), summary.max_event_time_ms
 
     def run(self, variant: Variant, repeat: int, timeout_s: float, copies: int, retry: int = 0) -> ThroughputRun:
         tag = f"{variant.key}{repeat}" + (f"r{retry}" if retry else "")
         names = RunNames(tag, self.root / tag)
-        ends = self.prepare(names, self.input_paths[variant.input], copies)
+        ends, max_event_time_ms = self.prepare(names, self.input_paths[variant.input], copies)
         result = ThroughputRun(variant.key, repeat, sum(end + 1 for end in ends.values()), retry=retry)
         progress = GroupProgress(self.connection, names.group(variant.app_name), sorted(ends))
+        group = names.group(variant.app_name)
+        internal = [f"{group}-{suffix}" for suffix in variant.internal_suffixes]
+        partitions = names.topics.partitions
+        internal_progress = GroupProgress(self.connection, group, [(t, p) for t in internal for p in range(partitions)])
         self.quiet.wait()
         child = PipelineChild(
             variant.command,
@@ -329,24 +399,27 @@ class Bench:
             extra_env=variant.extra_env,
         )
         interference = Interference(lambda: self.own_pids)
-        group = names.group(variant.app_name)
-        internal = [f"{group}-{suffix}" for suffix in variant.internal_suffixes]
         try:
-            watch_until_committed(child, progress, ends, result, timeout_s)
-            if internal and result.error is None:
-                # What it re-keyed there is all written by now (Quix flushes before committing): the
-                # run is done once the group committed that too ("all committed" then includes it).
-                internal_ends = log_end_offsets(self.connection, internal)
-                drained = GroupProgress(self.connection, group, sorted(internal_ends))
-                try:
-                    watch_until_committed(child, drained, internal_ends, result, timeout_s)
-                finally:
-                    drained.close()
+            watch_until_committed(child, progress, ends, result, timeout_s, internal_progress if internal else None)
+            # What it re-keyed there is all written by now (Quix flushes before committing): the
+            # run is done once the group committed that too ("all committed" then includes it).
+            internal_ends = self.drain(child, group, internal, result, timeout_s)
+            if internal:
+                result.work = result.events + sum(end + 1 for end in internal_ends.values())
+            if variant.watermark_suffixes and result.error is None and max_event_time_ms is not None:
+                processed_s = result.done_s
+                result.max_event_time_ms = max_event_time_ms
+                watermarked = [f"{group}-{suffix}" for suffix in variant.watermark_suffixes]
+                broadcast_watermark(self.connection, watermarked, max_event_time_ms)
+                self.drain(child, group, internal, result, timeout_s)
+                # done_s moved on to the end of the deadline firing: put it back, keep the difference.
+                result.deadlines_s, result.done_s = result.done_s - processed_s, processed_s
         finally:
             child.sample()
             result.other_cores = interference.other_cores(child.cpu_s)
             child.stop()
             progress.close()
+            internal_progress.close()
             drop_run_topics(self.connection, names)
         result.cpu_s, result.peak_rss_mb = child.cpu_s, child.peak_rss_mb
         if variant.lake == "supplylake" and variant.json_log:
@@ -355,6 +428,26 @@ class Bench:
             result.lake = lake_files(names.settings(), variant.lake)
         return result
 
+    def drain(
+        self, child: PipelineChild, group: str, internal: list[str], result: ThroughputRun, timeout_s: float
+    ) -> dict[tuple[str, int], int]:
+        """Wait until the group committed everything in its internal topics; their end offsets.
+
+        One internal topic can feed another (a stage writes what it derives from another's
+        records), so their ends are read again after each wait until a wait finds nothing new."""
+        waited: dict[tuple[str, int], int] = {}
+        while internal and result.error is None:
+            internal_ends = log_end_offsets(self.connection, internal)
+            if internal_ends == waited:
+                break
+            drained = GroupProgress(self.connection, group, sorted(internal_ends))
+            try:
+                watch_until_committed(child, drained, internal_ends, result, timeout_s)
+            finally:
+                drained.close()
+            waited = internal_ends
+        return waited
+
 
 def watch_until_committed(
     child: PipelineChild,
@@ -362,8 +455,12 @@ def watch_until_committed(
     ends: dict[tuple[str, int], int],
     result: ThroughputRun,
     timeout_s: float,
+    internal: GroupProgress | None = None,
 ) -> None:
-    """Poll the group's commits until they cover every record (or the child fails / time runs out)."""
+    """Poll the group's commits until they cover every record (or the child fails / time runs out).
+
+    ``internal``: the group's internal topics, read once at the first commit (``first_commit_work``).
+    """
     while True:
         committed = progress.committed()
         now = time.monotonic() - child.started
@@ -372,6 +469,8 @@ def watch_until_committed(
             result.first_commit_s, result.first_commit_events = now, done
             child.sample()
             result.cpu_at_first_commit_s = child.cpu_s
+            if internal is not None:
+                result.first_commit_work = done + sum(max(o, 0) for o in internal.committed().values())
         if committed and all(committed.get(tp, -1) > end for tp, end in ends.items()):
             result.done_s = now
             return
@@ -464,8 +563,12 @@ def prepare_inputs(
     simulated: dict[str, SimulatedInput] = {}
     if "inventory" in needed:
         paths["inventory"] = write_inventory_input(root / "input.jsonl", args.events, args.seed)
+    if "suppliers" in needed:
+        path = root / "input-suppliers.jsonl"
+        simulated["suppliers"] = write_supplier_input(path, args.supplier_events, args.sim_seed)
+        paths["suppliers"] = path
     sizes = {"shipments": args.shipment_events, "orders": args.order_events}
-    for name in sorted(needed - {"inventory"}):
+    for name in sorted(needed - {"inventory", "suppliers"}):
         path = root / f"input-{name}.jsonl"
         simulated[name] = write_simulated_input(path, INPUTS[name], sizes[name], args.sim_seed)
         paths[name] = path
@@ -497,7 +600,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=120_000,  # ~96 % shipment-events the orders pipeline only looks at: a quick one
         help="records of the orders input (order-events + shipment-events of a simulation)",
     )
-    parser.add_argument("--sim-seed", type=int, default=11, help="simulation seed of the shipments and orders inputs")
+    parser.add_argument(
+        "--supplier-events",
+        type=int,
+        default=10_000,
+        help="records of the suppliers input (supplier-events + PO receipts of a supplier history, ~21 days)",
+    )
+    parser.add_argument(
+        "--sim-seed", type=int, default=11, help="simulation seed of the shipments, orders and suppliers inputs"
+    )
     parser.add_argument("--repeats", type=int, default=2, help="interleaved repeats of every variant")
     parser.add_argument(
         "--variants",
@@ -549,6 +660,7 @@ SCENARIO = Scenario(
         # and a bare app 16,000 in their first commit).
         "shipment_events": 8000,
         "order_events": 30_000,
+        "supplier_events": 3000,
         "repeats": 1,
         "diagnostic": False,
         "bare_copies": 4,
