@@ -22,8 +22,9 @@ Stages:
    (``po_lines.due_deadlines``); when it fires, ``fire_deadlines`` decides OTIF, PO_LATE, closing
    short and the hold's expiry with no further input.
 4. by-supplier (state per supplier: the latest fact of each of its lines): after each fact, the
-   supplier's metrics (``metrics.supplier_metrics``) at its cut-off, a `supplier_metrics` row for
-   each supplier × window (and supplier × SKU × window) whose figures changed, and the
+   supplier's metrics at its cut-off (``metrics.changed_metrics``: only the groups that can have
+   changed are computed), a `supplier_metrics` row for each supplier × window (and
+   supplier × SKU × window) whose figures changed, and the
    SUPPLIER_SLIPPING episode; a lead time change gives its `supplier_events` row and
    LEAD_TIME_CHANGED listing the supplier's open lines.
 
@@ -82,7 +83,7 @@ from supplylake.pipelines.state_codec import StoredState
 from supplylake.pipelines.state_mirror import StateMirror
 from supplylake.pipelines.suppliers.alerts import Alert, lead_time_changed_alert
 from supplylake.pipelines.suppliers.definitions import LineStatus, SupplierDefinitions, SupplierError
-from supplylake.pipelines.suppliers.metrics import MetricsPolicy, SlippingState, slipping, supplier_metrics
+from supplylake.pipelines.suppliers.metrics import MetricsPolicy, SlippingState, changed_metrics, slipping
 from supplylake.pipelines.suppliers.po_lines import (
     RECEIVED,
     PoEvent,
@@ -435,6 +436,9 @@ class SupplierBook(StoredState):
     seen: list[str] = field(default_factory=list)
     """Recent lead time change event ids (duplicates)."""
     revision: int = 0
+    next_change: dict[str, int | None] = field(default_factory=dict)
+    """Group (SKU, ``''`` for the supplier) -> when its figures can next change with no new fact
+    (``metrics.changed_metrics``); empty in a new book: every group is evaluated."""
 
     state_version: ClassVar[int] = 1
     state_error: ClassVar[type[SupplierError]] = SupplierBookError
@@ -498,9 +502,10 @@ class SupplierProcessor:
         if book.as_of_ms is None or at_ms > book.as_of_ms:
             book.as_of_ms = at_ms
         rows = LakeRows(max_event_time_ms=book.as_of_ms)
-        for metrics in supplier_metrics(book.facts.values(), book.as_of_ms, self.policy):
-            if metrics.supplier_id != book.supplier_id:
-                continue
+        changed = changed_metrics(
+            book.supplier_id, book.facts.values(), book.as_of_ms, (fact["sku"],), book.next_change, self.policy
+        )
+        for metrics in changed:
             figures = [getattr(metrics, name) for name in FIGURES]
             where = f"{metrics.sku or ''}|{metrics.period}"
             if book.published.get(where) != figures:

@@ -131,19 +131,96 @@ def supplier_metrics(
 ) -> list[SupplierMetrics]:
     """Every supplier's and supplier × SKU's rows for both periods, sorted by supplier, then the
     supplier row before its SKUs' rows, then the window before ``'all'``."""
-    window_start = as_of_ms - policy.window_ms
     groups: dict[tuple[str, str | None], list[Mapping[str, Any]]] = defaultdict(list)
     for fact in facts:
-        created = fact["po_created_at"]
-        if created is None or created > as_of_ms or fact["supplier_id"] is None:
+        if not _counts(fact, as_of_ms) or fact["supplier_id"] is None:
             continue
         groups[(fact["supplier_id"], None)].append(fact)
         groups[(fact["supplier_id"], fact["sku"])].append(fact)
     rows: list[SupplierMetrics] = []
     for (supplier_id, sku), lines in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or "")):
-        for period, start in ((policy.window_period, window_start), (PERIOD_ALL, None)):
-            in_period = [line for line in lines if start is None or line["due_at"] > start]
-            rows.append(_measure(supplier_id, sku, period, as_of_ms, start, in_period))
+        rows.extend(group_metrics(supplier_id, sku, lines, as_of_ms, policy))
+    return rows
+
+
+def group_metrics(
+    supplier_id: str,
+    sku: str | None,
+    lines: Sequence[Mapping[str, Any]],
+    as_of_ms: int,
+    policy: MetricsPolicy = DEFAULT_METRICS_POLICY,
+) -> tuple[SupplierMetrics, SupplierMetrics]:
+    """One group's window row and ``'all'`` row; ``lines``: the group's lines that count."""
+    window_start = as_of_ms - policy.window_ms
+    in_window = [line for line in lines if line["due_at"] > window_start]
+    return (
+        _measure(supplier_id, sku, policy.window_period, as_of_ms, window_start, in_window),
+        _measure(supplier_id, sku, PERIOD_ALL, as_of_ms, None, lines),
+    )
+
+
+def _counts(fact: Mapping[str, Any], as_of_ms: int) -> bool:
+    created = fact["po_created_at"]
+    return created is not None and created <= as_of_ms
+
+
+def next_change_ms(
+    lines: Iterable[Mapping[str, Any]], as_of_ms: int, policy: MetricsPolicy = DEFAULT_METRICS_POLICY
+) -> int | None:
+    """The earliest cut-off after ``as_of_ms`` at which a group's figures can change with no new
+    fact: one of its lines starts to count (``po_created_at``), falls due (``due_at``) or leaves
+    the trailing window (``due_at + window``); None when none of them is ahead. Until then the
+    group's rows at any later cut-off have the same figures (only ``as_of_ms`` moves)."""
+    ahead: int | None = None
+    for line in lines:
+        created = line["po_created_at"]
+        if created is None:
+            continue
+        for at in (created, line["due_at"], line["due_at"] + policy.window_ms):
+            if at > as_of_ms and (ahead is None or at < ahead):
+                ahead = at
+    return ahead
+
+
+SUPPLIER_GROUP = ""
+"""The group key of a supplier's own rows (``sku`` None) in :func:`changed_metrics`."""
+
+
+def changed_metrics(
+    supplier_id: str,
+    facts: Iterable[Mapping[str, Any]],
+    as_of_ms: int,
+    touched_skus: Iterable[str],
+    next_change: dict[str, int | None],
+    policy: MetricsPolicy = DEFAULT_METRICS_POLICY,
+) -> list[SupplierMetrics]:
+    """One supplier's rows at ``as_of_ms`` for the groups whose figures may have changed since
+    the last call: the supplier's own group and those of ``touched_skus`` (their facts changed),
+    and every group whose :func:`next_change_ms` the cut-off reached. ``next_change`` (group key:
+    the SKU, :data:`SUPPLIER_GROUP` for the supplier) is that bookkeeping, updated in place; empty,
+    every group is evaluated. The rows of the other groups would have the figures they had, so
+    comparing these rows to the last published ones tells the same as comparing all of
+    :func:`supplier_metrics` (what the unit tests check), at the cost of the changed groups only.
+    Sorted as :func:`supplier_metrics` sorts them."""
+    facts = [fact for fact in facts if fact["supplier_id"] == supplier_id]
+    every = not next_change
+    dirty = {SUPPLIER_GROUP, *touched_skus}
+    dirty.update(key for key, at in next_change.items() if at is not None and at <= as_of_ms)
+    groups: dict[str, list[Mapping[str, Any]]] = {key: [] for key in dirty}
+    for fact in facts:
+        sku = fact["sku"]
+        if every and sku not in groups:
+            groups[sku] = []
+        if sku in groups:
+            groups[sku].append(fact)
+    groups[SUPPLIER_GROUP] = facts
+    rows: list[SupplierMetrics] = []
+    for key in sorted(groups):
+        lines = groups[key]
+        next_change[key] = next_change_ms(lines, as_of_ms, policy)
+        counting = [line for line in lines if _counts(line, as_of_ms)]
+        if counting:
+            rows.extend(group_metrics(supplier_id, key or None, counting, as_of_ms, policy))
     return rows
 
 
@@ -175,7 +252,7 @@ def _measure(
         defect_rate=sum(line["rejected_qty"] for line in due) / received if received else None,
         lead_time_mean_days=statistics.fmean(lead_times) if lead_times else None,
         lead_time_p90_days=quantile_cont(lead_times, LEAD_TIME_QUANTILE),
-        lead_time_stddev_days=statistics.stdev(lead_times) if len(lead_times) >= 2 else None,
+        lead_time_stddev_days=stddev_samp(lead_times),
         open_lines=len(open_lines),
         late_open_lines=sum(1 for line in open_lines if line["due_at"] <= as_of_ms),
         spend=float(sum(line["accepted_qty"] * line["unit_cost"] for line in due)),
@@ -185,6 +262,16 @@ def _measure(
 def _rate(values: Iterable[int | bool | None]) -> float | None:
     decided = [int(value) for value in values if value is not None]
     return sum(decided) / len(decided) if decided else None
+
+
+def stddev_samp(values: Sequence[float]) -> float | None:
+    """DuckDB's ``stddev_samp``: the sample standard deviation (two passes, exact sums); None
+    with fewer than 2 values."""
+    count = len(values)
+    if count < 2:
+        return None
+    mean = math.fsum(values) / count
+    return math.sqrt(math.fsum((value - mean) ** 2 for value in values) / (count - 1))
 
 
 def quantile_cont(values: Sequence[float], quantile: float) -> float | None:

@@ -56,6 +56,16 @@ def sql(data_dir: Path, query: str) -> list[tuple]:
     return run_query(LakeReader(catalog_for(load_settings(data_dir=data_dir))), query).rows
 
 
+def lake_tables(data_dir: Path) -> set[str]:
+    """The tables the lake has (a stack that runs only some pipelines has only theirs)."""
+    reader = LakeReader(catalog_for(load_settings(data_dir=data_dir)))
+    con = reader.connect()
+    try:
+        return set(reader.pins(con))
+    finally:
+        con.close()
+
+
 def lake_contents(data_dir: Path) -> dict[str, list[str] | None]:
     """Per table, the sorted identities of its rows (duplicates kept); per view, each entity's end.
 

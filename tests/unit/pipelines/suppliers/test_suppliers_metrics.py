@@ -4,6 +4,7 @@ lead-time statistics), 'no data' for an empty period, and the SUPPLIER_SLIPPING 
 from __future__ import annotations
 
 import dataclasses
+import random
 from typing import Any
 
 import duckdb
@@ -12,13 +13,16 @@ import pytest
 from supplylake.contracts.alerts import alert_id
 from supplylake.event_time import DAY_MS, HOUR_MS
 from supplylake.pipelines.suppliers.alerts import SUPPLIER_SLIPPING
+from supplylake.pipelines.suppliers.app import FIGURES
 from supplylake.pipelines.suppliers.metrics import (
     DEFAULT_METRICS_POLICY,
     MetricsPolicy,
     SlippingState,
     SupplierMetrics,
+    changed_metrics,
     quantile_cont,
     slipping,
+    stddev_samp,
     supplier_metrics,
 )
 from supplylake.pipelines.suppliers.po_lines import LINE_FACT_COLUMNS, line_facts
@@ -278,3 +282,85 @@ def test_the_default_policy_is_the_settings() -> None:
         == DEFAULT_METRICS_POLICY
     )
     assert DEFAULT_METRICS_POLICY.window_ms == 30 * DAY_MS
+
+
+# -- only the groups that can have changed ----------------------------------------------------
+
+
+def _random_updates(seed: int, count: int) -> list[tuple[dict[str, Any], int]]:
+    """A stream of (line fact, cut-off) as stage 4 sees it: lines of one supplier created over
+    ~90 days, each updated a few times (received, decided, closed), cut-offs moving forward in
+    uneven steps (so some steps cross due dates and window edges, others none)."""
+    rng = random.Random(seed)
+    updates: list[tuple[dict[str, Any], int]] = []
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    at = T0
+    for n in range(count):
+        at += rng.choice((0, 1, HOUR_MS, DAY_MS, 7 * DAY_MS))
+        key = rng.choice(list(latest)) if latest and rng.random() < 0.6 else (f"P{n}", rng.choice("ABCD"))
+        ordered = rng.randint(1, 50)
+        base = latest.get(key) or fact(
+            key[0], key[1], due_in_days=0, ordered_qty=ordered, unit_cost=rng.choice((1.0, 2.5)), lead_time_days=None
+        )
+        base = (
+            {**base, "po_created_at": base["po_created_at"]}
+            if key in latest
+            else {
+                **base,
+                "po_created_at": at + rng.choice((-DAY_MS, 0, 2 * HOUR_MS)),
+                "due_at": at + rng.randint(1, 20) * DAY_MS,
+            }
+        )
+        received = rng.randint(0, base["ordered_qty"] + 5)
+        rejected = rng.randint(0, received)
+        new = {
+            **base,
+            "received_qty": received,
+            "rejected_qty": rejected,
+            "accepted_qty": received - rejected,
+            "status": rng.choice(("OPEN", "PARTIAL", "RECEIVED", "OVER", "SHORT_CLOSED")),
+            "otif": rng.choice((None, 0, 1)),
+            "on_time": rng.choice((None, True, False)),
+            "in_full": rng.choice((None, True, False)),
+            "lead_time_days": rng.choice((None, rng.uniform(0.5, 20.0))),
+        }
+        latest[key] = new
+        updates.append((new, at))
+    return updates
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_changed_metrics_publish_what_all_of_supplier_metrics_would(seed: int) -> None:
+    """Stage 4 computes only the groups that can have changed; comparing those rows to the last
+    published figures must give exactly the rows a full recomputation at every step gives."""
+    policy = dataclasses.replace(DEFAULT_METRICS_POLICY, window_days=10)
+    facts: dict[str, dict[str, Any]] = {}
+    full_published: dict[tuple[str | None, str], list[Any]] = {}
+    fast_published: dict[tuple[str | None, str], list[Any]] = {}
+    next_change: dict[str, int | None] = {}
+    skipped = 0
+
+    def publish(rows: list[SupplierMetrics], published: dict[tuple[str | None, str], list[Any]]) -> list[Any]:
+        out = []
+        for m in rows:
+            figures = [getattr(m, name) for name in FIGURES]
+            if published.get((m.sku, m.period)) != figures:
+                published[(m.sku, m.period)] = figures
+                out.append((m.sku, m.period, m.as_of_ms, figures))
+        return out
+
+    for new, at in _random_updates(seed, 300):
+        facts[f"{new['po_id']}|{new['sku']}"] = new
+        full = publish(supplier_metrics(facts.values(), at, policy), full_published)
+        changed = changed_metrics("S1", facts.values(), at, (new["sku"],), next_change, policy)
+        skipped += 2 * (1 + len({f["sku"] for f in facts.values()})) - len(changed)
+        assert publish(changed, fast_published) == full
+    assert fast_published == full_published
+    assert skipped > 0  # groups were left out, so the comparison above tested something
+
+
+def test_stddev_samp_is_duckdb_stddev_samp() -> None:
+    values = [1.0, 2.5, 2.5, 9.75, 1e-3]
+    (want,) = duckdb.sql(f"select stddev_samp(x) from (values {', '.join(f'({v})' for v in values)}) t(x)").fetchone()
+    assert stddev_samp(values) == pytest.approx(want, rel=1e-12)
+    assert stddev_samp([3.0]) is None
