@@ -11,7 +11,8 @@ ARGS   ?=
 PYTEST_ARGS ?=
 # Tests run in parallel, `auto` = one worker per core (PYTEST_WORKERS=0: in this process, easier
 # to debug). Work units (tests/conftest.py): a unit test file stays on one worker, so its fixtures
-# are built once; the integration tests share one worker and run one after the other.
+# are built once; the heavy integration tests are two units (chaos's reduced runs, the rest),
+# each one file after the other, side by side on two cores.
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 # What the guard rails cover (mypy's own file list is [tool.mypy] files in pyproject.toml).

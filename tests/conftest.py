@@ -3,10 +3,12 @@
 Under pytest-xdist (`make test` runs `-n auto`) every worker imports this file
 and so gets its own session marker: each worker's leftover check sees only the processes that
 worker started. Scheduling: a unit test file goes to one worker whole (its module and session
-fixtures are built once), and the heavy integration tests share one worker, one file after the
-other, as in a serial run: they start brokers and whole stacks whose readiness waits assume the
-cores are not taken by another stack. The light ones (one broker, at most one pipeline) are a
-unit of their own.
+fixtures are built once). The heavy integration tests are two units, each one file after the
+other as in a serial run: the fault scenarios' reduced runs (tests/integration/test_chaos_*) and
+the rest (whole stacks, `run`, `demo`). On two cores the two run side by side, each a stack at a
+time, so a stack's readiness waits (all with deadlines) have about a core each. The light ones
+(one broker, at most one pipeline) are a unit of their own. Units go out in collection order
+(tests/integration first), so the long units start first and the unit test files fill in.
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ import pytest
 
 INTEGRATION_DIR = "tests/integration"
 # Integration tests that start one broker and at most one pipeline, briefly: their own work unit,
-# so the worker that finished the unit tests runs them beside the heavy ones (whole stacks, the
-# chaos suite's reduced runs), whose readiness waits assume the cores are mostly theirs.
+# run beside the heavy ones (whole stacks, the chaos suite's reduced runs).
 LIGHT_INTEGRATION = frozenset(
     f"{INTEGRATION_DIR}/{name}"
     for name in (
@@ -38,8 +39,8 @@ LIGHT_INTEGRATION = frozenset(
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """xdist work units: each unit test file, the light integration tests, and the rest of
-    tests/integration as one.
+    """xdist work units: each unit test file, the light integration tests, the chaos suite's
+    reduced runs, and the rest of tests/integration; handed out in collection order.
 
     A scheduler rather than ``xdist_group`` marks: xdist 3.8's ``--dist loadgroup`` renames
     ``item._nodeid``, which pytest 9 no longer reads, so the groups are silently ignored. Units
@@ -52,8 +53,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             path = nodeid.split("::", 1)[0]
             if path in LIGHT_INTEGRATION:
                 return f"{INTEGRATION_DIR} (light)"
+            if path.startswith(f"{INTEGRATION_DIR}/test_chaos_"):
+                return f"{INTEGRATION_DIR} (chaos)"
             return INTEGRATION_DIR if path.startswith(f"{INTEGRATION_DIR}/") else path
 
+    config.option.loadscopereorder = False  # not biggest-first: the long integration units first
     return FileOrIntegration(config, log)
 
 

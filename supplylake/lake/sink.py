@@ -189,7 +189,7 @@ class LakeSink(BaseSink):
                 if not rows:
                     continue
                 result = self.writers[name].commit(
-                    rows, self._offsets, max_event_time_ms=self._max_event_time.get(name)
+                    self.specs[name].latest_rows(rows), self._offsets, max_event_time_ms=self._max_event_time.get(name)
                 )
                 self._commits[name] += 1
                 self._log_commit(name, result)

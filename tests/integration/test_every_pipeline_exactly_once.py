@@ -13,23 +13,13 @@ each, one broker epoch) over a simulated stream with duplicates, late and malfor
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
 
-from supplylake.broker.connection import BrokerConnection
-from supplylake.broker.embedded import EmbeddedBroker
-from supplylake.ingest.intake import record_rejects
-from supplylake.ingest.replay import replay_file
-from supplylake.orchestration.launch import running_pipelines
-from supplylake.orchestration.progress import wait_until_pipelines_committed
-from supplylake.orchestration.topology import control_topics
-from supplylake.pipelines.catalog import PIPELINES
-from supplylake.pipelines.control import broadcast_watermark
-from supplylake.pipelines.run_mode import RunMode
 from supplylake.settings import load_settings
 from supplylake.simulator import FaultConfig, Simulation, SimulationConfig, write_jsonl
+from tests.support.killed_run import replay_with_kills
 from tests.support.lake_identity import CURRENT, IDENTITY, lake_contents
 from tests.support.processes import cli
 
@@ -94,40 +84,7 @@ def test_two_instances_per_pipeline_killed_at_random_give_the_same_lake(
     stream: tuple[Path, Path, Path], uninterrupted: dict[str, list[str] | None], tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "data"
-    settings = load_settings(data_dir=data_dir)
-    rng = random.Random(5)
-    progress = {"done": 0, "total": 1}
-    kills: list[str] = []
-    thresholds = sorted(rng.uniform(0.1, 0.8) for _ in range(KILLS))
-    with EmbeddedBroker(data_dir) as broker:
-        connection = BrokerConnection(broker.bootstrap, broker.cluster_id, True)
-        with running_pipelines(settings, connection, RunMode.BOUNDED_REPLAY, instances=2) as supervisor:
-            assert len(supervisor.processes) == 2 * len(PIPELINES)
-            summary = replay_file(stream[2], connection, settings.topics)
-            record_rejects(settings, connection, summary.rejected)
-            assert summary.max_event_time_ms is not None
-            summary.include(broadcast_watermark(connection, control_topics(settings), summary.max_event_time_ms))
-
-            def kill_now_and_then() -> None:
-                supervisor.check()
-                running = sorted(
-                    label for label, p in supervisor.processes.items() if p.process and p.process.poll() is None
-                )
-                if thresholds and running and progress["done"] >= thresholds[0] * progress["total"]:
-                    thresholds.pop(0)
-                    label = rng.choice(running)
-                    supervisor.processes[label].kill()  # the supervisor restarts it: two rebalances
-                    kills.append(label)
-
-            wait_until_pipelines_committed(
-                connection,
-                settings,
-                summary.end_offsets,
-                timeout_s=600,
-                check=kill_now_and_then,
-                on_progress=lambda done, total: progress.update(done=done, total=total),
-                watermark_ms=summary.max_event_time_ms,
-            )
+    kills = replay_with_kills(stream[2], load_settings(data_dir=data_dir), kills=KILLS, seed=5)
     assert len(kills) == KILLS
     lake = lake_contents(data_dir)
     for table in (*IDENTITY, *CURRENT):

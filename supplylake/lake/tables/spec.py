@@ -30,7 +30,10 @@ class TableSpec:
     """Everything the lake needs to know about one table (build with :func:`define_table`).
 
     ``key`` names the columns that identify a row (set as Iceberg identifier fields);
-    ``sort_by`` is the order compaction writes rows in, so readers can skip row groups.
+    ``sort_by`` is the order compaction writes rows in, so readers can skip row groups;
+    ``latest_per_commit`` names the columns of a table of figures that change often (several
+    times per checkpoint): of the rows one commit would write with the same values there, only
+    the last is written, so the table gets at most one row per entity per checkpoint.
     """
 
     name: str
@@ -40,6 +43,7 @@ class TableSpec:
     key: tuple[str, ...] = ()
     sort_by: tuple[str, ...] = ()
     properties: Mapping[str, str] = field(default_factory=dict)
+    latest_per_commit: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -49,9 +53,9 @@ class TableSpec:
         time = by_name.get(self.time_column)
         if time is None or not isinstance(time.type, TimestamptzType):
             raise ValueError(f"{self.name}: time column {self.time_column!r} must be a timestamptz column")
-        for name in (*self.key, *self.sort_by):
+        for name in (*self.key, *self.sort_by, *self.latest_per_commit):
             if name not in by_name:
-                raise ValueError(f"{self.name}: unknown column {name!r} in key/sort_by")
+                raise ValueError(f"{self.name}: unknown column {name!r} in key/sort_by/latest_per_commit")
         for name in self.key:
             if not by_name[name].required:
                 raise ValueError(f"{self.name}: key column {name!r} must be required")
@@ -87,6 +91,17 @@ class TableSpec:
         """Row dicts → Arrow table with exactly this spec's schema (see ``columns`` for timestamps)."""
         return rows_to_arrow(self, rows)
 
+    def latest_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` as one commit writes them: with ``latest_per_commit``, only the last row of
+        each entity (in the order those last rows came); otherwise all of them."""
+        if not self.latest_per_commit or len(rows) < 2:
+            return rows
+        columns = self.latest_per_commit
+        last = {tuple(row[column] for column in columns): index for index, row in enumerate(rows)}
+        if len(last) == len(rows):
+            return rows
+        return [rows[index] for index in sorted(last.values())]
+
 
 def define_table(
     name: str,
@@ -97,6 +112,7 @@ def define_table(
     key: tuple[str, ...] = (),
     sort_by: tuple[str, ...] = (),
     properties: Mapping[str, str] | None = None,
+    latest_per_commit: tuple[str, ...] = (),
 ) -> TableSpec:
     """A sink table spec: ``columns`` followed by the source columns every sink table carries."""
     return TableSpec(
@@ -107,4 +123,5 @@ def define_table(
         key=key,
         sort_by=sort_by,
         properties=dict(properties or {}),
+        latest_per_commit=latest_per_commit,
     )

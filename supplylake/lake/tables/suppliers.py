@@ -104,9 +104,11 @@ SUPPLIER_METRICS = define_table(
     "supplier_metrics",
     "Supplier performance per supplier (sku null) and per supplier x SKU, over the lines due in the trailing "
     "window ('30d') and over all time ('all'), at a cut-off in event time (as_of): a row whenever the figures "
-    "change. supplier_current is the latest supplier row per window.",
+    "change, at most one per supplier (x SKU) and window per checkpoint. supplier_current is the latest "
+    "supplier row per window.",
     time_column="as_of",
     sort_by=("supplier_id", "window", "revision"),
+    latest_per_commit=("supplier_id", "sku", "window"),
     columns=(
         Column("supplier_id", STRING, "Supplier.", True),
         Column("sku", STRING, "Stock keeping unit; null on the supplier's own rows."),
@@ -125,7 +127,13 @@ SUPPLIER_METRICS = define_table(
         Column("open_lines", LONG, "Lines in the window or not due yet whose status is not RECEIVED or OVER."),
         Column("late_open_lines", LONG, "Of those, the lines already past due."),
         Column("spend", DOUBLE, "sum(accepted x unit cost) over the due lines."),
-        Column("revision", LONG, "Per-supplier counter of rows within one broker epoch.", True),
+        Column(
+            "revision",
+            LONG,
+            "Per-supplier counter of figure changes within one broker epoch (increasing; gaps where "
+            "a checkpoint kept only its last row).",
+            True,
+        ),
         Column("ingested_at", TIMESTAMP, "When the pipeline wrote this row, UTC; orders rows across broker epochs."),
     ),
 )
