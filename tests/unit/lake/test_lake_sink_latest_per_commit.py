@@ -55,7 +55,7 @@ def test_one_commit_keeps_the_last_row_of_each_supplier_window(catalog: Catalog)
     assert sorted(r["revision"] for r in table) == sorted([4] * len(entities) + [7] * len(entities))
 
 
-def test_tables_without_it_keep_every_row() -> None:
+def test_latest_rows_keeps_each_entitys_last_row_and_tables_without_it_every_row() -> None:
     rows = [{"supplier_id": "S", "sku": None, "window": "all", "revision": n} for n in range(3)]
     assert SUPPLIER_METRICS.latest_rows(rows) == [rows[2]]
     assert replace(SUPPLIER_METRICS, latest_per_commit=()).latest_rows(rows) == rows
