@@ -34,6 +34,12 @@ def _orders() -> PipelineBuilder:
     return build
 
 
+def _demand() -> PipelineBuilder:
+    from supplylake.pipelines.demand.app import build
+
+    return build
+
+
 def _suppliers() -> PipelineBuilder:
     from supplylake.pipelines.suppliers.app import build
 
@@ -59,6 +65,9 @@ PIPELINES: Mapping[str, PipelineSpec] = MappingProxyType(
                 internal_suffixes=(BY_PO_SUFFIX, BY_SUPPLIER_SUFFIX),
                 watermark_suffixes=(BY_PO_SUFFIX,),
             ),
+            # Reads the inventory.shipped of inventory-events too (outbound consumption); its
+            # windows close by control records in both topics as well. See pipelines/demand/app.py.
+            PipelineSpec("demand", ("sales", "inventory"), _demand, control_families=("sales", "inventory")),
         )
     }
 )
