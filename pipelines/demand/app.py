@@ -58,7 +58,7 @@ from supplylake.lake.tables import (
 )
 from supplylake.lake.tables.demand import SALES_STREAM, SHIPPED_STREAM
 from supplylake.logs import get_logger
-from supplylake.pipelines.control import InvalidControlRecord, Ticker, decode_control, is_control
+from supplylake.pipelines.control import InvalidControlRecord, Ticker, decode_control, is_control, start_live_ticker
 from supplylake.pipelines.demand.forecast import ForecastPolicy, ForecastState, observe_day, residual_scale
 from supplylake.pipelines.demand.rows import WINDOW_TABLE, forecast_rows, window_row
 from supplylake.pipelines.demand.spikes import SpikePolicy, SpikeState, judge_day
@@ -335,20 +335,7 @@ class SalesProcessor(_Stage[SalesBook]):
 
     @staticmethod
     def _window_rows(book: SalesBook, region: str, changes: Iterable[Change], rows: LakeRows, now: int) -> None:
-        for change in changes:
-            rows.add(
-                WINDOW_TABLE[change.granularity],
-                window_row(
-                    stream=SALES_STREAM,
-                    key=f"{book.sku}@{region}",
-                    sku=book.sku,
-                    region=region,
-                    warehouse_id=None,
-                    granularity=change.granularity,
-                    window=change.window,
-                    now_ms=now,
-                ),
-            )
+        _add_window_rows(rows, changes, SALES_STREAM, f"{book.sku}@{region}", book.sku, region, None, now)
 
 
 @dataclass
@@ -479,20 +466,33 @@ class ConsumptionProcessor(_Stage[ConsumptionBook]):
 
     @staticmethod
     def _window_rows(book: ConsumptionBook, changes: Iterable[Change], rows: LakeRows, now: int) -> None:
-        for change in changes:
-            rows.add(
-                WINDOW_TABLE[change.granularity],
-                window_row(
-                    stream=SHIPPED_STREAM,
-                    key=f"{book.warehouse_id}:{book.sku}",
-                    sku=book.sku,
-                    region=None,
-                    warehouse_id=book.warehouse_id,
-                    granularity=change.granularity,
-                    window=change.window,
-                    now_ms=now,
-                ),
-            )
+        key = f"{book.warehouse_id}:{book.sku}"
+        _add_window_rows(rows, changes, SHIPPED_STREAM, key, book.sku, None, book.warehouse_id, now)
+
+
+def _add_window_rows(
+    rows: LakeRows,
+    changes: Iterable[Change],
+    stream: str,
+    key: str,
+    sku: str,
+    region: str | None,
+    warehouse_id: str | None,
+    now: int,
+) -> None:
+    """A demand_hourly / demand_daily row for each changed window."""
+    for change in changes:
+        row = window_row(
+            stream=stream,
+            key=key,
+            sku=sku,
+            region=region,
+            warehouse_id=warehouse_id,
+            granularity=change.granularity,
+            window=change.window,
+            now_ms=now,
+        )
+        rows.add(WINDOW_TABLE[change.granularity], row)
 
 
 def _shipped(value: bytes | None, key: bytes | None) -> InventoryShipped | None:
@@ -550,7 +550,4 @@ def build(settings: Settings, connection: BrokerConnection, mode: RunMode, insta
 
 def start_live_ticks(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Ticker | None:
     """Live only: wall-clock ticks into every partition of both source topics."""
-    if mode is not RunMode.LIVE or settings.shipments.tick_interval_s <= 0:
-        return None
-    topics = [settings.topics.sales, settings.topics.inventory]
-    return Ticker(connection, topics, settings.shipments.tick_interval_s).start()
+    return start_live_ticker(settings, connection, mode, [settings.topics.sales, settings.topics.inventory])
