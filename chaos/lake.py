@@ -50,12 +50,14 @@ class Lake:
 
 
 def event_table_of() -> dict[str, str]:
-    """Event type -> the event table its accepted events land in (from the table definitions)."""
+    """Event type -> the event table its accepted events land in (from the table definitions): the
+    first that stores the type (the demand pipeline's consumption_events also stores
+    inventory.shipped, which lands in inventory_events first)."""
     from supplylake.contracts.registry import event_type_of
 
-    return {
-        event_type_of(model): spec.name
-        for spec in TABLES
-        if isinstance(spec, EventTableSpec)
-        for model in spec.contracts
-    }
+    tables: dict[str, str] = {}
+    for spec in TABLES:
+        if isinstance(spec, EventTableSpec):
+            for model in spec.contracts:
+                tables.setdefault(event_type_of(model), spec.name)
+    return tables

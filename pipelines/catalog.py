@@ -59,6 +59,9 @@ PIPELINES: Mapping[str, PipelineSpec] = MappingProxyType(
                 internal_suffixes=(BY_PO_SUFFIX, BY_SUPPLIER_SUFFIX),
                 watermark_suffixes=(BY_PO_SUFFIX,),
             ),
+            # The demand pipeline (pipelines/demand/app.py) is not listed yet: the other pipelines'
+            # integration and chaos tests do not account for it (dead letters of sales-events, its
+            # tables in the exactly-once comparisons, its CPU in make test's budget).
         )
     }
 )

@@ -31,6 +31,8 @@ from confluent_kafka import KafkaError, Message, Producer
 from supplylake.broker.connection import BrokerConnection
 from supplylake.errors import FatalError, RetryableError
 from supplylake.logs import get_logger
+from supplylake.pipelines.run_mode import RunMode
+from supplylake.settings import Settings
 
 log = get_logger(__name__)
 
@@ -191,3 +193,13 @@ class Ticker:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+def start_live_ticker(
+    settings: Settings, connection: BrokerConnection, mode: RunMode, topics: Sequence[str]
+) -> Ticker | None:
+    """Live only: a started :class:`Ticker` into every partition of ``topics`` (every
+    ``SUPPLYLAKE_SHIPMENTS__TICK_INTERVAL_S``; 0 turns ticks off); None in other modes."""
+    if mode is not RunMode.LIVE or settings.shipments.tick_interval_s <= 0:
+        return None
+    return Ticker(connection, topics, settings.shipments.tick_interval_s).start()

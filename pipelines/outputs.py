@@ -33,12 +33,12 @@ class WrongKey(Exception):
 
     code = "wrong_key"
 
-    def __init__(self, key: bytes | None, expected: str) -> None:
+    def __init__(
+        self, key: bytes | None, expected: str, *, rule: str = "producers must key inventory events warehouseId:sku"
+    ) -> None:
         self.event_type = None
         shown = "no key" if key is None else repr(key.decode("utf-8", errors="replace"))
-        self.reason = (
-            f"message key is {shown}, expected {expected!r} (producers must key inventory events warehouseId:sku)"
-        )
+        self.reason = f"message key is {shown}, expected {expected!r} ({rule})"
         super().__init__(self.reason)
 
 

@@ -155,6 +155,28 @@ class SupplierSettings(BaseModel):
     metrics_window_days: int = Field(default=30, ge=1)
 
 
+class DemandSettings(BaseModel):
+    """Windows, forecasts and DEMAND_SPIKE of the demand pipeline (docs/demand.md)."""
+
+    # A window is final once the partition's clock (max event time minus this; the end-of-replay
+    # watermark; live, wall-clock ticks) passes its end; a later event is kept and flagged late.
+    allowed_lateness_s: int = Field(default=3600, ge=0)
+    # Holt-Winters (weekly seasonality) and TSB smoothing constants; see pipelines/demand/forecast.py.
+    alpha: float = Field(default=0.2, gt=0, le=1)
+    gamma: float = Field(default=0.1, gt=0, le=1)
+    tsb_alpha: float = Field(default=0.1, gt=0, le=1)
+    tsb_beta: float = Field(default=0.1, gt=0, le=1)
+    horizon_days: int = Field(default=14, ge=1, le=90)
+    # Days observed before a key gets a demand class (ADI/CV²) and the model that class chooses.
+    min_days: int = Field(default=14, ge=7)
+    # DEMAND_SPIKE: a day whose robust z-score against its forecast exceeds this ...
+    spike_z: float = Field(default=3.5, gt=0)
+    # ... with at least this many units that day.
+    spike_min_units: int = Field(default=10, ge=1)
+    # A key with no outbound units for this many days stops closing empty days until its next event.
+    dormant_after_days: int = Field(default=28, ge=1)
+
+
 class LakeSettings(BaseModel):
     """How often the sink commits and how the lake keeps itself healthy."""
 
@@ -208,6 +230,7 @@ class Settings(BaseSettings):
     inventory: InventorySettings = Field(default_factory=InventorySettings)
     shipments: ShipmentSettings = Field(default_factory=ShipmentSettings)
     suppliers: SupplierSettings = Field(default_factory=SupplierSettings)
+    demand: DemandSettings = Field(default_factory=DemandSettings)
     lake: LakeSettings = Field(default_factory=LakeSettings)
     chaos: ChaosSettings = Field(default_factory=ChaosSettings)
     # Which pipelines this machine runs (and the orchestrator waits for), e.g.

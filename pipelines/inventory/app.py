@@ -22,6 +22,7 @@ from supplylake.contracts.inventory import InventoryEvent
 from supplylake.lake.epoch_history import EpochHistory
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import ALERTS, DEAD_LETTERS, INVENTORY_EVENTS, INVENTORY_LEVELS, payload_text
+from supplylake.pipelines.control import is_control
 from supplylake.pipelines.inventory.alerts import Alert, AlertState, evaluate_alerts
 from supplylake.pipelines.inventory.policy import InventoryPolicy
 from supplylake.pipelines.inventory.reference import ReorderPoints
@@ -56,6 +57,8 @@ class InventoryProcessor:
     def __call__(self, value: bytes | None, key: bytes | None, timestamp: int, headers: Any, state: State) -> LakeRows:
         ctx = message_context()
         now_ms = int(time.time() * 1000)
+        if is_control(headers):
+            return LakeRows()  # the demand pipeline's clock (end-of-replay watermark, live ticks)
         try:
             event = parse_event(value if value is not None else b"null", topic=ctx.topic)
             if not isinstance(event, InventoryEvent):

@@ -49,7 +49,7 @@ from supplylake.lake.epoch_history import EpochHistory
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import ALERTS, DEAD_LETTERS, SHIPMENT_EVENTS, SHIPMENT_STATUS, SHIPMENT_TELEMETRY
 from supplylake.logs import get_logger
-from supplylake.pipelines.control import InvalidControlRecord, Ticker, decode_control
+from supplylake.pipelines.control import InvalidControlRecord, Ticker, decode_control, start_live_ticker
 from supplylake.pipelines.entity_state import RECORD_KEY, EntityRecord
 from supplylake.pipelines.keyed_state import scoped_state
 from supplylake.pipelines.outputs import WrongTopic, alert_row, rejected, route
@@ -328,6 +328,4 @@ def build(settings: Settings, connection: BrokerConnection, mode: RunMode, insta
 
 def start_live_ticks(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Ticker | None:
     """Live only: wall-clock ticks into every shipments partition (tick_interval_s says how often)."""
-    if mode is not RunMode.LIVE or settings.shipments.tick_interval_s <= 0:
-        return None
-    return Ticker(connection, [settings.topics.shipments], settings.shipments.tick_interval_s).start()
+    return start_live_ticker(settings, connection, mode, [settings.topics.shipments])

@@ -72,7 +72,7 @@ from supplylake.lake.tables import (
     UNMATCHED_RECEIPTS,
 )
 from supplylake.logs import get_logger
-from supplylake.pipelines.control import InvalidControlRecord, Ticker, decode_control, is_control
+from supplylake.pipelines.control import InvalidControlRecord, Ticker, decode_control, is_control, start_live_ticker
 from supplylake.pipelines.entity_state import RECORD_KEY, EntityRecord
 from supplylake.pipelines.keyed_state import scoped_state
 from supplylake.pipelines.outputs import WrongTopic, alert_row, publish_alerts, publish_dead_letters, rejected
@@ -599,6 +599,4 @@ def build(settings: Settings, connection: BrokerConnection, mode: RunMode, insta
 
 def start_live_ticks(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Ticker | None:
     """Live only: wall-clock ticks into every by-po partition (tick_interval_s says how often)."""
-    if mode is not RunMode.LIVE or settings.shipments.tick_interval_s <= 0:
-        return None
-    return Ticker(connection, [by_po_topic(settings)], settings.shipments.tick_interval_s).start()
+    return start_live_ticker(settings, connection, mode, [by_po_topic(settings)])

@@ -36,6 +36,7 @@ PO_OVER: Final = "PO_OVER"
 QUALITY_REJECT: Final = "QUALITY_REJECT"
 SUPPLIER_SLIPPING: Final = "SUPPLIER_SLIPPING"
 LEAD_TIME_CHANGED: Final = "LEAD_TIME_CHANGED"
+DEMAND_SPIKE: Final = "DEMAND_SPIKE"
 
 ALERT_TYPES: Mapping[str, str] = {
     LOW_STOCK: "available stock fell below the SKU's reorder point (opens a stock episode)",
@@ -55,6 +56,8 @@ ALERT_TYPES: Mapping[str, str] = {
     QUALITY_REJECT: "received goods of a purchase order line were rejected by quality inspection",
     SUPPLIER_SLIPPING: "a supplier's trailing OTIF fell below the threshold (once per episode, with hysteresis)",
     LEAD_TIME_CHANGED: "a supplier announced a new lead time",
+    DEMAND_SPIKE: "a day's outbound units of a warehouse x SKU beyond the robust z-score threshold "
+    "against its forecast (once per episode of consecutive spike days)",
 }
 """Alert type -> one-line meaning, for the ``alerts.alert_type`` column doc and the README."""
 

@@ -32,6 +32,12 @@ IDENTITY = {
     # A deadline row is named by its deadline, whenever the clock reached it.
     "po_lines": "po_id || ':' || sku || '|' || cause_id",
     "unmatched_receipts": "event_id || '|' || sku || '|' || reason",
+    "sales_events": "event_id || '|' || is_late",
+    "consumption_events": "event_id || '|' || is_late",
+    # Which days a forecast is made as of follows the partition clock, the same in every run.
+    "demand_forecast": "key || '|' || as_of || '|' || target_date || '|' || round(units, 6)",
+    # demand_hourly / demand_daily: how many intermediate rows a window gets depends on where
+    # checkpoints fall; what each window ends at (below) may not differ.
     # supplier_metrics is left out: the supplier stage sees the facts of different POs in
     # whatever interleaving the broker gives, so which intermediate rows exist differs between
     # any two runs; what a supplier ends at (below) may not.
@@ -47,6 +53,10 @@ CURRENT = {
     "(PARTITION BY order_id ORDER BY revision DESC) AS n FROM order_status) WHERE n = 1",
     "po_line_current": "SELECT po_id || ':' || sku, status || '|' || received_qty || '|' || rejected_qty || '|' "
     "|| coalesce(CAST(otif AS VARCHAR), '') FROM po_line_current",
+    "demand_hourly_current": "SELECT key || '@' || window_start, units || '|' || late_units || '|' || is_final "
+    "FROM demand_hourly_current",
+    "demand_daily_current": "SELECT key || '@' || window_start, units || '|' || late_units || '|' || is_final "
+    "FROM demand_daily_current",
     "supplier_current": "SELECT supplier_id || ':' || \"window\", lines_due || '|' || open_lines || '|' "
     "|| coalesce(CAST(round(otif_rate, 9) AS VARCHAR), '') FROM supplier_current",
 }

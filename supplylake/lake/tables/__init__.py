@@ -5,7 +5,7 @@
   with their row builders (:meth:`EventTableSpec.row`).
 - :mod:`~supplylake.lake.tables.arrow`: row dicts / Arrow → Arrow with exactly a spec's schema.
 - :mod:`~supplylake.lake.tables.evolution`: creating tables, additive schema evolution.
-- one module per pipeline's tables (inventory, orders, shipments, suppliers), plus alerts and dead_letters.
+- one module per pipeline's tables (inventory, orders, shipments, suppliers, demand), plus alerts and dead_letters.
 
 :data:`TABLES` is the registry of every sink table.
 """
@@ -21,6 +21,13 @@ from supplylake.lake.tables.columns import (
     Column,
 )
 from supplylake.lake.tables.dead_letters import DEAD_LETTERS
+from supplylake.lake.tables.demand import (
+    CONSUMPTION_EVENTS,
+    DEMAND_DAILY,
+    DEMAND_FORECAST,
+    DEMAND_HOURLY,
+    SALES_EVENTS,
+)
 from supplylake.lake.tables.evolution import SINK_TABLE_PROPERTIES, ensure_table
 from supplylake.lake.tables.from_contracts import EventTableSpec, TableDefinitionError, event_table, payload_text
 from supplylake.lake.tables.inventory import INVENTORY_EVENTS, INVENTORY_LEVELS
@@ -43,16 +50,26 @@ TABLES: tuple[TableSpec, ...] = (
     PO_LINES,
     UNMATCHED_RECEIPTS,
     SUPPLIER_METRICS,
+    SALES_EVENTS,
+    CONSUMPTION_EVENTS,
+    DEMAND_HOURLY,
+    DEMAND_DAILY,
+    DEMAND_FORECAST,
 )
 
 __all__ = [
     "ALERTS",
+    "CONSUMPTION_EVENTS",
     "DEAD_LETTERS",
+    "DEMAND_DAILY",
+    "DEMAND_FORECAST",
+    "DEMAND_HOURLY",
     "INVENTORY_EVENTS",
     "INVENTORY_LEVELS",
     "ORDER_EVENTS",
     "ORDER_STATUS",
     "PO_LINES",
+    "SALES_EVENTS",
     "SHIPMENT_EVENTS",
     "SHIPMENT_STATUS",
     "SHIPMENT_TELEMETRY",

@@ -6,6 +6,7 @@ import pytest
 
 from supplylake.contracts import alerts as alert_types
 from supplylake.contracts.alerts import ALERT_TYPES, ENTITY_TYPES, alert_id
+from supplylake.pipelines.demand.spikes import DEMAND_ALERT_TYPES
 from supplylake.pipelines.inventory.alerts import AlertType
 from supplylake.pipelines.shipments import alerts as shipment_alerts
 from supplylake.pipelines.suppliers.alerts import SUPPLIER_ALERT_TYPES
@@ -40,6 +41,7 @@ def test_every_alert_type_the_pipelines_write_is_documented() -> None:
         shipment_alerts.ROUTE_DEVIATION,
         shipment_alerts.SEQUENCE_ANOMALY,
         *SUPPLIER_ALERT_TYPES,
+        *DEMAND_ALERT_TYPES,
     }
     assert written == set(ALERT_TYPES)
     constants = {value for name, value in vars(alert_types).items() if name.isupper() and isinstance(value, str)}

@@ -19,6 +19,7 @@ from supplylake.lake import TABLES
 from supplylake.lake.tables import ALERTS, EventTableSpec
 from supplylake.lake.tables.alerts import ALERT_TYPES, ENTITY_TYPES
 from supplylake.lake.tables.spec import TableSpec
+from supplylake.pipelines.demand.spikes import DEMAND_ALERT_TYPES
 from supplylake.pipelines.inventory.alerts import AlertType
 from supplylake.pipelines.shipments import alerts as shipment_alerts
 from supplylake.pipelines.suppliers.alerts import SUPPLIER_ALERT_TYPES
@@ -72,7 +73,15 @@ def test_every_column_has_a_doc_and_declared_ones_kept_theirs(spec: TableSpec) -
 
 def test_event_tables_are_the_derived_ones() -> None:
     derived = {spec.name for spec in TABLES if isinstance(spec, EventTableSpec)}
-    assert derived == {"inventory_events", "order_events", "shipment_events", "shipment_telemetry", "supplier_events"}
+    assert derived == {
+        "inventory_events",
+        "order_events",
+        "shipment_events",
+        "shipment_telemetry",
+        "supplier_events",
+        "sales_events",
+        "consumption_events",
+    }
 
 
 def test_alert_type_doc_lists_the_types_the_pipelines_write_and_nothing_else() -> None:
@@ -86,6 +95,7 @@ def test_alert_type_doc_lists_the_types_the_pipelines_write_and_nothing_else() -
         shipment_alerts.ROUTE_DEVIATION,
         shipment_alerts.SEQUENCE_ANOMALY,
         *SUPPLIER_ALERT_TYPES,
+        *DEMAND_ALERT_TYPES,
     }
     assert set(ALERT_TYPES) == written
     assert all(alert_type in doc for alert_type in written)

@@ -67,6 +67,11 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
         "po_lines",
         "unmatched_receipts",
         "supplier_metrics",
+        "sales_events",
+        "consumption_events",
+        "demand_hourly",
+        "demand_daily",
+        "demand_forecast",
     ]
     time_columns = {"inventory_events": "event_time", "inventory_levels": "event_time", "alerts": "raised_at"}
     time_columns["dead_letters"] = "failed_at"
@@ -78,6 +83,13 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
     time_columns.update(
         {"supplier_events": "event_time", "po_lines": "changed_at", "unmatched_receipts": "event_time"},
         supplier_metrics="as_of",
+    )
+    time_columns.update(
+        sales_events="event_time",
+        consumption_events="event_time",
+        demand_hourly="window_start",
+        demand_daily="window_start",
+        demand_forecast="as_of",
     )
     for spec in TABLES:
         fields = {f.name: f for f in spec.schema.fields}

@@ -95,6 +95,7 @@ def test_child_env_carries_no_mode() -> None:
 def test_the_shipments_app_ticks_only_live(
     mode: RunMode, ticks: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from supplylake.pipelines import control
     from supplylake.pipelines.shipments import app
 
     started: list[float] = []
@@ -107,7 +108,7 @@ def test_the_shipments_app_ticks_only_live(
             started.append(self.interval_s)
             return self
 
-    monkeypatch.setattr(app, "Ticker", FakeTicker)
+    monkeypatch.setattr(control, "Ticker", FakeTicker)  # what start_live_ticker starts
     settings = load_settings(data_dir=tmp_path)
     ticker = app.start_live_ticks(settings, BrokerConnection("127.0.0.1:1", "cluster-1", True), mode)
     assert (ticker is not None) is ticks

@@ -1,0 +1,3 @@
+"""The demand pipeline's name, free of Quix code (the catalog names it without importing the app)."""
+
+PIPELINE = "demand"

@@ -1,0 +1,124 @@
+"""Tables of the demand pipeline: sales and outbound consumption as counted, demand windows, forecasts.
+
+The window tables share one layout (:func:`_window_table`); the demand definitions behind them
+(streams, windows, lateness, the forecast models and their error measures) are documented in
+``docs/demand.md``.
+"""
+
+from __future__ import annotations
+
+from supplylake.contracts import sales
+from supplylake.contracts.inventory import InventoryShipped
+from supplylake.lake.tables.columns import BOOLEAN, DOUBLE, INT, LONG, STRING, TIMESTAMP, Column
+from supplylake.lake.tables.from_contracts import EVENT_ID, EVENT_TIME, EVENT_TYPE, INGESTED_AT, PAYLOAD, event_table
+from supplylake.lake.tables.inventory import IS_LATE
+from supplylake.lake.tables.spec import TableSpec, define_table
+
+SALES_STREAM = "sales"
+SHIPPED_STREAM = "shipped"
+
+SALES_EVENTS = event_table(
+    "sales_events",
+    "Every valid sale as received (sale.recorded; topic sales-events), once per eventId; is_late marks a sale "
+    "whose window was already final (kept, not counted in units).",
+    contracts=sales.MODELS,
+    sort_by=("sku", "event_time"),
+    columns=(
+        EVENT_ID,
+        EVENT_TYPE,
+        EVENT_TIME,
+        "sku",
+        "region",
+        "channel",
+        "quantity",
+        "unit_price",
+        "store_id",
+        "order_id",
+        IS_LATE,
+        PAYLOAD,
+        INGESTED_AT,
+    ),
+)
+
+CONSUMPTION_EVENTS = event_table(
+    "consumption_events",
+    "Every inventory.shipped the demand pipeline counted as outbound consumption, once per eventId (the "
+    "event itself is in inventory_events); is_late marks one whose window was already final.",
+    contracts=(InventoryShipped,),
+    sort_by=("warehouse_id", "sku", "event_time"),
+    columns=(EVENT_ID, EVENT_TYPE, EVENT_TIME, "warehouse_id", "sku", "quantity", "order_id", IS_LATE, INGESTED_AT),
+)
+
+
+def _window_table(name: str, width: str) -> TableSpec:
+    return define_table(
+        name,
+        f"Demand per {width} of event time: sales per SKU x region (stream 'sales') and outbound units per "
+        "warehouse x SKU (stream 'shipped'). A row whenever a window's figures change, at most one per window per "
+        f"checkpoint; is_final once the clock passed the window's end plus the allowed lateness. {name}_current "
+        "is the latest row per window.",
+        time_column="window_start",
+        key=("stream", "key", "window_start", "revision"),
+        sort_by=("stream", "key", "window_start"),
+        latest_per_commit=("stream", "key", "window_start"),
+        columns=(
+            Column(
+                "stream", STRING, f"'{SALES_STREAM}' (sale.recorded) or '{SHIPPED_STREAM}' (inventory.shipped).", True
+            ),
+            Column("key", STRING, "'<sku>@<region>' for sales, '<warehouseId>:<sku>' for shipped.", True),
+            Column("sku", STRING, "Stock keeping unit.", True),
+            Column("region", STRING, "Sales region (sales rows; null on shipped rows)."),
+            Column("warehouse_id", STRING, "Warehouse (shipped rows; null on sales rows)."),
+            Column("window_start", TIMESTAMP, f"Start of the {width} (inclusive), UTC.", True),
+            Column("window_end", TIMESTAMP, f"End of the {width} (exclusive), UTC."),
+            Column("units", LONG, "Units sold or shipped in the window (late events excluded)."),
+            Column("revenue", DOUBLE, "sum(quantity x unit price) of the sales; null on shipped rows."),
+            Column("orders", LONG, "Events counted: sales transactions, or shipments out of the warehouse."),
+            Column("late_units", LONG, "Units of events that arrived after the window was final (flagged, kept)."),
+            Column("late_events", LONG, "How many such late events."),
+            Column("is_final", BOOLEAN, "True once the window is closed: its units no longer change."),
+            Column("revision", LONG, "Per-window counter of rows within one broker epoch.", True),
+            Column(
+                "ingested_at", TIMESTAMP, "When the pipeline wrote this row, UTC; orders rows across broker epochs."
+            ),
+        ),
+    )
+
+
+DEMAND_HOURLY = _window_table("demand_hourly", "hour")
+DEMAND_DAILY = _window_table("demand_daily", "day (UTC)")
+
+DEMAND_FORECAST = define_table(
+    "demand_forecast",
+    "Daily outbound-units forecast per warehouse x SKU over the horizon, made each time a day closes (as_of), "
+    "with the model, its parameters and its error so far. demand_forecast_current holds the latest as_of per key.",
+    time_column="as_of",
+    key=("key", "as_of", "target_date"),
+    sort_by=("key", "as_of", "target_date"),
+    columns=(
+        Column("key", STRING, "'<warehouseId>:<sku>'.", True),
+        Column("warehouse_id", STRING, "Warehouse.", True),
+        Column("sku", STRING, "Stock keeping unit.", True),
+        Column(
+            "as_of", TIMESTAMP, "End of the last day the forecast has seen (= the first target day's start), UTC.", True
+        ),
+        Column("target_date", TIMESTAMP, "The forecast day (its start, 00:00 UTC).", True),
+        Column("horizon_day", INT, "1 for the day after as_of ... horizon_days."),
+        Column("units", DOUBLE, "Forecast outbound units that day."),
+        Column("model", STRING, "holt_winters, tsb or seasonal_naive (chosen by demand_class)."),
+        Column(
+            "demand_class", STRING, "new, none, smooth, erratic, intermittent or lumpy (ADI/CV2 rule, docs/demand.md)."
+        ),
+        Column(
+            "parameters", STRING, "JSON: what explains the forecast (smoothing constants, level, seasonal indices)."
+        ),
+        Column("adi", DOUBLE, "Average inter-demand interval in days (days / days with demand)."),
+        Column("cv2", DOUBLE, "Squared coefficient of variation of the non-zero daily units."),
+        Column("days_observed", LONG, "Days folded into the model (zero days included)."),
+        Column("mae", DOUBLE, "Mean absolute error of the one-day-ahead forecasts so far."),
+        Column("bias", DOUBLE, "Mean error (actual - forecast): positive means the model under-forecasts."),
+        Column("mase", DOUBLE, "MAE / MAE of the seasonal-naive forecast (same day last week) on the same days."),
+        Column("errors_counted", LONG, "Days the error measures are over."),
+        Column("ingested_at", TIMESTAMP, "When the pipeline wrote this row, UTC."),
+    ),
+)
