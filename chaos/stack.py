@@ -40,7 +40,7 @@ from supplylake.pipelines.run_mode import RunMode
 from supplylake.processes import die_with_parent
 from supplylake.settings import Settings, load_settings
 from supplylake.simulator import FaultConfig, Simulation, SimulationConfig, write_jsonl
-from tests.support.lake_identity import CURRENT, IDENTITY, lake_contents, sql
+from tests.support.lake_identity import CURRENT, IDENTITY, lake_contents, lake_queries
 
 MAX_PROBLEMS = 12
 
@@ -244,11 +244,12 @@ def compare(reference: Path, data_dir: Path) -> Comparison:
     result.dead_letters = len(got[DEAD_LETTERS.name] or ())
     # Only the tables of the pipelines the stack runs (chaos.pipelines): the lake has no others.
     event_tables = [s.name for s in TABLES if isinstance(s, EventTableSpec) and got.get(s.name) is not None]
-    for table in [*event_tables, DEAD_LETTERS.name]:
-        source = "_src_cluster, _src_topic, _src_partition, _src_offset"
-        where = " WHERE source_topic NOT LIKE 'file:%'" if table == DEAD_LETTERS.name else ""
-        query = f"SELECT count(*) - count(DISTINCT ({source})) FROM {table}{where}"
-        result.duplicated_by_source_offset += int(sql(data_dir, query)[0][0])
+    with lake_queries(data_dir) as query_lake:
+        for table in [*event_tables, DEAD_LETTERS.name]:
+            source = "_src_cluster, _src_topic, _src_partition, _src_offset"
+            where = " WHERE source_topic NOT LIKE 'file:%'" if table == DEAD_LETTERS.name else ""
+            query = f"SELECT count(*) - count(DISTINCT ({source})) FROM {table}{where}"
+            result.duplicated_by_source_offset += int(query_lake(query)[0][0])
     for view in CURRENT:
         expected_end = dict(entry.split("=", 1) for entry in want[view] or ())
         actual_end = dict(entry.split("=", 1) for entry in got[view] or ())

@@ -34,6 +34,12 @@ def _orders() -> PipelineBuilder:
     return build
 
 
+def _demand() -> PipelineBuilder:
+    from supplylake.pipelines.demand.app import build
+
+    return build
+
+
 def _suppliers() -> PipelineBuilder:
     from supplylake.pipelines.suppliers.app import build
 
@@ -59,9 +65,9 @@ PIPELINES: Mapping[str, PipelineSpec] = MappingProxyType(
                 internal_suffixes=(BY_PO_SUFFIX, BY_SUPPLIER_SUFFIX),
                 watermark_suffixes=(BY_PO_SUFFIX,),
             ),
-            # The demand pipeline (pipelines/demand/app.py) is not listed yet: the other pipelines'
-            # integration and chaos tests do not account for it (dead letters of sales-events, its
-            # tables in the exactly-once comparisons, its CPU in make test's budget).
+            # Reads the inventory.shipped of inventory-events too (outbound consumption); its
+            # windows close by control records in both topics as well. See pipelines/demand/app.py.
+            PipelineSpec("demand", ("sales", "inventory"), _demand, control_families=("sales", "inventory")),
         )
     }
 )

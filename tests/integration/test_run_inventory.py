@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from supplylake.pipelines.catalog import PIPELINES
+from supplylake.settings import load_settings
 from supplylake.simulator import FaultConfig, Simulation, SimulationConfig, write_jsonl
 from tests.support.inventory_model import expected_from_file
 from tests.support.processes import cli, cli_sql
@@ -19,8 +21,10 @@ from tests.support.processes import cli, cli_sql
 pytestmark = pytest.mark.integration
 
 EVENTS = 20_000
-# Families with a pipeline, and the topic it dead-letters their bad records from.
-OWNED_TOPICS = {"inventory": "inventory-events", "orders": "order-events", "shipments": "shipment-events"}
+# Families with a pipeline (the catalog's), and the topic it dead-letters their bad records from.
+OWNED_TOPICS = {
+    family: load_settings().topics.for_family(family) for spec in PIPELINES.values() for family in spec.source_families
+}
 
 
 @pytest.fixture(scope="module")

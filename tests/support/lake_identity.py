@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from supplylake.lake.catalog import catalog_for
-from supplylake.query import LakeReader, run_query
+from supplylake.query import LakeReader, run_query_on
 from supplylake.query.errors import UnknownTable
 from supplylake.settings import load_settings
 
@@ -63,7 +64,20 @@ CURRENT = {
 
 
 def sql(data_dir: Path, query: str) -> list[tuple]:
-    return run_query(LakeReader(catalog_for(load_settings(data_dir=data_dir))), query).rows
+    with lake_queries(data_dir) as query_lake:
+        return query_lake(query)
+
+
+@contextmanager
+def lake_queries(data_dir: Path) -> Iterator[Callable[[str], list[tuple]]]:
+    """One DuckDB connection over ``data_dir``'s lake, pinned once, for many queries: opening a
+    connection loads every table's metadata, which costs far more than a small query."""
+    reader = LakeReader(catalog_for(load_settings(data_dir=data_dir)))
+    con = reader.connect()
+    try:
+        yield lambda query: run_query_on(reader, con, query).rows
+    finally:
+        con.close()
 
 
 def lake_tables(data_dir: Path) -> set[str]:
@@ -83,16 +97,20 @@ def lake_contents(data_dir: Path) -> dict[str, list[str] | None]:
     scenarios do): two lakes still differ when only one of them has it.
     """
     contents: dict[str, list[str] | None] = {}
-    for table, identity in IDENTITY.items():
-        contents[table] = _identities(data_dir, f"SELECT {identity}, NULL FROM {table}", lambda key, _: str(key))
-    for name, query in CURRENT.items():
-        contents[name] = _identities(data_dir, query, lambda key, value: f"{key}={value}")
+    with lake_queries(data_dir) as query_lake:
+        for table, identity in IDENTITY.items():
+            query = f"SELECT {identity}, NULL FROM {table}"
+            contents[table] = _identities(query_lake, query, lambda key, _: str(key))
+        for name, query in CURRENT.items():
+            contents[name] = _identities(query_lake, query, lambda key, value: f"{key}={value}")
     return contents
 
 
-def _identities(data_dir: Path, query: str, render: Callable[[Any, Any], str]) -> list[str] | None:
+def _identities(
+    query_lake: Callable[[str], list[tuple]], query: str, render: Callable[[Any, Any], str]
+) -> list[str] | None:
     try:
-        rows = sql(data_dir, query)
+        rows = query_lake(query)
     except UnknownTable:
         return None
     return sorted(render(key, value) for key, value in rows)

@@ -45,19 +45,21 @@ def test_each_spec_loads_its_own_app_builder() -> None:
 
 def test_topology_of_the_catalog() -> None:
     settings = load_settings()
-    assert sorted(PIPELINES) == ["inventory", "orders", "shipments", "suppliers"]
+    assert sorted(PIPELINES) == ["demand", "inventory", "orders", "shipments", "suppliers"]
     assert groups_of_topic(settings) == {
-        "inventory-events": ("supplylake-inventory", "supplylake-suppliers"),
+        "inventory-events": ("supplylake-inventory", "supplylake-suppliers", "supplylake-demand"),
         "shipment-events": ("supplylake-shipments", "supplylake-orders"),
         "order-events": ("supplylake-orders",),
         "supplier-events": ("supplylake-suppliers",),
+        "sales-events": ("supplylake-demand",),
     }
     assert group_of_internal_topic(settings) == {
         "supplylake-orders-by-order": "supplylake-orders",
         "supplylake-suppliers-by-po": "supplylake-suppliers",
         "supplylake-suppliers-by-supplier": "supplylake-suppliers",
     }
-    assert control_topics(settings) == ["shipment-events"]
+    # The demand windows close by control records in both of its source topics.
+    assert control_topics(settings) == ["shipment-events", "sales-events", "inventory-events"]
     # The supplier clock moves by the watermark in its own by-po topic (pipelines/suppliers/app.py).
     assert watermark_topics(settings) == ["supplylake-suppliers-by-po"]
 
@@ -77,4 +79,4 @@ def test_the_settings_select_the_pipelines_the_orchestrator_runs_and_waits_for()
 def test_an_unknown_pipeline_is_refused_with_the_known_ones() -> None:
     with pytest.raises(ConfigError, match="unknown pipelines: invoices") as caught:
         enabled_pipelines(load_settings(pipelines=["inventory", "invoices"]))
-    assert "inventory, shipments, orders, suppliers" in (caught.value.hint or "")
+    assert "inventory, shipments, orders, suppliers, demand" in (caught.value.hint or "")
