@@ -114,7 +114,9 @@ def _tree(path: Path) -> str:
 
 def _log_errors(data_dir: Path, kind: str) -> list[str]:
     """Lines of the pipeline logs that name the outage's cause."""
-    needles = ("database is locked",) if kind == "lock" else ("No such file", "FileNotFoundError", "not found")
+    # A warehouse dir replaced by a file fails as a missing path or as a path that is not a directory.
+    missing = ("No such file", "FileNotFoundError", "not found", "Not a directory", "NotADirectoryError", "File exists")
+    needles = ("database is locked",) if kind == "lock" else missing
     found = []
     for log in sorted((data_dir / "logs").glob("pipeline-*.log")):
         for line in log.read_text(errors="replace").splitlines():
