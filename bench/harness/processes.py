@@ -23,6 +23,7 @@ from bench.harness.results import ROOT
 from bench.harness.sink_log import SINK_LOG_ENV
 from supplylake.broker.connection import BrokerConnection
 from supplylake.broker.embedded import EmbeddedBroker
+from supplylake.contracts.registry import SOURCE_FAMILIES
 from supplylake.processes import die_with_parent
 from supplylake.settings import Settings, TopicSettings, load_settings
 
@@ -78,13 +79,10 @@ class RunNames:
 
     @property
     def topics(self) -> TopicSettings:
-        return TopicSettings(
-            inventory=f"inv-{self.tag}",
-            orders=f"ord-{self.tag}",
-            shipments=f"ship-{self.tag}",
-            suppliers=f"sup-{self.tag}",
-            alerts=f"alerts-{self.tag}",
-            dead_letters=f"dlq-{self.tag}",
+        # Every source family gets the run's own topic (inventory -> inventory-<tag>, ...).
+        names = {family: f"{family}-{self.tag}" for family in SOURCE_FAMILIES}
+        return TopicSettings.model_validate(
+            {**names, "alerts": f"alerts-{self.tag}", "dead_letters": f"dlq-{self.tag}"}
         )
 
     @property
@@ -99,7 +97,7 @@ class RunNames:
 
     def own_topics(self) -> list[str]:
         topics = self.topics
-        return [topics.inventory, topics.orders, topics.shipments, topics.suppliers, topics.alerts, topics.dead_letters]
+        return [*topics.source_topics().values(), topics.alerts, topics.dead_letters]
 
 
 class PipelineChild:
@@ -121,10 +119,7 @@ class PipelineChild:
                 "SUPPLYLAKE_KAFKA_BROKERS": bootstrap,
                 "SUPPLYLAKE_KAFKA__EMBEDDED": "true",
                 "SUPPLYLAKE_DATA_DIR": str(names.data_dir),
-                "SUPPLYLAKE_TOPICS__INVENTORY": topics.inventory,
-                "SUPPLYLAKE_TOPICS__ORDERS": topics.orders,
-                "SUPPLYLAKE_TOPICS__SHIPMENTS": topics.shipments,
-                "SUPPLYLAKE_TOPICS__SUPPLIERS": topics.suppliers,
+                **{f"SUPPLYLAKE_TOPICS__{family.upper()}": topic for family, topic in topics.source_topics().items()},
                 "SUPPLYLAKE_TOPICS__ALERTS": topics.alerts,
                 "SUPPLYLAKE_TOPICS__DEAD_LETTERS": topics.dead_letters,
                 "SUPPLYLAKE_KAFKA__CONSUMER_GROUP_PREFIX": names.prefix,

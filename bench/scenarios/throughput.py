@@ -20,6 +20,10 @@
     end-of-replay watermark into its by-po topic, as ``supplylake run`` does, and time the deadline
     firing it sets off (every deadline of the history, then the metrics they change) on its own:
     ``deadlines_s``, not part of the rate.
+(dem) the demand pipeline on the sales-events + inventory-events of a seeded simulation (it counts
+    ``sale.recorded`` and ``inventory.shipped`` in hourly and daily windows and forecasts each day
+    as it closes; the other inventory events it skips), against (c dem): the bare app on the same
+    records.
 
 Issue 8's second target: each pipeline's steady rate ≥ 0.5× its bare app's in the same run.
 The new pipelines run with ``--mode bounded-replay`` (what the supervisor starts for a file input:
@@ -109,6 +113,7 @@ INPUTS = {
     "shipments": ("shipments",),
     "orders": ("orders", "shipments"),
     "suppliers": ("suppliers", "inventory"),
+    "demand": ("sales", "inventory"),
 }
 """Prepared input -> the source families it holds (the simulated ones: see ``write_simulated_input``)."""
 
@@ -210,6 +215,24 @@ VARIANTS = {
             "",
             input="suppliers",
         ),
+        Variant(
+            "dem",
+            "(dem)",
+            "supplylake demand pipeline + exactly-once LakeSink, sales-events + inventory-events",
+            [PY, "-m", "supplylake.pipelines", "demand", *BOUNDED],
+            "demand",
+            "supplylake",
+            input="demand",
+        ),
+        Variant(
+            "dem-c",
+            "(c dem)",
+            "bare Quix stateful app (as (c)) on the demand input",
+            [PY, "-m", "bench.apps", "bare", *INPUTS["demand"]],
+            "bare",
+            "",
+            input="demand",
+        ),
     )
 }
 
@@ -218,9 +241,10 @@ PIPELINE_PAIRS = {
     "shipments": ("ship", "ship-c"),
     "orders": ("orders", "orders-c"),
     "suppliers": ("sup", "sup-c"),
+    "demand": ("dem", "dem-c"),
 }
 """Issue 8's target 2: pipeline -> (its variant, the bare app on the same input)."""
-DEFAULT_VARIANTS = "a,b,c,ship,ship-c,orders,orders-c,sup,sup-c"
+DEFAULT_VARIANTS = "a,b,c,ship,ship-c,orders,orders-c,sup,sup-c,dem,dem-c"
 
 
 def parse_variants(text: str, known: Collection[str]) -> list[str]:
@@ -567,7 +591,7 @@ def prepare_inputs(
         path = root / "input-suppliers.jsonl"
         simulated["suppliers"] = write_supplier_input(path, args.supplier_events, args.sim_seed)
         paths["suppliers"] = path
-    sizes = {"shipments": args.shipment_events, "orders": args.order_events}
+    sizes = {"shipments": args.shipment_events, "orders": args.order_events, "demand": args.demand_events}
     for name in sorted(needed - {"inventory", "suppliers"}):
         path = root / f"input-{name}.jsonl"
         simulated[name] = write_simulated_input(path, INPUTS[name], sizes[name], args.sim_seed)
@@ -607,7 +631,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="records of the suppliers input (supplier-events + PO receipts of a supplier history, ~21 days)",
     )
     parser.add_argument(
-        "--sim-seed", type=int, default=11, help="simulation seed of the shipments, orders and suppliers inputs"
+        "--demand-events",
+        type=int,
+        default=60_000,
+        help="records of the demand input (sales-events + inventory-events of a simulation)",
+    )
+    parser.add_argument(
+        "--sim-seed", type=int, default=11, help="simulation seed of the shipments, orders, suppliers and demand inputs"
     )
     parser.add_argument("--repeats", type=int, default=2, help="interleaved repeats of every variant")
     parser.add_argument(
@@ -661,6 +691,7 @@ SCENARIO = Scenario(
         "shipment_events": 8000,
         "order_events": 30_000,
         "supplier_events": 3000,
+        "demand_events": 15_000,
         "repeats": 1,
         "diagnostic": False,
         "bare_copies": 4,
