@@ -175,6 +175,8 @@ class DemandSettings(BaseModel):
     spike_min_units: int = Field(default=10, ge=1)
     # A key with no outbound units for this many days stops closing empty days until its next event.
     dormant_after_days: int = Field(default=28, ge=1)
+    # Replenishment (`supplylake plan`): the target cycle service level the safety stock is for.
+    service_level: float = Field(default=0.95, ge=0.5, lt=1)
 
 
 class LakeSettings(BaseModel):

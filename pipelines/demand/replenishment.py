@@ -26,8 +26,9 @@ The rules, in the textbook's periodic-review (R, S) form with a continuous reord
    every day. Ends may go negative (demand the stock cannot cover).
 8. **Projected stock-out date**: the first projected day that ends below zero (none within the
    horizon: no date). **Order-by date**: the stock-out date minus ``⌈μ_L⌉`` days, never before
-   today; with no stock-out in the horizon, today (the position is under the reorder point, so
-   the review says order now).
+   the first projected day (a plan is made as ``today`` closes, so tomorrow is the first day
+   anyone can act on it); with no stock-out in the horizon, that first day (the position is
+   under the reorder point, so the review says order now).
 9. **Episodes.** A warehouse × SKU whose position falls below its reorder point opens an episode
    and gets one suggestion (id ``<warehouseId>:<sku>@<start of the day it opened, epoch ms>``); more
    evaluations below the reorder point add nothing; the first at or above it (typically once
@@ -239,7 +240,8 @@ def plan(
     out_day = stockout_day(project(today, on_hand - reserved, lines, demand))
     order_by: int | None = None
     if below:
-        order_by = today if out_day is None else max(today, out_day - math.ceil(mu_l))
+        first = today + 1
+        order_by = first if out_day is None else max(first, out_day - math.ceil(mu_l))
     return Plan(
         warehouse_id=warehouse_id,
         sku=sku,

@@ -37,6 +37,7 @@ QUALITY_REJECT: Final = "QUALITY_REJECT"
 SUPPLIER_SLIPPING: Final = "SUPPLIER_SLIPPING"
 LEAD_TIME_CHANGED: Final = "LEAD_TIME_CHANGED"
 DEMAND_SPIKE: Final = "DEMAND_SPIKE"
+STOCKOUT_RISK: Final = "STOCKOUT_RISK"
 
 ALERT_TYPES: Mapping[str, str] = {
     LOW_STOCK: "available stock fell below the SKU's reorder point (opens a stock episode)",
@@ -58,6 +59,8 @@ ALERT_TYPES: Mapping[str, str] = {
     LEAD_TIME_CHANGED: "a supplier announced a new lead time",
     DEMAND_SPIKE: "a day's outbound units of a warehouse x SKU beyond the robust z-score threshold "
     "against its forecast (once per episode of consecutive spike days)",
+    STOCKOUT_RISK: "a warehouse x SKU's inventory position fell below its reorder point at a daily review: "
+    "a replenishment suggestion (once per episode below the reorder point)",
 }
 """Alert type -> one-line meaning, for the ``alerts.alert_type`` column doc and the README."""
 

@@ -41,13 +41,20 @@ LAYER_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
             "supplylake.cli",
             "supplylake.ingest",
             "supplylake.query",
+            "supplylake.planning",
             "supplylake.app",
         ),
         "the lake is storage: it knows no producer, consumer or reader of its tables",
     ),
     (
         "supplylake.query",
-        ("supplylake.pipelines", "supplylake.orchestration", "supplylake.cli", "supplylake.ingest"),
+        (
+            "supplylake.pipelines",
+            "supplylake.orchestration",
+            "supplylake.cli",
+            "supplylake.ingest",
+            "supplylake.planning",
+        ),
         "reading the lake needs no streaming code",
     ),
     (
@@ -64,7 +71,7 @@ LAYER_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "supplylake.pipelines",
-        ("supplylake.orchestration", "supplylake.cli", "supplylake.ingest", "supplylake.app"),
+        ("supplylake.orchestration", "supplylake.cli", "supplylake.ingest", "supplylake.app", "supplylake.planning"),
         "a pipeline is run by the orchestrator, it does not run it",
     ),
     ("supplylake.ingest", ("supplylake.pipelines", "supplylake.orchestration", "supplylake.cli"), "producers only"),

@@ -26,6 +26,7 @@ from supplylake.lake.tables.demand import (
     DEMAND_DAILY,
     DEMAND_FORECAST,
     DEMAND_HOURLY,
+    REPLENISHMENT_SUGGESTIONS,
     SALES_EVENTS,
 )
 from supplylake.lake.tables.evolution import SINK_TABLE_PROPERTIES, ensure_table
@@ -55,6 +56,7 @@ TABLES: tuple[TableSpec, ...] = (
     DEMAND_HOURLY,
     DEMAND_DAILY,
     DEMAND_FORECAST,
+    REPLENISHMENT_SUGGESTIONS,
 )
 
 __all__ = [
@@ -69,6 +71,7 @@ __all__ = [
     "ORDER_EVENTS",
     "ORDER_STATUS",
     "PO_LINES",
+    "REPLENISHMENT_SUGGESTIONS",
     "SALES_EVENTS",
     "SHIPMENT_EVENTS",
     "SHIPMENT_STATUS",

@@ -122,3 +122,58 @@ DEMAND_FORECAST = define_table(
         Column("ingested_at", TIMESTAMP, "When the pipeline wrote this row, UTC."),
     ),
 )
+
+
+REPLENISHMENT_SUGGESTIONS = define_table(
+    "replenishment_suggestions",
+    "A replenishment suggestion per warehouse x SKU whose inventory position fell below its reorder point at a "
+    "daily review (`supplylake plan`), once per episode below it, with every input of the formula "
+    "(docs/demand.md, Replenishment). Each raises one STOCKOUT_RISK alert.",
+    time_column="as_of",
+    key=("suggestion_id",),
+    sort_by=("warehouse_id", "sku", "as_of"),
+    columns=(
+        Column("suggestion_id", STRING, "'<warehouseId>:<sku>@<start of the review day, epoch ms>'.", True),
+        Column("warehouse_id", STRING, "Warehouse.", True),
+        Column("sku", STRING, "Stock keeping unit.", True),
+        Column("supplier_id", STRING, "Supplier to order from: the one of the key's latest PO line."),
+        Column("as_of", TIMESTAMP, "End of the reviewed day: every input is as of this event time, UTC.", True),
+        Column("suggested_quantity", LONG, "ceil(order_up_to - position): units to order."),
+        Column(
+            "order_by_date",
+            TIMESTAMP,
+            "Latest day to place the order: projected stock-out date - ceil(lead time), "
+            "not before the day after the review.",
+        ),
+        Column(
+            "projected_stockout_date",
+            TIMESTAMP,
+            "First day the projected stock ends below zero; null when not within the horizon.",
+        ),
+        Column("on_hand", LONG, "Units on hand at as_of (inventory_levels)."),
+        Column("reserved", LONG, "Units reserved at as_of."),
+        Column("open_po_quantity_in_lead_time", LONG, "Open PO units due within lead time + review period."),
+        Column("open_po_quantity", LONG, "All open PO units (ordered - accepted of OPEN and PARTIAL lines)."),
+        Column("position", LONG, "Inventory position: on_hand + open_po_quantity_in_lead_time - reserved."),
+        Column("demand_mean", DOUBLE, "mu_D: mean forecast units per day over the horizon."),
+        Column(
+            "demand_stddev", DOUBLE, "sigma_D: a day's demand spread around its forecast (1.25 x the forecast's MAE)."
+        ),
+        Column(
+            "lead_time_mean_days",
+            DOUBLE,
+            "mu_L: the supplier's mean lead time (supplier_metrics, else its promised lead times).",
+        ),
+        Column(
+            "lead_time_stddev_days", DOUBLE, "sigma_L: the supplier's lead-time standard deviation (0 while unknown)."
+        ),
+        Column("review_period_days", DOUBLE, "R: days between reviews."),
+        Column("service_level", DOUBLE, "Target cycle service level."),
+        Column("z", DOUBLE, "Standard normal quantile of the service level."),
+        Column("safety_stock", DOUBLE, "z x sqrt(mu_L x sigma_D^2 + mu_D^2 x sigma_L^2)."),
+        Column("reorder_point", DOUBLE, "mu_D x mu_L + safety_stock."),
+        Column("order_up_to", DOUBLE, "mu_D x (mu_L + R) + safety_stock."),
+        Column("forecast_model", STRING, "The model of the forecast the plan used (demand_forecast.model)."),
+        Column("ingested_at", TIMESTAMP, "When the review wrote this row, UTC."),
+    ),
+)

@@ -10,6 +10,7 @@ from supplylake.pipelines.demand.spikes import DEMAND_ALERT_TYPES
 from supplylake.pipelines.inventory.alerts import AlertType
 from supplylake.pipelines.shipments import alerts as shipment_alerts
 from supplylake.pipelines.suppliers.alerts import SUPPLIER_ALERT_TYPES
+from supplylake.planning.review import PLANNING_ALERT_TYPES
 
 # Computed with the recipe as it was before alert ids got one home (inventory's ``alert_id`` and
 # shipments' ``alert_id_for`` at 0087847): any change here breaks dedupe of alerts in the lake.
@@ -42,6 +43,7 @@ def test_every_alert_type_the_pipelines_write_is_documented() -> None:
         shipment_alerts.SEQUENCE_ANOMALY,
         *SUPPLIER_ALERT_TYPES,
         *DEMAND_ALERT_TYPES,
+        *PLANNING_ALERT_TYPES,
     }
     assert written == set(ALERT_TYPES)
     constants = {value for name, value in vars(alert_types).items() if name.isupper() and isinstance(value, str)}

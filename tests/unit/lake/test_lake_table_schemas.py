@@ -23,6 +23,7 @@ from supplylake.pipelines.demand.spikes import DEMAND_ALERT_TYPES
 from supplylake.pipelines.inventory.alerts import AlertType
 from supplylake.pipelines.shipments import alerts as shipment_alerts
 from supplylake.pipelines.suppliers.alerts import SUPPLIER_ALERT_TYPES
+from supplylake.planning.review import PLANNING_ALERT_TYPES
 
 SNAPSHOT: dict[str, dict[str, Any]] = json.loads(
     (Path(__file__).parent / "fixtures" / "lake_table_schemas.json").read_text(encoding="utf-8")
@@ -96,6 +97,7 @@ def test_alert_type_doc_lists_the_types_the_pipelines_write_and_nothing_else() -
         shipment_alerts.SEQUENCE_ANOMALY,
         *SUPPLIER_ALERT_TYPES,
         *DEMAND_ALERT_TYPES,
+        *PLANNING_ALERT_TYPES,
     }
     assert set(ALERT_TYPES) == written
     assert all(alert_type in doc for alert_type in written)

@@ -72,7 +72,7 @@ def test_above_the_reorder_point_nothing_is_suggested() -> None:
     assert (result.suggested_quantity, result.order_by_day) == (0, None)
 
 
-def test_a_stockout_beyond_the_horizon_orders_today() -> None:
+def test_a_stockout_beyond_the_horizon_orders_on_the_first_day() -> None:
     # Below the reorder point only through the safety stock: no stock-out within 14 days.
     lines = (OpenLine("PO-1", 190, TODAY + 1),)  # position 290 < ROP 302.06; day 14 ends at 10
     result = plan(
@@ -87,13 +87,13 @@ def test_a_stockout_beyond_the_horizon_orders_today() -> None:
         policy=POLICY,
     )
     assert result.below_reorder_point and result.stockout_day is None
-    assert result.order_by_day == TODAY
+    assert result.order_by_day == TODAY + 1
 
 
-def test_the_order_by_date_is_never_before_today() -> None:
+def test_the_order_by_date_is_never_before_the_first_projected_day() -> None:
     result = evaluate(on_hand=20, reserved=0, lines=())  # out on day 2, lead time 4 days
     assert result.stockout_day == TODAY + 2
-    assert result.order_by_day == TODAY
+    assert result.order_by_day == TODAY + 1
 
 
 def test_the_safety_stock_formula_and_its_terms() -> None:

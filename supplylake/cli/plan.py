@@ -1,0 +1,33 @@
+"""`supplylake plan`: the daily replenishment review over the lake (suggestions, STOCKOUT_RISK)."""
+
+from __future__ import annotations
+
+import typer
+
+from supplylake.cli.options import DataDirOption, settings_for
+
+
+def plan(data_dir: DataDirOption = None) -> None:
+    """Review every day the demand pipeline closed since the last review: a replenishment
+    suggestion and a STOCKOUT_RISK alert per warehouse x SKU whose inventory position fell below
+    its reorder point (once per episode), in replenishment_suggestions and alerts. Rerun it any
+    time: days already reviewed are not reviewed again."""
+    from supplylake.event_time import DAY_MS, from_epoch_ms
+    from supplylake.planning.review import review
+
+    settings = settings_for(data_dir)
+    summary = review(settings)
+    if not summary.days:
+        typer.echo("plan: nothing new to review (every day with a forecast is reviewed)")
+        return
+    first, last = (from_epoch_ms(d * DAY_MS).date().isoformat() for d in (summary.days[0], summary.days[-1]))
+    typer.echo(
+        f"plan: reviewed {len(summary.days)} day(s), {first} .. {last}: {summary.reviews} warehouse x SKU plans, "
+        f"{summary.suggestions} suggestion(s) (STOCKOUT_RISK)"
+    )
+    skipped = summary.without_stock + summary.without_supplier
+    if skipped:
+        typer.echo(
+            f"plan: {skipped} forecast key-day(s) not reviewed: {summary.without_stock} with no stock level, "
+            f"{summary.without_supplier} with no supplier (no PO line yet)"
+        )

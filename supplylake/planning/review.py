@@ -1,0 +1,213 @@
+"""The daily replenishment review: every day not reviewed yet, its suggestions and STOCKOUT_RISK
+alerts, written to the lake exactly once.
+
+Days. A day is reviewable once the demand pipeline closed it (its forecast rows exist, made at
+its end). A run reviews each such day after the last one reviewed, in order.
+
+Episodes (rule 9 of ``replenishment``) with daily reviews: a key gets a suggestion on day D when
+its position is below the reorder point at D and was not at D - 1 (or had no review at D - 1).
+That needs no state besides the lake: the review of D - 1 is recomputed from the same history.
+
+Exactly once. The rows of a run carry a source of their own — topic ``review:replenishment``,
+partition 0, the reviewed day as offset, cluster ``lake-review`` — and go through the pipelines'
+exactly-once writer: the alerts first, then the suggestions, each commit advancing its table's
+ledger to the last day reviewed. A rerun finds the suggestions' ledger and starts after it; a run
+that died between the two commits writes its alerts again, and the alerts' ledger drops them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from supplylake.contracts.alerts import ENTITY_STOCK, STOCKOUT_RISK, alert_id
+from supplylake.errors import SupplylakeError
+from supplylake.event_time import DAY_MS
+from supplylake.lake.catalog import catalog_for
+from supplylake.lake.tables import ALERTS, REPLENISHMENT_SUGGESTIONS, SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC
+from supplylake.lake.writer import ExactlyOnceWriter
+from supplylake.pipelines.demand.replenishment import Plan, ReplenishmentEpisode, ReplenishmentPolicy, judge, plan
+from supplylake.planning.inputs import REQUIRED_TABLES, KeyInputs, day_inputs, forecast_days, load
+from supplylake.query import LakeReader
+from supplylake.settings import Settings
+
+REVIEW_TOPIC = "review:replenishment"
+REVIEW_PARTITION = 0
+REVIEW_CLUSTER = "lake-review"
+REVIEW_PERIOD_DAYS = 1.0
+"""One review per day of event time."""
+PLANNING_ALERT_TYPES: tuple[str, ...] = (STOCKOUT_RISK,)
+"""Every alert type the review raises."""
+
+
+class PlanningError(SupplylakeError):
+    """A replenishment review could not run."""
+
+
+class NothingToReview(PlanningError):
+    """The lake lacks a table the review reads."""
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    days: tuple[int, ...]
+    """The days reviewed by this run (epoch day numbers), oldest first."""
+    reviews: int
+    """Warehouse × SKU plans made on those days."""
+    suggestions: int
+    without_stock: int
+    without_supplier: int
+
+
+def policy_for(settings: Settings) -> ReplenishmentPolicy:
+    return ReplenishmentPolicy(
+        service_level=settings.demand.service_level,
+        review_period_days=REVIEW_PERIOD_DAYS,
+        horizon_days=settings.demand.horizon_days,
+    )
+
+
+def plan_key(day: int, key: KeyInputs, policy: ReplenishmentPolicy) -> Plan:
+    return plan(
+        warehouse_id=key.warehouse_id,
+        sku=key.sku,
+        today=day,
+        on_hand=key.on_hand,
+        reserved=key.reserved,
+        lines=key.lines,
+        lead_time=key.lead_time,
+        demand=key.demand,
+        policy=policy,
+    )
+
+
+def review(settings: Settings, *, progress: Callable[[int, int], None] | None = None) -> ReviewSummary:
+    """Review every day closed since the last review (see the module docstring)."""
+    catalog = catalog_for(settings)
+    namespace = settings.catalog.namespace
+    missing = [t for t in REQUIRED_TABLES if not catalog.table_exists((namespace, t))]
+    if missing:
+        raise NothingToReview(
+            f"nothing to review: the lake has no {', '.join(missing)} yet",
+            hint="run the inventory, suppliers and demand pipelines first (`supplylake run --input FILE` or "
+            "`supplylake demo`); a review needs stock levels, PO lines, supplier metrics and daily forecasts",
+        )
+    suggestions_writer = ExactlyOnceWriter(
+        catalog, REPLENISHMENT_SUGGESTIONS, cluster_id=REVIEW_CLUSTER, namespace=namespace
+    )
+    alerts_writer = ExactlyOnceWriter(catalog, ALERTS, cluster_id=REVIEW_CLUSTER, namespace=namespace)
+    last = suggestions_writer.committed_offsets().get((REVIEW_TOPIC, REVIEW_PARTITION))
+    policy = policy_for(settings)
+
+    con = LakeReader(catalog, namespace=namespace).connect()
+    try:
+        load(con)
+        all_days = forecast_days(con)
+        todo = [d for d in all_days if last is None or d > last]
+        suggestion_rows: list[dict[str, Any]] = []
+        alert_rows: list[dict[str, Any]] = []
+        reviews = without_stock = without_supplier = 0
+        below_before: set[str] = set()
+        if todo and todo[0] - 1 in all_days:
+            below_before = {p.key for p in _plans(con, todo[0] - 1, policy) if p.below_reorder_point}
+        now = int(time.time() * 1000)
+        for done, day in enumerate(todo, start=1):
+            inputs = day_inputs(con, day)
+            without_stock += inputs.without_stock
+            without_supplier += inputs.without_supplier
+            below_now: set[str] = set()
+            for key in inputs.keys:
+                evaluated = plan_key(day, key, policy)
+                reviews += 1
+                if not evaluated.below_reorder_point:
+                    continue
+                below_now.add(evaluated.key)
+                episode = ReplenishmentEpisode(opened_day=day - 1 if evaluated.key in below_before else None)
+                suggestion = judge(episode, evaluated)
+                if suggestion is not None:
+                    row = suggestion_row(suggestion.suggestion_id, evaluated, key.model, now)
+                    suggestion_rows.append(row)
+                    alert_rows.append(stockout_risk_row(suggestion.suggestion_id, evaluated))
+            below_before = below_now
+            if progress is not None:
+                progress(done, len(todo))
+    finally:
+        con.close()
+    if todo:
+        offsets = {(REVIEW_TOPIC, REVIEW_PARTITION): todo[-1]}
+        alerts_writer.commit(alert_rows, offsets, max_event_time_ms=(todo[-1] + 1) * DAY_MS)
+        suggestions_writer.commit(suggestion_rows, offsets, max_event_time_ms=(todo[-1] + 1) * DAY_MS)
+    return ReviewSummary(tuple(todo), reviews, len(suggestion_rows), without_stock, without_supplier)
+
+
+def _plans(con: Any, day: int, policy: ReplenishmentPolicy) -> list[Plan]:
+    return [plan_key(day, key, policy) for key in day_inputs(con, day).keys]
+
+
+def _source(day: int) -> dict[str, Any]:
+    return {SRC_TOPIC: REVIEW_TOPIC, SRC_PARTITION: REVIEW_PARTITION, SRC_OFFSET: day, SRC_CLUSTER: REVIEW_CLUSTER}
+
+
+def _day_ms(day: int | None) -> int | None:
+    return None if day is None else day * DAY_MS
+
+
+def suggestion_row(suggestion_id: str, p: Plan, model: str | None, now_ms: int) -> dict[str, Any]:
+    """The ``replenishment_suggestions`` row of a suggestion (every input of its formula)."""
+    return {
+        "suggestion_id": suggestion_id,
+        "warehouse_id": p.warehouse_id,
+        "sku": p.sku,
+        "supplier_id": p.supplier_id,
+        "as_of": (p.day + 1) * DAY_MS,
+        "suggested_quantity": p.suggested_quantity,
+        "order_by_date": _day_ms(p.order_by_day),
+        "projected_stockout_date": _day_ms(p.stockout_day),
+        "on_hand": p.on_hand,
+        "reserved": p.reserved,
+        "open_po_quantity_in_lead_time": p.open_quantity_in_lead_time,
+        "open_po_quantity": p.open_quantity_total,
+        "position": p.position,
+        "demand_mean": p.demand_mean,
+        "demand_stddev": p.demand_stddev,
+        "lead_time_mean_days": p.lead_time_mean_days,
+        "lead_time_stddev_days": p.lead_time_stddev_days,
+        "review_period_days": p.review_period_days,
+        "service_level": p.service_level,
+        "z": p.z,
+        "safety_stock": p.safety_stock,
+        "reorder_point": p.reorder_point,
+        "order_up_to": p.order_up_to,
+        "forecast_model": model,
+        "ingested_at": now_ms,
+        **_source(p.day),
+    }
+
+
+def stockout_risk_row(suggestion_id: str, p: Plan) -> dict[str, Any]:
+    """The ``alerts`` row of a suggestion's STOCKOUT_RISK (raised at the end of the reviewed day)."""
+    details = {
+        "suggestion_id": suggestion_id,
+        "supplier_id": p.supplier_id,
+        "position": p.position,
+        "reorder_point": round(p.reorder_point, 6),
+        "order_up_to": round(p.order_up_to, 6),
+        "suggested_quantity": p.suggested_quantity,
+        "projected_stockout_date_ms": _day_ms(p.stockout_day),
+        "order_by_date_ms": _day_ms(p.order_by_day),
+    }
+    return {
+        "alert_id": alert_id(suggestion_id, STOCKOUT_RISK),
+        "alert_type": STOCKOUT_RISK,
+        "entity_type": ENTITY_STOCK,
+        "entity_id": p.key,
+        "warehouse_id": p.warehouse_id,
+        "sku": p.sku,
+        "raised_at": (p.day + 1) * DAY_MS,
+        "details": orjson.dumps(details).decode(),
+        **_source(p.day),
+    }
