@@ -44,6 +44,7 @@ _SECRET_NAME_WORDS = (
     "connection-string",
     "connection_string",
     "signature",
+    "webhook_url",  # webhook URLs often carry a token in their path or query
 )
 
 # scheme://user:password@host — the password part (the user name is shown).

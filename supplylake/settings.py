@@ -177,6 +177,20 @@ class DemandSettings(BaseModel):
     dormant_after_days: int = Field(default=28, ge=1)
     # Replenishment (`supplylake plan`): the target cycle service level the safety stock is for.
     service_level: float = Field(default=0.95, ge=0.5, lt=1)
+    # The restock API: each suggestion POSTed once to this URL (none: suggestions stay in the lake).
+    # A secret: webhook URLs often carry a token in their path or query.
+    restock_webhook_url: SecretStr | None = None
+    # Sent as `Authorization: Bearer <token>` when set.
+    restock_webhook_token: SecretStr | None = None
+    restock_webhook_attempts: int = Field(default=5, ge=1, le=20)
+    restock_webhook_timeout_s: float = Field(default=10.0, gt=0)
+
+    @field_validator("restock_webhook_url")
+    @classmethod
+    def _http_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("http://", "https://")):
+            raise ValueError("the restock webhook must be an http:// or https:// URL")
+        return value
 
 
 class LakeSettings(BaseModel):

@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from supplylake.cli.options import DataDirOption, settings_for
+
+if TYPE_CHECKING:
+    from supplylake.planning.review import ReviewSummary
 
 
 def plan(data_dir: DataDirOption = None) -> None:
     """Review every day the demand pipeline closed since the last review: a replenishment
     suggestion and a STOCKOUT_RISK alert per warehouse x SKU whose inventory position fell below
     its reorder point (once per episode), in replenishment_suggestions and alerts. Rerun it any
-    time: days already reviewed are not reviewed again."""
-    from supplylake.event_time import DAY_MS, from_epoch_ms
+    time: days already reviewed are not reviewed again. With SUPPLYLAKE_DEMAND__RESTOCK_WEBHOOK_URL
+    set, every suggestion not sent yet is then POSTed to it, once."""
+    from supplylake.planning.restock import deliver
     from supplylake.planning.review import review
 
     settings = settings_for(data_dir)
     summary = review(settings)
+    _say_review(summary)
+    sent = deliver(settings)
+    if sent is not None:
+        typer.echo(f"restock webhook {sent.endpoint}: {sent.delivered} suggestion(s) delivered ({sent.attempts} POSTs)")
+
+
+def _say_review(summary: ReviewSummary) -> None:
+    from supplylake.event_time import DAY_MS, from_epoch_ms
+
     if not summary.days:
         typer.echo("plan: nothing new to review (every day with a forecast is reviewed)")
         return

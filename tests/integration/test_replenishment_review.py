@@ -8,16 +8,29 @@ and demand pipelines): the daily replenishment review end to end.
   back independently);
 - one suggestion per episode: never on two consecutive days for a key;
 - each suggestion raises exactly one STOCKOUT_RISK alert with the derived id;
-- a rerun reviews nothing and writes nothing.
+- a rerun reviews nothing and writes nothing;
+- the restock webhook (a local HTTP server) gets every suggestion, a 503 retried with the same
+  idempotency key, and after the sender is killed mid-delivery only the suggestion in flight
+  comes again (same key); the outbox holds one row per suggestion.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import math
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from collections import Counter
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from statistics import NormalDist
+from typing import Any
 
 import pytest
 
@@ -26,7 +39,7 @@ from supplylake.event_time import DAY_MS
 from supplylake.simulator import FaultConfig, Simulation, write_jsonl
 from supplylake.simulator.generator import history_config
 from tests.support.lake_identity import sql_rows
-from tests.support.processes import cli
+from tests.support.processes import cli, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -136,3 +149,94 @@ def test_a_lake_without_the_pipelines_tables_says_what_to_run(tmp_path: Path) ->
     assert result.returncode != 0
     assert "nothing to review: the lake has no inventory_levels" in result.stderr
     assert "Hint: run the inventory, suppliers and demand pipelines first" in result.stderr
+
+
+class RestockApi:
+    """A local restock API: records every POST; the first one gets a 503, and one can be held
+    unanswered (the test kills the sender meanwhile)."""
+
+    def __init__(self, hold_request: int) -> None:
+        self.requests: list[tuple[str, dict[str, Any], str]] = []  # (idempotency key, body, authorization)
+        self.hold_request = hold_request
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                api.requests.append((self.headers["Idempotency-Key"], body, self.headers.get("Authorization", "")))
+                number = len(api.requests)
+                if number == api.hold_request:
+                    api.holding.set()
+                    api.release.wait(timeout=120)
+                status = 503 if number == 1 else 200
+                with contextlib.suppress(OSError):  # the held one's sender is gone
+                    self.send_response(status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/restock"
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_restock_webhook_gets_each_suggestion_once_across_a_kill(lake: tuple[Path, str]) -> None:
+    data_dir, _ = lake
+    suggestions = [
+        r["suggestion_id"] for r in sql_rows(data_dir, "SELECT suggestion_id FROM replenishment_suggestions")
+    ]
+    assert len(suggestions) >= 3
+    api = RestockApi(hold_request=3)  # 1: 503 then 2: accepted (the first suggestion); 3: held, sender killed
+    token = uuid.uuid4().hex
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
+    env |= {"SUPPLYLAKE_DEMAND__RESTOCK_WEBHOOK_URL": api.url, "SUPPLYLAKE_DEMAND__RESTOCK_WEBHOOK_TOKEN": token}
+    try:
+        sender = subprocess.Popen(
+            [sys.executable, "-m", "supplylake", "plan", "--data-dir", str(data_dir)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(api.holding.is_set, timeout_s=120, what="the third POST to reach the restock API")
+        finally:
+            sender.kill()
+            sender.wait(timeout=30)
+        api.release.set()
+        again = cli("plan", data_dir=data_dir, env={k: v for k, v in env.items() if k.startswith("SUPPLYLAKE_")})
+        assert again.returncode == 0, again.stderr
+    finally:
+        api.close()
+    keys = Counter(key for key, _, _ in api.requests)
+    held = api.requests[2][0]
+    # Every suggestion reached the API. Twice only: the first (its 503 retried, same key) and the one
+    # in flight at the kill (sent again by the next run, same key).
+    assert set(keys) == set(suggestions)
+    assert api.requests[0][0] == api.requests[1][0] != held
+    assert {k: n for k, n in keys.items() if n > 1} == {api.requests[0][0]: 2, held: 2}
+    assert {auth for _, _, auth in api.requests} == {f"Bearer {token}"}
+    assert f"{len(suggestions) - 1} suggestion(s) delivered" in again.stdout  # all but the one before the kill
+    body = next(b for k, b, _ in api.requests if k == suggestions[0])
+    assert body["suggestionId"] == suggestions[0] and body["quantity"] >= 1 and body["supplierId"]
+    deliveries = sql_rows(data_dir, "SELECT suggestion_id, http_status, attempts FROM replenishment_deliveries")
+    assert sorted(d["suggestion_id"] for d in deliveries) == sorted(suggestions)  # one outbox row each
+    assert {d["http_status"] for d in deliveries} == {200}
+    (first,) = sql_rows(
+        data_dir,
+        "SELECT d.attempts FROM replenishment_deliveries d JOIN replenishment_suggestions s USING (suggestion_id) "
+        "ORDER BY s.as_of, s.suggestion_id LIMIT 1",
+    )
+    assert first["attempts"] == 2  # the 503, then the accepted retry

@@ -177,3 +177,24 @@ REPLENISHMENT_SUGGESTIONS = define_table(
         Column("ingested_at", TIMESTAMP, "When the review wrote this row, UTC."),
     ),
 )
+
+
+REPLENISHMENT_DELIVERIES = define_table(
+    "replenishment_deliveries",
+    "The restock webhook's outbox: one row per replenishment suggestion the configured webhook "
+    "(SUPPLYLAKE_DEMAND__RESTOCK_WEBHOOK_URL) accepted, in suggestion order; "
+    "a suggestion without one is still to send.",
+    time_column="delivered_at",
+    key=("suggestion_id",),
+    sort_by=("delivered_at",),
+    columns=(
+        Column("suggestion_id", STRING, "The suggestion sent (replenishment_suggestions.suggestion_id).", True),
+        Column(
+            "idempotency_key", STRING, "The Idempotency-Key header it was sent with (the same on every retry).", True
+        ),
+        Column("endpoint", STRING, "scheme://host[:port] of the webhook (never its path or credentials)."),
+        Column("http_status", INT, "The status of the response that accepted it (2xx)."),
+        Column("attempts", INT, "POSTs made until it was accepted, by the run that got the answer."),
+        Column("delivered_at", TIMESTAMP, "When the webhook accepted it, UTC.", True),
+    ),
+)

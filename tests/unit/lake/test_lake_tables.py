@@ -73,6 +73,7 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
         "demand_daily",
         "demand_forecast",
         "replenishment_suggestions",
+        "replenishment_deliveries",
     ]
     time_columns = {"inventory_events": "event_time", "inventory_levels": "event_time", "alerts": "raised_at"}
     time_columns["dead_letters"] = "failed_at"
@@ -92,6 +93,7 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
         demand_daily="window_start",
         demand_forecast="as_of",
         replenishment_suggestions="as_of",
+        replenishment_deliveries="delivered_at",
     )
     for spec in TABLES:
         fields = {f.name: f for f in spec.schema.fields}
