@@ -240,3 +240,48 @@ def test_the_restock_webhook_gets_each_suggestion_once_across_a_kill(lake: tuple
         "ORDER BY s.as_of, s.suggestion_id LIMIT 1",
     )
     assert first["attempts"] == 2  # the 503, then the accepted retry
+
+
+def _named(data_dir: Path, name: str, param: str) -> list[dict[str, Any]]:
+    result = cli("sql", "--query", name, "--param", param, "--format", "json", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    rows: list[dict[str, Any]] = json.loads(result.stdout)
+    return rows
+
+
+def test_the_named_queries_list_what_is_still_to_order(lake: tuple[Path, str]) -> None:
+    data_dir, _ = lake
+    suggestions = sql_rows(
+        data_dir,
+        "SELECT suggestion_id, warehouse_id || ':' || sku AS key, epoch_ms(as_of) AS at, "
+        "epoch_ms(order_by_date) AS order_by, epoch_ms(projected_stockout_date) AS stockout "
+        "FROM replenishment_suggestions",
+    )
+    created: dict[str, list[int]] = {}
+    for line in sql_rows(
+        data_dir, "SELECT warehouse_id || ':' || sku AS key, epoch_ms(po_created_at) AS t FROM po_line_current"
+    ):
+        created.setdefault(line["key"], []).append(line["t"])
+    today = max(s["at"] for s in suggestions)
+    latest: dict[str, dict[str, Any]] = {}
+    for s in sorted(suggestions, key=lambda s: s["at"]):
+        latest[s["key"]] = s
+    open_ = {k: s for k, s in latest.items() if not any(s["at"] <= t for t in created.get(k, []))}
+
+    at_risk = _named(data_dir, "stockout_risk", "days=14")
+    expected_risk = {
+        s["suggestion_id"] for s in open_.values() if s["stockout"] and s["stockout"] < today + 14 * DAY_MS
+    }
+    assert {r["suggestion_id"] for r in at_risk} == expected_risk
+    days_left = [r["days_left"] for r in at_risk]
+    assert days_left == sorted(days_left)
+
+    to_place = _named(data_dir, "suggestions_to_place", "day=latest")
+    assert at_risk and to_place  # this seeded history has both
+    assert {r["suggestion_id"] for r in to_place} == {
+        s["suggestion_id"] for s in open_.values() if s["order_by"] <= today
+    }
+    assert all(r["days_overdue"] >= 0 for r in to_place)
+
+    wrong = cli("sql", "--query", "suggestions_to_place", "--param", "day=soon", data_dir=data_dir)
+    assert wrong.returncode != 0 and "day must be a date (YYYY-MM-DD) or latest, got soon" in wrong.stderr
