@@ -28,12 +28,11 @@ import pytest
 
 from supplylake.contracts import InvalidEvent, parse_event
 from supplylake.event_time import DAY_MS
-from supplylake.lake.catalog import catalog_for
 from supplylake.pipelines.demand.forecast import ForecastPolicy, ForecastState, forecast, observe_day
-from supplylake.query import LakeReader, run_query
 from supplylake.settings import load_settings
 from supplylake.simulator import FaultConfig, Simulation, write_jsonl
 from supplylake.simulator.generator import history_config
+from tests.support.lake_identity import sql_rows as sql
 from tests.support.processes import cli
 
 pytestmark = pytest.mark.integration
@@ -41,11 +40,6 @@ pytestmark = pytest.mark.integration
 DAYS = 60
 DEMAND_TYPES = {"sale.recorded", "inventory.shipped"}
 WINDOWS = "SELECT *, epoch_ms(window_start) AS start FROM {table} WHERE stream = '{stream}'"
-
-
-def sql(data_dir: Path, query: str) -> list[dict[str, Any]]:
-    result = run_query(LakeReader(catalog_for(load_settings(data_dir=data_dir))), query)
-    return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
 
 
 def demand_history(path: Path) -> Path:

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from supplylake.lake.catalog import catalog_for
-from supplylake.query import LakeReader, run_query
-from supplylake.settings import load_settings
 from supplylake.simulator import FaultConfig, Simulation, SimulationConfig, write_jsonl
+from tests.support.lake_identity import sql_rows as sql
 from tests.support.processes import cli
 from tests.support.shipment_stream import MIN, Handwritten, handwritten_stream, ms
 from tests.support.shipments_model import expected_from_file
@@ -32,12 +30,6 @@ SHIPMENT_ALERTS = (
     "TEMPERATURE_RECOVERED",
     "ROUTE_DEVIATION",
 )
-
-
-def sql(data_dir: Path, query: str) -> list[dict]:
-    """In-process (the CLI is exercised by the named-query test; a process per check is slow)."""
-    result = run_query(LakeReader(catalog_for(load_settings(data_dir=data_dir))), query)
-    return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
 
 
 def run(path: Path, data_dir: Path) -> None:

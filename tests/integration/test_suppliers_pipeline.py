@@ -22,15 +22,14 @@ import orjson
 import pytest
 
 from supplylake.contracts import InvalidEvent, parse_event
-from supplylake.lake.catalog import catalog_for
 from supplylake.pipelines.suppliers.metrics import supplier_metrics
 from supplylake.pipelines.suppliers.po_lines import PO_EVENT_TYPES, PoEvent, apply_po_event, fire_deadlines, line_facts
-from supplylake.query import LakeReader, run_query
 from supplylake.settings import load_settings
 from supplylake.simulator import FaultConfig, Simulation, write_jsonl
 from supplylake.simulator.generator import history_config
 from tests.support.killed_run import replay_with_kills
 from tests.support.lake_identity import lake_contents
+from tests.support.lake_identity import sql_rows as sql
 from tests.support.processes import cli
 
 pytestmark = pytest.mark.integration
@@ -88,11 +87,6 @@ MEASURES = (
     "late_open_lines",
     "spend",
 )
-
-
-def sql(data_dir: Path, query: str) -> list[dict[str, Any]]:
-    result = run_query(LakeReader(catalog_for(load_settings(data_dir=data_dir))), query)
-    return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
 
 
 def supplier_history(path: Path) -> Path:
