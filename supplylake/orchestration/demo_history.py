@@ -25,6 +25,7 @@ from supplylake.ingest.simulated import write_side_files
 from supplylake.lake.catalog import catalog_for
 from supplylake.orchestration.bounded_replay import replay_into_lake
 from supplylake.orchestration.reporting import Reporter
+from supplylake.planning.review import NothingToReview, review
 from supplylake.settings import Settings
 from supplylake.simulator import FaultConfig, Simulation, history_config, write_jsonl
 
@@ -120,4 +121,18 @@ def load_history(settings: Settings, plan: HistoryPlan, *, seed: int, reporter: 
     plan.events_file.unlink()
     took = time.monotonic() - began
     reporter.say(f"history: {plan.days} days ({summary.events} events) loaded in {took:.0f} s")
+    review_history(settings, reporter)
     return took
+
+
+def review_history(settings: Settings, reporter: Reporter) -> None:
+    """The replenishment review of the history's days (what `supplylake plan` does), so the demo
+    opens with suggestions; skipped when the pipelines run lack its tables."""
+    try:
+        reviewed = review(settings)
+    except NothingToReview:
+        return
+    reporter.say(
+        f"history: replenishment review of {len(reviewed.days)} day(s): {reviewed.suggestions} suggestion(s) "
+        "(STOCKOUT_RISK); `supplylake sql --query suggestions_to_place --param day=latest` lists them"
+    )

@@ -35,6 +35,7 @@ def test_a_day_of_history_then_live_then_a_restart_without_history(tmp_path: Pat
     assert first.returncode == 0, first.stderr[-2000:]
     assert "history: loading 1 days of event time" in first.stdout
     assert "history: 1 days (" in first.stdout and " loaded in " in first.stdout
+    assert "history: replenishment review of " in first.stdout  # the day the history closed
     assert not (data_dir / "history" / "history-1d.jsonl").exists()  # the replay's input is gone
     assert (data_dir / "history" / "reference" / "skus.csv").exists()
 
@@ -49,6 +50,7 @@ def test_a_day_of_history_then_live_then_a_restart_without_history(tmp_path: Pat
     again = cli("demo", "--headless", "--events", "200", "--history-days", "1", data_dir=data_dir, timeout=300)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "history: skipped, the lake in" in again.stdout and "history: loading" not in again.stdout
+    assert "replenishment review" not in again.stdout
     runs = _order_spans(data_dir)
     assert len(runs) == 3  # the restarted live stream has its own ids: not taken for duplicates
     assert runs[:2] == [history, live]
