@@ -1,4 +1,5 @@
-"""`supplylake plan`: the daily replenishment review over the lake (suggestions, STOCKOUT_RISK)."""
+"""`supplylake plan`: the daily replenishment review over the lake (suggestions, STOCKOUT_RISK)
+and the disruption impact assessment of new signals (DISRUPTION_IMPACT)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import typer
 from supplylake.cli.options import DataDirOption, settings_for
 
 if TYPE_CHECKING:
+    from supplylake.planning.disruption import AssessmentSummary
     from supplylake.planning.review import ReviewSummary
 
 
@@ -16,14 +18,18 @@ def plan(data_dir: DataDirOption = None) -> None:
     """Review every day the demand pipeline closed since the last review: a replenishment
     suggestion and a STOCKOUT_RISK alert per warehouse x SKU whose inventory position fell below
     its reorder point (once per episode), in replenishment_suggestions and alerts. Rerun it any
-    time: days already reviewed are not reviewed again. With SUPPLYLAKE_DEMAND__RESTOCK_WEBHOOK_URL
+    time: days already reviewed are not reviewed again. Then every supplier lead-time change not
+    assessed yet gets its disruption impact per warehouse x SKU whose open PO lines it delays
+    (disruption_impacts, projected_inventory, DISRUPTION_IMPACT alerts). With SUPPLYLAKE_DEMAND__RESTOCK_WEBHOOK_URL
     set, every suggestion not sent yet is then POSTed to it, once."""
+    from supplylake.planning.disruption import assess
     from supplylake.planning.restock import deliver
     from supplylake.planning.review import review
 
     settings = settings_for(data_dir)
     summary = review(settings)
     _say_review(summary)
+    _say_assessment(assess(settings))
     sent = deliver(settings)
     if sent is not None:
         typer.echo(f"restock webhook {sent.endpoint}: {sent.delivered} suggestion(s) delivered ({sent.attempts} POSTs)")
@@ -45,4 +51,12 @@ def _say_review(summary: ReviewSummary) -> None:
         typer.echo(
             f"plan: {skipped} forecast key-day(s) not reviewed: {summary.without_stock} with no stock level, "
             f"{summary.without_supplier} with no supplier (no PO line yet)"
+        )
+
+
+def _say_assessment(summary: AssessmentSummary) -> None:
+    if summary.signals:
+        typer.echo(
+            f"plan: assessed {summary.signals} disruption signal(s): {summary.impacts} warehouse x SKU impact(s), "
+            f"{summary.alerts} DISRUPTION_IMPACT alert(s)"
         )

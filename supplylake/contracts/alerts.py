@@ -38,6 +38,7 @@ SUPPLIER_SLIPPING: Final = "SUPPLIER_SLIPPING"
 LEAD_TIME_CHANGED: Final = "LEAD_TIME_CHANGED"
 DEMAND_SPIKE: Final = "DEMAND_SPIKE"
 STOCKOUT_RISK: Final = "STOCKOUT_RISK"
+DISRUPTION_IMPACT: Final = "DISRUPTION_IMPACT"
 
 ALERT_TYPES: Mapping[str, str] = {
     LOW_STOCK: "available stock fell below the SKU's reorder point (opens a stock episode)",
@@ -61,6 +62,8 @@ ALERT_TYPES: Mapping[str, str] = {
     "against its forecast (once per episode of consecutive spike days)",
     STOCKOUT_RISK: "a warehouse x SKU's inventory position fell below its reorder point at a daily review: "
     "a replenishment suggestion (once per episode below the reorder point)",
+    DISRUPTION_IMPACT: "a disruption signal (a supplier's lead-time change) delays open PO lines of a warehouse x "
+    "SKU so that its projected stock-out moves inside the forecast horizon (one per signal and warehouse x SKU)",
 }
 """Alert type -> one-line meaning, for the ``alerts.alert_type`` column doc and the README."""
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import duckdb
 
 from supplylake.event_time import DAY_MS
+from supplylake.pipelines.demand.disruption import NetworkLine, StockView
 from supplylake.pipelines.demand.replenishment import Demand, LeadTime, OpenLine, demand_stddev
 
 REQUIRED_TABLES = ("inventory_levels", "po_lines", "supplier_metrics", "demand_forecast")
@@ -31,7 +32,7 @@ REQUIRED_TABLES = ("inventory_levels", "po_lines", "supplier_metrics", "demand_f
 _LOAD = {
     "rv_stock": "SELECT warehouse_id, sku, on_hand, reserved, epoch_ms(event_time) AS t, revision, "
     "epoch_ms(ingested_at) AS ingested FROM inventory_levels",
-    "rv_lines": "SELECT po_id, sku, supplier_id, warehouse_id, ordered_qty, accepted_qty, status, "
+    "rv_lines": "SELECT po_id, sku, supplier_id, warehouse_id, ordered_qty, accepted_qty, status, unit_cost, "
     "epoch_ms(po_created_at) AS created, epoch_ms(promised_at) AS promised, "
     "epoch_ms(asn_expected_at) AS asn_expected, epoch_ms(changed_at) AS t, revision, "
     "epoch_ms(ingested_at) AS ingested FROM po_lines",
@@ -42,15 +43,22 @@ _LOAD = {
     "demand_forecast QUALIFY row_number() OVER (PARTITION BY key, as_of, target_date ORDER BY ingested_at DESC) = 1",
 }
 
-_DAY = """
-WITH stock AS (
+_AS_OF = """
+stock AS (
     SELECT warehouse_id, sku, on_hand, reserved FROM rv_stock WHERE t < $cut
     QUALIFY row_number() OVER (PARTITION BY warehouse_id, sku ORDER BY t DESC, revision DESC, ingested DESC) = 1
 ),
 line_now AS (
     SELECT * FROM rv_lines WHERE t < $cut
     QUALIFY row_number() OVER (PARTITION BY po_id, sku ORDER BY t DESC, ingested DESC, revision DESC) = 1
-),
+)
+"""
+"""The stock and PO lines as of ``$cut`` (shared by a review day and a disruption assessment)."""
+
+_DAY = (  # constant SQL pieces only
+    "WITH "  # noqa: S608
+    + _AS_OF
+    + """,
 open_lines AS (
     SELECT warehouse_id, sku,
         list({'po_id': po_id, 'quantity': greatest(ordered_qty - coalesce(accepted_qty, 0), 0),
@@ -87,6 +95,7 @@ LEFT JOIN promised p ON p.supplier_id = src.supplier_id
 LEFT JOIN open_lines o USING (warehouse_id, sku)
 ORDER BY f.warehouse_id, f.sku
 """
+)
 
 
 @dataclass(frozen=True)
@@ -166,3 +175,69 @@ def day_inputs(con: duckdb.DuckDBPyConnection, day: int) -> DayInputs:
             )
         )
     return DayInputs(day, tuple(keys), without_stock, without_supplier)
+
+
+_NETWORK_LINES = (  # constant SQL pieces only
+    "WITH "
+    + _AS_OF
+    + """
+SELECT po_id, sku, warehouse_id, supplier_id, greatest(ordered_qty - coalesce(accepted_qty, 0), 0) AS quantity,
+    coalesce(asn_expected, promised) AS due_ms, created, asn_expected IS NOT NULL AS has_asn, unit_cost
+FROM line_now
+WHERE status IN ('OPEN', 'PARTIAL') AND coalesce(asn_expected, promised) IS NOT NULL
+    AND greatest(ordered_qty - coalesce(accepted_qty, 0), 0) > 0
+ORDER BY warehouse_id, sku, po_id
+"""
+)
+
+_NETWORK_STOCK = (  # constant SQL pieces only
+    "WITH "  # noqa: S608
+    + _AS_OF
+    + """,
+fc AS (
+    SELECT warehouse_id, sku, made, list(units ORDER BY horizon_day) AS units, max(mae) AS mae
+    FROM rv_forecast WHERE made <= $cut GROUP BY warehouse_id, sku, made
+    QUALIFY made = max(made) OVER (PARTITION BY warehouse_id, sku)
+)
+SELECT f.warehouse_id, f.sku, s.on_hand - s.reserved AS available, f.made, f.units, f.mae
+FROM fc f JOIN stock s USING (warehouse_id, sku)
+ORDER BY f.warehouse_id, f.sku
+"""
+)
+
+
+@dataclass(frozen=True)
+class NetworkInputs:
+    """The network a disruption signal at ``at_ms`` is assessed on: open lines and stock views."""
+
+    today: int
+    lines: tuple[NetworkLine, ...]
+    stock: dict[tuple[str, str], StockView]
+
+
+def network_at(con: duckdb.DuckDBPyConnection, at_ms: int) -> NetworkInputs:
+    """Every open PO line and every warehouse × SKU's stock view as of event time ``at_ms`` (after
+    :func:`load`): the stock of its latest event before it, the forecast of the latest day closed at
+    or before it, from the day after ``at_ms``'s day on (the rest of that forecast's horizon)."""
+    today = at_ms // DAY_MS
+    params = {"cut": at_ms}
+    lines = tuple(
+        NetworkLine(
+            line=OpenLine(po_id, int(quantity), int(due_ms) // DAY_MS),
+            warehouse_id=warehouse,
+            sku=sku,
+            supplier_id=supplier or "",
+            created_day=int(created if created is not None else due_ms) // DAY_MS,
+            unit_cost=float(unit_cost or 0.0),
+            has_asn=bool(has_asn),
+        )
+        for po_id, sku, warehouse, supplier, quantity, due_ms, created, has_asn, unit_cost in con.execute(
+            _NETWORK_LINES, params
+        ).fetchall()
+    )
+    stock: dict[tuple[str, str], StockView] = {}
+    for warehouse, sku, available, made, units, mae in con.execute(_NETWORK_STOCK, params).fetchall():
+        # horizon_day 1 of a forecast made at the start of day M is day M: day today + 1 is at index today + 1 - M.
+        ahead = tuple(max(float(u), 0.0) for u in units[today + 1 - int(made) // DAY_MS :])
+        stock[(warehouse, sku)] = StockView(int(available or 0), Demand(ahead, stddev=demand_stddev(None, mae)))
+    return NetworkInputs(today, lines, stock)

@@ -33,9 +33,10 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 from supplylake.errors import RetryableError
 from supplylake.event_time import from_epoch_ms
 from supplylake.lake.catalog import catalog_for
-from supplylake.lake.tables import REPLENISHMENT_DELIVERIES, SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC
+from supplylake.lake.tables import REPLENISHMENT_DELIVERIES
 from supplylake.lake.writer import ExactlyOnceWriter
-from supplylake.planning.review import REVIEW_CLUSTER, PlanningError
+from supplylake.planning.outputs import PLANNING_CLUSTER, source
+from supplylake.planning.review import PlanningError
 from supplylake.query import LakeReader
 from supplylake.settings import Settings
 
@@ -129,7 +130,7 @@ def deliver(
     namespace = settings.catalog.namespace
     if not catalog.table_exists((namespace, "replenishment_suggestions")):
         return DeliverySummary(0, 0, endpoint_of(url))
-    writer = ExactlyOnceWriter(catalog, REPLENISHMENT_DELIVERIES, cluster_id=REVIEW_CLUSTER, namespace=namespace)
+    writer = ExactlyOnceWriter(catalog, REPLENISHMENT_DELIVERIES, cluster_id=PLANNING_CLUSTER, namespace=namespace)
     after = writer.committed_offsets().get((OUTBOX_TOPIC, OUTBOX_PARTITION), -1)
     con = LakeReader(catalog, namespace=namespace).connect()
     try:
@@ -204,8 +205,5 @@ def delivery_row(row: dict[str, Any], endpoint: str, status: int, attempts: int)
         "http_status": status,
         "attempts": attempts,
         "delivered_at": int(time.time() * 1000),
-        SRC_TOPIC: OUTBOX_TOPIC,
-        SRC_PARTITION: OUTBOX_PARTITION,
-        SRC_OFFSET: int(row["ordinal"]),
-        SRC_CLUSTER: REVIEW_CLUSTER,
+        **source(OUTBOX_TOPIC, OUTBOX_PARTITION, int(row["ordinal"])),
     }

@@ -10,9 +10,10 @@ That needs no state besides the lake: the review of D - 1 is recomputed from the
 
 Exactly once. The rows of a run carry a source of their own — topic ``review:replenishment``,
 partition 0, the reviewed day as offset, cluster ``lake-review`` — and go through the pipelines'
-exactly-once writer: the alerts first, then the suggestions, each commit advancing its table's
+exactly-once writer: the alerts first, then each reviewed key's projection (``projected_inventory``,
+scenario ``plan``), then the suggestions, each commit advancing its table's
 ledger to the last day reviewed. A rerun finds the suggestions' ledger and starts after it; a run
-that died between the two commits writes its alerts again, and the alerts' ledger drops them.
+that died between commits writes the earlier tables' rows again, and their ledgers drop them.
 """
 
 from __future__ import annotations
@@ -22,26 +23,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
-from supplylake.contracts.alerts import ENTITY_STOCK, STOCKOUT_RISK, alert_id
+from supplylake.contracts.alerts import STOCKOUT_RISK
 from supplylake.errors import SupplylakeError
 from supplylake.event_time import DAY_MS
 from supplylake.lake.catalog import catalog_for
-from supplylake.lake.tables import ALERTS, REPLENISHMENT_SUGGESTIONS, SRC_CLUSTER, SRC_OFFSET, SRC_PARTITION, SRC_TOPIC
+from supplylake.lake.tables import ALERTS, PROJECTED_INVENTORY, REPLENISHMENT_SUGGESTIONS
+from supplylake.lake.tables.demand import PROJECTION_PLAN
 from supplylake.lake.writer import ExactlyOnceWriter
-from supplylake.pipelines.demand.replenishment import Plan, ReplenishmentEpisode, ReplenishmentPolicy, judge, plan
+from supplylake.pipelines.demand.replenishment import (
+    Plan,
+    ReplenishmentEpisode,
+    ReplenishmentPolicy,
+    judge,
+    plan,
+    project,
+)
 from supplylake.planning.inputs import REQUIRED_TABLES, KeyInputs, day_inputs, forecast_days, load
+from supplylake.planning.outputs import PLANNING_CLUSTER, projection_rows, source, stock_alert_row
 from supplylake.query import LakeReader
 from supplylake.settings import Settings
 
 REVIEW_TOPIC = "review:replenishment"
 REVIEW_PARTITION = 0
-REVIEW_CLUSTER = "lake-review"
 REVIEW_PERIOD_DAYS = 1.0
 """One review per day of event time."""
-PLANNING_ALERT_TYPES: tuple[str, ...] = (STOCKOUT_RISK,)
-"""Every alert type the review raises."""
 
 
 class PlanningError(SupplylakeError):
@@ -97,9 +102,12 @@ def review(settings: Settings, *, progress: Callable[[int, int], None] | None = 
             "`supplylake demo`); a review needs stock levels, PO lines, supplier metrics and daily forecasts",
         )
     suggestions_writer = ExactlyOnceWriter(
-        catalog, REPLENISHMENT_SUGGESTIONS, cluster_id=REVIEW_CLUSTER, namespace=namespace
+        catalog, REPLENISHMENT_SUGGESTIONS, cluster_id=PLANNING_CLUSTER, namespace=namespace
     )
-    alerts_writer = ExactlyOnceWriter(catalog, ALERTS, cluster_id=REVIEW_CLUSTER, namespace=namespace)
+    alerts_writer = ExactlyOnceWriter(catalog, ALERTS, cluster_id=PLANNING_CLUSTER, namespace=namespace)
+    projections_writer = ExactlyOnceWriter(
+        catalog, PROJECTED_INVENTORY, cluster_id=PLANNING_CLUSTER, namespace=namespace
+    )
     last = suggestions_writer.committed_offsets().get((REVIEW_TOPIC, REVIEW_PARTITION))
     policy = policy_for(settings)
 
@@ -110,6 +118,7 @@ def review(settings: Settings, *, progress: Callable[[int, int], None] | None = 
         todo = [d for d in all_days if last is None or d > last]
         suggestion_rows: list[dict[str, Any]] = []
         alert_rows: list[dict[str, Any]] = []
+        projected: list[dict[str, Any]] = []
         reviews = without_stock = without_supplier = 0
         below_before: set[str] = set()
         if todo and todo[0] - 1 in all_days:
@@ -123,6 +132,7 @@ def review(settings: Settings, *, progress: Callable[[int, int], None] | None = 
             for key in inputs.keys:
                 evaluated = plan_key(day, key, policy)
                 reviews += 1
+                projected.extend(_projection(day, key, now))
                 if not evaluated.below_reorder_point:
                     continue
                 below_now.add(evaluated.key)
@@ -140,6 +150,7 @@ def review(settings: Settings, *, progress: Callable[[int, int], None] | None = 
     if todo:
         offsets = {(REVIEW_TOPIC, REVIEW_PARTITION): todo[-1]}
         alerts_writer.commit(alert_rows, offsets, max_event_time_ms=(todo[-1] + 1) * DAY_MS)
+        projections_writer.commit(projected, offsets, max_event_time_ms=(todo[-1] + 1) * DAY_MS)
         suggestions_writer.commit(suggestion_rows, offsets, max_event_time_ms=(todo[-1] + 1) * DAY_MS)
     return ReviewSummary(tuple(todo), reviews, len(suggestion_rows), without_stock, without_supplier)
 
@@ -148,8 +159,22 @@ def _plans(con: Any, day: int, policy: ReplenishmentPolicy) -> list[Plan]:
     return [plan_key(day, key, policy) for key in day_inputs(con, day).keys]
 
 
+def _projection(day: int, key: KeyInputs, now_ms: int) -> list[dict[str, Any]]:
+    """The ``projected_inventory`` rows (scenario 'plan') of a key's review of ``day``."""
+    return projection_rows(
+        f"{key.warehouse_id}:{key.sku}@{day * DAY_MS}",
+        PROJECTION_PLAN,
+        warehouse_id=key.warehouse_id,
+        sku=key.sku,
+        as_of_ms=(day + 1) * DAY_MS,
+        days=project(day, key.on_hand - key.reserved, key.lines, key.demand),
+        now_ms=now_ms,
+        src=_source(day),
+    )
+
+
 def _source(day: int) -> dict[str, Any]:
-    return {SRC_TOPIC: REVIEW_TOPIC, SRC_PARTITION: REVIEW_PARTITION, SRC_OFFSET: day, SRC_CLUSTER: REVIEW_CLUSTER}
+    return source(REVIEW_TOPIC, REVIEW_PARTITION, day)
 
 
 def _day_ms(day: int | None) -> int | None:
@@ -200,14 +225,12 @@ def stockout_risk_row(suggestion_id: str, p: Plan) -> dict[str, Any]:
         "projected_stockout_date_ms": _day_ms(p.stockout_day),
         "order_by_date_ms": _day_ms(p.order_by_day),
     }
-    return {
-        "alert_id": alert_id(suggestion_id, STOCKOUT_RISK),
-        "alert_type": STOCKOUT_RISK,
-        "entity_type": ENTITY_STOCK,
-        "entity_id": p.key,
-        "warehouse_id": p.warehouse_id,
-        "sku": p.sku,
-        "raised_at": (p.day + 1) * DAY_MS,
-        "details": orjson.dumps(details).decode(),
-        **_source(p.day),
-    }
+    return stock_alert_row(
+        STOCKOUT_RISK,
+        suggestion_id,
+        warehouse_id=p.warehouse_id,
+        sku=p.sku,
+        raised_at_ms=(p.day + 1) * DAY_MS,
+        details=details,
+        src=_source(p.day),
+    )

@@ -11,22 +11,26 @@ and demand pipelines): the daily replenishment review end to end.
 - a rerun reviews nothing and writes nothing;
 - the restock webhook (a local HTTP server) gets every suggestion, a 503 retried with the same
   idempotency key, and after the sender is killed mid-delivery only the suggestion in flight
-  comes again (same key); the outbox holds one row per suggestion.
+  comes again (same key); the outbox holds one row per suggestion;
+- a planted supplier lead-time jump (on a copy of the lake) raises the DISRUPTION_IMPACT of the
+  warehouse x SKU it leaves short, and every impact's projections hold end = start + in - out.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import threading
 import uuid
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from statistics import NormalDist
@@ -34,7 +38,8 @@ from typing import Any
 
 import pytest
 
-from supplylake.contracts.alerts import STOCKOUT_RISK, alert_id
+from supplylake.contracts.alerts import DISRUPTION_IMPACT, STOCKOUT_RISK, alert_id
+from supplylake.contracts.examples import example
 from supplylake.event_time import DAY_MS
 from supplylake.simulator import FaultConfig, Simulation, write_jsonl
 from supplylake.simulator.generator import history_config
@@ -285,3 +290,149 @@ def test_the_named_queries_list_what_is_still_to_order(lake: tuple[Path, str]) -
 
     wrong = cli("sql", "--query", "suggestions_to_place", "--param", "day=soon", data_dir=data_dir)
     assert wrong.returncode != 0 and "day must be a date (YYYY-MM-DD) or latest, got soon" in wrong.stderr
+
+
+PLANTED_PO = "PO-PLANTED-0001"
+LEAD_TIME_JUMP_DAYS = 40
+
+
+@pytest.fixture(scope="module")
+def disrupted(lake: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A copy of the lake after a planted lead-time jump: at the history's end, a warehouse x SKU
+    with forecast demand gets its available stock set to just over a day of it and a new PO due in
+    two days (no stock-out before), then its supplier's lead time jumps to 40 days."""
+    data_dir = tmp_path_factory.mktemp("disrupted") / "data"
+    shutil.copytree(lake[0], data_dir)
+    (key,) = sql_rows(
+        data_dir,
+        """
+        WITH fc AS (SELECT warehouse_id, sku, list(units ORDER BY horizon_day) AS units FROM demand_forecast
+            WHERE as_of = (SELECT max(as_of) FROM demand_forecast) GROUP BY ALL),
+        lvl AS (SELECT warehouse_id, sku, on_hand - reserved AS available FROM inventory_levels
+            QUALIFY row_number() OVER (PARTITION BY warehouse_id, sku ORDER BY event_time DESC, revision DESC) = 1),
+        src AS (SELECT warehouse_id, sku, supplier_id FROM po_lines
+            QUALIFY row_number() OVER (PARTITION BY warehouse_id, sku ORDER BY po_created_at DESC) = 1)
+        SELECT *, (SELECT epoch_ms(max(event_time)) FROM inventory_levels) AS end_ms
+        FROM fc JOIN lvl USING (warehouse_id, sku) JOIN src USING (warehouse_id, sku)
+        ORDER BY list_sum(units) DESC LIMIT 1
+        """,
+    )
+    t0 = key["end_ms"] + 60_000
+    # The forecast's horizon_day 1 is the day it was made on; the projection starts the day after t0.
+    target = math.ceil(key["units"][1]) + 1
+    assert sum(key["units"][1:]) > target + 1, key  # the jump leaves a stock-out inside the horizon
+
+    def at(ms: int) -> str:
+        return (datetime.fromtimestamp(ms / 1000, UTC)).isoformat().replace("+00:00", "Z")
+
+    common = {"warehouseId": key["warehouse_id"], "sku": key["sku"]}
+    planted = [
+        {**example("inventory.adjusted"), **common, "quantity": target - key["available"], "timestamp": at(t0)},
+        {
+            **example("po.created"),
+            "supplierId": key["supplier_id"],
+            "poId": PLANTED_PO,
+            "warehouseId": key["warehouse_id"],
+            "promisedDate": at(t0 + 2 * DAY_MS),
+            "lines": [{"sku": key["sku"], "quantity": 10_000, "unitCost": 7.5}],
+            "timestamp": at(t0 + 60_000),
+        },
+        {
+            **example("supplier.leadtime.changed"),
+            "supplierId": key["supplier_id"],
+            "newLeadTimeDays": LEAD_TIME_JUMP_DAYS,
+            "timestamp": at(t0 + 120_000),
+        },
+    ]
+    for n, event in enumerate(planted):
+        event["eventId"] = str(uuid.UUID(int=0xD15 + n))
+    path = data_dir.parent / "planted.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in planted))
+    run = cli("run", "--input", str(path), data_dir=data_dir, env={"SUPPLYLAKE_PIPELINES": PIPELINES})
+    assert run.returncode == 0, run.stderr
+    planned = cli("plan", data_dir=data_dir)
+    assert planned.returncode == 0, planned.stderr
+    return data_dir, {**key, "signal_id": planted[2]["eventId"], "signal_ms": t0 + 120_000, "out": planned.stdout}
+
+
+def test_a_planted_lead_time_jump_raises_the_expected_disruption_impact(
+    disrupted: tuple[Path, dict[str, Any]],
+) -> None:
+    data_dir, key = disrupted
+    impacts = sql_rows(
+        data_dir,
+        "SELECT *, epoch_ms(stockout_before) AS before_ms, epoch_ms(stockout_after) AS after_ms, "
+        "epoch_ms(signal_time) AS at FROM disruption_impacts ORDER BY signal_id, warehouse_id, sku",
+    )
+    planted = [r for r in impacts if r["signal_id"] == key["signal_id"]]
+    mine = [r for r in planted if (r["warehouse_id"], r["sku"]) == (key["warehouse_id"], key["sku"])]
+    assert len(mine) == 1, (planted, key["out"])
+    (row,) = mine
+    assert row["at"] == key["signal_ms"] and row["supplier_id"] == key["supplier_id"]
+    assert row["before_ms"] is None and row["after_ms"] is not None and row["alerting"]
+    moved = {line["po_id"]: line for line in json.loads(row["lines"])}
+    created_day = (key["signal_ms"] - 60_000) // DAY_MS
+    assert moved[PLANTED_PO]["due_after"] == (created_day + LEAD_TIME_JUMP_DAYS) * DAY_MS
+    assert moved[PLANTED_PO]["due_before"] == (key["signal_ms"] - 120_000 + 2 * DAY_MS) // DAY_MS * DAY_MS
+    assert row["quantity_at_risk"] > 0 and row["value_at_risk"] == pytest.approx(row["quantity_at_risk"] * 7.5)
+
+    alerts = sql_rows(
+        data_dir, f"SELECT alert_id, entity_id, details FROM alerts WHERE alert_type = '{DISRUPTION_IMPACT}'"
+    )
+    expected = {
+        alert_id(f"{r['signal_id']}:{r['warehouse_id']}:{r['sku']}", DISRUPTION_IMPACT)
+        for r in impacts
+        if r["alerting"]
+    }
+    assert {a["alert_id"] for a in alerts} == expected
+    assert f"{key['warehouse_id']}:{key['sku']}" in {a["entity_id"] for a in alerts}
+    for r in impacts:  # the rule: alerting exactly when the stock-out moves inside the horizon
+        after, before = r["after_ms"], r["before_ms"]
+        assert r["alerting"] == (after is not None and (before is None or after < before)), r
+
+
+def test_projections_hold_the_identity_and_give_the_stockout_dates(disrupted: tuple[Path, dict[str, Any]]) -> None:
+    data_dir, _ = disrupted
+    days = sql_rows(
+        data_dir,
+        "SELECT reference, scenario, warehouse_id, sku, epoch_ms(day) AS day, start_units, inbound_units, "
+        "outbound_units, end_units FROM projected_inventory ORDER BY reference, scenario, warehouse_id, sku, day",
+    )
+    impacts = sql_rows(
+        data_dir,
+        "SELECT signal_id, warehouse_id, sku, epoch_ms(stockout_before) AS b, epoch_ms(stockout_after) AS a "
+        "FROM disruption_impacts",
+    )
+    assert days and impacts
+    series: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    for d in days:
+        assert d["end_units"] == pytest.approx(d["start_units"] + d["inbound_units"] - d["outbound_units"]), d
+        series.setdefault((d["reference"], d["warehouse_id"], d["sku"], d["scenario"]), []).append(d)
+    for run_of_days in series.values():
+        for previous, following in itertools.pairwise(run_of_days):
+            assert following["start_units"] == pytest.approx(previous["end_units"])
+            assert following["day"] == previous["day"] + DAY_MS
+    suggestions = sql_rows(
+        data_dir,
+        "SELECT suggestion_id, warehouse_id, sku, epoch_ms(projected_stockout_date) AS out "
+        "FROM replenishment_suggestions",
+    )
+    assert suggestions
+    for s in suggestions:  # the review's own projection gives its stock-out date
+        projected = series[(s["suggestion_id"], s["warehouse_id"], s["sku"], "plan")]
+        assert s["out"] == next((d["day"] for d in projected if d["end_units"] < 0), None), s
+    for r in impacts:
+        for scenario, column in (("before", "b"), ("after", "a")):
+            projected = series[(r["signal_id"], r["warehouse_id"], r["sku"], scenario)]
+            first_short = next((d["day"] for d in projected if d["end_units"] < 0), None)
+            assert r[column] == first_short, (r, scenario)
+
+
+def test_a_rerun_assesses_nothing_again(disrupted: tuple[Path, dict[str, Any]]) -> None:
+    data_dir, _ = disrupted
+    count = "SELECT (SELECT count(*) FROM disruption_impacts) AS i, (SELECT count(*) FROM projected_inventory) AS p"
+    before = sql_rows(data_dir, count)
+    again = cli("plan", data_dir=data_dir)
+    assert again.returncode == 0, again.stderr
+    assert "disruption signal" not in again.stdout
+    assert sql_rows(data_dir, count) == before

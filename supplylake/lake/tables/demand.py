@@ -198,3 +198,64 @@ REPLENISHMENT_DELIVERIES = define_table(
         Column("delivered_at", TIMESTAMP, "When the webhook accepted it, UTC.", True),
     ),
 )
+
+
+PROJECTION_PLAN = "plan"
+PROJECTION_BEFORE = "before"
+PROJECTION_AFTER = "after"
+
+PROJECTED_INVENTORY = define_table(
+    "projected_inventory",
+    "Projected stock per warehouse x SKU x day over the forecast horizon, end = start + inbound - outbound: "
+    "from each daily review (scenario 'plan', reference = the suggestion-id form '<warehouseId>:<sku>@<day ms>') "
+    "and, for each warehouse x SKU a disruption signal affects, without and with the signal (scenarios 'before' "
+    "and 'after', reference = the signal's event_id; docs/demand.md, Disruption impact).",
+    time_column="as_of",
+    key=("reference", "scenario", "warehouse_id", "sku", "day"),
+    sort_by=("warehouse_id", "sku", "as_of", "day"),
+    columns=(
+        Column("reference", STRING, "The review or the signal the projection was made for.", True),
+        Column("scenario", STRING, "'plan' (daily review), 'before' or 'after' (a disruption signal).", True),
+        Column("warehouse_id", STRING, "Warehouse.", True),
+        Column("sku", STRING, "Stock keeping unit.", True),
+        Column("as_of", TIMESTAMP, "Event time the stock and open lines are as of, UTC.", True),
+        Column("day", TIMESTAMP, "The projected day (its start, UTC).", True),
+        Column("start_units", DOUBLE, "Stock at the start of the day (the first day: available at as_of)."),
+        Column("inbound_units", DOUBLE, "Open PO units expected that day."),
+        Column("outbound_units", DOUBLE, "Forecast units that day."),
+        Column("end_units", DOUBLE, "start_units + inbound_units - outbound_units."),
+        Column("ingested_at", TIMESTAMP, "When the review or assessment wrote this row, UTC."),
+    ),
+)
+
+
+DISRUPTION_IMPACTS = define_table(
+    "disruption_impacts",
+    "One row per disruption signal (supplier.leadtime.changed) and warehouse x SKU with open PO lines it delays: "
+    "the lines and their new expected arrival, the projected stock-out before and after, and the quantity and "
+    "value at risk (docs/demand.md, Disruption impact). An alerting row raises one DISRUPTION_IMPACT.",
+    time_column="signal_time",
+    key=("signal_id", "warehouse_id", "sku"),
+    sort_by=("signal_time", "warehouse_id", "sku"),
+    columns=(
+        Column("signal_id", STRING, "The signal's eventId.", True),
+        Column("signal_type", STRING, "The signal's eventType.", True),
+        Column("signal_time", TIMESTAMP, "The signal's event time: stock and open lines are as of it, UTC.", True),
+        Column("supplier_id", STRING, "The supplier whose lead time changed."),
+        Column("warehouse_id", STRING, "Warehouse.", True),
+        Column("sku", STRING, "Stock keeping unit.", True),
+        Column(
+            "lines",
+            STRING,
+            "JSON list of the delayed open lines: po_id, quantity, due_before and due_after (epoch ms of the day).",
+        ),
+        Column("delayed_quantity", LONG, "Open units of the delayed lines."),
+        Column("available", LONG, "Available stock (on hand - reserved) at signal_time."),
+        Column("stockout_before", TIMESTAMP, "Projected stock-out day without the signal; null: none in the horizon."),
+        Column("stockout_after", TIMESTAMP, "Projected stock-out day with the signal; null: none in the horizon."),
+        Column("quantity_at_risk", DOUBLE, "Forecast units unserved within the horizon because of the signal."),
+        Column("value_at_risk", DOUBLE, "quantity_at_risk x the delayed lines' mean unit cost."),
+        Column("alerting", BOOLEAN, "The stock-out moves inside the horizon (a DISRUPTION_IMPACT alert)."),
+        Column("assessed_at", TIMESTAMP, "When the assessment wrote this row, UTC."),
+    ),
+)

@@ -10,7 +10,7 @@ from supplylake.pipelines.demand.spikes import DEMAND_ALERT_TYPES
 from supplylake.pipelines.inventory.alerts import AlertType
 from supplylake.pipelines.shipments import alerts as shipment_alerts
 from supplylake.pipelines.suppliers.alerts import SUPPLIER_ALERT_TYPES
-from supplylake.planning.review import PLANNING_ALERT_TYPES
+from supplylake.planning.outputs import PLANNING_ALERT_TYPES
 
 # Computed with the recipe as it was before alert ids got one home (inventory's ``alert_id`` and
 # shipments' ``alert_id_for`` at 0087847): any change here breaks dedupe of alerts in the lake.

@@ -23,7 +23,7 @@ from supplylake.pipelines.demand.spikes import DEMAND_ALERT_TYPES
 from supplylake.pipelines.inventory.alerts import AlertType
 from supplylake.pipelines.shipments import alerts as shipment_alerts
 from supplylake.pipelines.suppliers.alerts import SUPPLIER_ALERT_TYPES
-from supplylake.planning.review import PLANNING_ALERT_TYPES
+from supplylake.planning.outputs import PLANNING_ALERT_TYPES
 
 SNAPSHOT: dict[str, dict[str, Any]] = json.loads(
     (Path(__file__).parent / "fixtures" / "lake_table_schemas.json").read_text(encoding="utf-8")

@@ -74,6 +74,8 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
         "demand_forecast",
         "replenishment_suggestions",
         "replenishment_deliveries",
+        "projected_inventory",
+        "disruption_impacts",
     ]
     time_columns = {"inventory_events": "event_time", "inventory_levels": "event_time", "alerts": "raised_at"}
     time_columns["dead_letters"] = "failed_at"
@@ -94,6 +96,8 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
         demand_forecast="as_of",
         replenishment_suggestions="as_of",
         replenishment_deliveries="delivered_at",
+        projected_inventory="as_of",
+        disruption_impacts="signal_time",
     )
     for spec in TABLES:
         fields = {f.name: f for f in spec.schema.fields}

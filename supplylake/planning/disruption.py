@@ -1,0 +1,224 @@
+"""Disruption impact assessment: for each disruption signal in the lake not assessed yet, its
+impact on every warehouse × SKU whose open PO lines it delays, written to the lake exactly once.
+
+Signals. A ``supplier.leadtime.changed`` the supplier pipeline stored in ``supplier_events``
+(port closures and weather alerts are not assessed yet: nothing lands ``external-signals``).
+
+As of the signal. A signal at event time *t* is assessed on the lake as of *t*
+(:func:`~supplylake.planning.inputs.network_at`): each key's stock of its latest event before
+*t*, each PO line's latest state before *t*, the forecast of the latest day closed by then. After
+a bounded replay (``run``) that is the whole history before *t*; while the pipelines run live, a
+change before *t* they have not committed yet (their commit interval, a few seconds) is not seen.
+
+Output per signal (``pipelines.demand.disruption.impacts``): a ``disruption_impacts`` row per
+affected warehouse × SKU, its ``projected_inventory`` before and after, and a DISRUPTION_IMPACT
+alert when the stock-out moves inside the horizon.
+
+Exactly once. The rows carry the signal's own source partition and offset under the topic
+``assess:<source topic>@<source cluster>`` (cluster ``lake-review``; a new broker epoch numbers
+its offsets afresh) and go through the exactly-once writer:
+alerts, then projections, then impacts, whose ledger says which signals are done.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import orjson
+
+from supplylake.contracts.alerts import DISRUPTION_IMPACT
+from supplylake.contracts.registry import event_type_of
+from supplylake.contracts.suppliers import SupplierLeadTimeChanged
+from supplylake.event_time import DAY_MS
+from supplylake.lake.catalog import catalog_for
+from supplylake.lake.tables import ALERTS, DISRUPTION_IMPACTS, PROJECTED_INVENTORY
+from supplylake.lake.tables.demand import PROJECTION_AFTER, PROJECTION_BEFORE
+from supplylake.lake.writer import ExactlyOnceWriter
+from supplylake.pipelines.demand.disruption import Impact, LeadTimeChange, NetworkLine, StockView, impacts
+from supplylake.pipelines.demand.replenishment import OpenLine, project
+from supplylake.planning.inputs import load, network_at
+from supplylake.planning.outputs import PLANNING_CLUSTER, projection_rows, source, stock_alert_row
+from supplylake.query import LakeReader
+from supplylake.settings import Settings
+
+LEAD_TIME_CHANGED = event_type_of(SupplierLeadTimeChanged)
+ASSESS_TOPIC_PREFIX = "assess:"
+REQUIRED_TABLES = ("supplier_events", "inventory_levels", "po_lines", "demand_forecast")
+"""The lake tables an assessment reads (the inventory, suppliers and demand pipelines write them)."""
+
+_SIGNALS = f"""
+SELECT event_id, event_type, epoch_ms(event_time) AS t, supplier_id, new_lead_time_days,
+    _src_topic, _src_partition, _src_offset, _src_cluster
+FROM supplier_events WHERE event_type = '{LEAD_TIME_CHANGED}'
+ORDER BY _src_cluster, _src_topic, _src_partition, _src_offset
+"""  # noqa: S608 (a constant)
+
+
+@dataclass(frozen=True)
+class SignalRecord:
+    """A disruption signal as stored, with its source position."""
+
+    signal_id: str
+    signal_type: str
+    at_ms: int
+    supplier_id: str
+    signal: LeadTimeChange
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class AssessmentSummary:
+    signals: int
+    """Signals assessed by this run."""
+    impacts: int
+    alerts: int
+
+
+def assess(settings: Settings, *, progress: Callable[[int, int], None] | None = None) -> AssessmentSummary:
+    """Assess every signal not assessed yet whose inputs are in the lake (module docstring)."""
+    catalog = catalog_for(settings)
+    namespace = settings.catalog.namespace
+    if not all(catalog.table_exists((namespace, t)) for t in REQUIRED_TABLES):
+        return AssessmentSummary(0, 0, 0)
+    writers = {
+        spec.name: ExactlyOnceWriter(catalog, spec, cluster_id=PLANNING_CLUSTER, namespace=namespace)
+        for spec in (ALERTS, PROJECTED_INVENTORY, DISRUPTION_IMPACTS)
+    }
+    done = writers[DISRUPTION_IMPACTS.name].committed_offsets()
+
+    con = LakeReader(catalog, namespace=namespace).connect()
+    try:
+        ready = [s for s in signals(con) if s.offset > done.get((s.topic, s.partition), -1)]
+        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in writers}
+        if ready:
+            load(con)
+        now = int(time.time() * 1000)
+        for count, record in enumerate(ready, start=1):
+            network = network_at(con, record.at_ms)
+            for impact in impacts(network.today, record.signal, network.lines, network.stock):
+                _add_rows(rows, record, impact, network.today, network.lines, network.stock, now)
+            if progress is not None:
+                progress(count, len(ready))
+    finally:
+        con.close()
+    if ready:
+        offsets: dict[tuple[str, int], int] = {}
+        for record in ready:
+            offsets[(record.topic, record.partition)] = record.offset
+        latest = max(r.at_ms for r in ready)
+        for name in (ALERTS.name, PROJECTED_INVENTORY.name, DISRUPTION_IMPACTS.name):
+            writers[name].commit(rows[name], offsets, max_event_time_ms=latest)
+    return AssessmentSummary(
+        signals=len(ready),
+        impacts=len(rows[DISRUPTION_IMPACTS.name]) if ready else 0,
+        alerts=len(rows[ALERTS.name]) if ready else 0,
+    )
+
+
+def signals(con: duckdb.DuckDBPyConnection) -> list[SignalRecord]:
+    """Every stored signal, in source order (topic, partition, offset)."""
+    found = []
+    rows = con.execute(_SIGNALS).fetchall()
+    for event_id, event_type, at_ms, supplier, new_days, topic, partition, offset, cluster in rows:
+        found.append(
+            SignalRecord(
+                signal_id=event_id,
+                signal_type=event_type,
+                at_ms=int(at_ms),
+                supplier_id=supplier,
+                signal=LeadTimeChange(supplier, round(float(new_days))),
+                topic=f"{ASSESS_TOPIC_PREFIX}{topic}@{cluster}",
+                partition=int(partition),
+                offset=int(offset),
+            )
+        )
+    return found
+
+
+def _add_rows(
+    rows: dict[str, list[dict[str, Any]]],
+    record: SignalRecord,
+    impact: Impact,
+    today: int,
+    network: tuple[NetworkLine, ...],
+    stock: dict[tuple[str, str], StockView],
+    now_ms: int,
+) -> None:
+    src = source(record.topic, record.partition, record.offset)
+    key = (impact.warehouse_id, impact.sku)
+    view = stock[key]
+    before = tuple(e.line for e in network if (e.warehouse_id, e.sku) == key)
+    moved = {po_id: after for po_id, _, after in impact.lines}
+    after = tuple(OpenLine(b.po_id, b.quantity, moved.get(b.po_id, b.due_day)) for b in before)
+    for scenario, lines in ((PROJECTION_BEFORE, before), (PROJECTION_AFTER, after)):
+        rows[PROJECTED_INVENTORY.name].extend(
+            projection_rows(
+                record.signal_id,
+                scenario,
+                warehouse_id=impact.warehouse_id,
+                sku=impact.sku,
+                as_of_ms=record.at_ms,
+                days=project(today, view.available, lines, view.demand),
+                now_ms=now_ms,
+                src=src,
+            )
+        )
+    quantities = {b.po_id: b.quantity for b in before}
+    lines_json = [
+        {"po_id": po_id, "quantity": quantities[po_id], "due_before": was * DAY_MS, "due_after": now * DAY_MS}
+        for po_id, was, now in impact.lines
+    ]
+    stockout_before = _day_ms(impact.stockout_before)
+    stockout_after = _day_ms(impact.stockout_after)
+    rows[DISRUPTION_IMPACTS.name].append(
+        {
+            "signal_id": record.signal_id,
+            "signal_type": record.signal_type,
+            "signal_time": record.at_ms,
+            "supplier_id": record.supplier_id,
+            "warehouse_id": impact.warehouse_id,
+            "sku": impact.sku,
+            "lines": orjson.dumps(lines_json).decode(),
+            "delayed_quantity": sum(line["quantity"] for line in lines_json),
+            "available": view.available,
+            "stockout_before": stockout_before,
+            "stockout_after": stockout_after,
+            "quantity_at_risk": impact.quantity_at_risk,
+            "value_at_risk": impact.value_at_risk,
+            "alerting": impact.alerting,
+            "assessed_at": now_ms,
+            **src,
+        }
+    )
+    if impact.alerting:
+        details = {
+            "signal_id": record.signal_id,
+            "signal_type": record.signal_type,
+            "supplier_id": record.supplier_id,
+            "delayed_lines": len(lines_json),
+            "stockout_before_ms": stockout_before,
+            "stockout_after_ms": stockout_after,
+            "quantity_at_risk": round(impact.quantity_at_risk, 6),
+            "value_at_risk": round(impact.value_at_risk, 6),
+        }
+        rows[ALERTS.name].append(
+            stock_alert_row(
+                DISRUPTION_IMPACT,
+                f"{record.signal_id}:{impact.warehouse_id}:{impact.sku}",
+                warehouse_id=impact.warehouse_id,
+                sku=impact.sku,
+                raised_at_ms=record.at_ms,
+                details=details,
+                src=src,
+            )
+        )
+
+
+def _day_ms(day: int | None) -> int | None:
+    return None if day is None else day * DAY_MS
