@@ -98,6 +98,10 @@ class Impact:
     stockout_after: int | None
     quantity_at_risk: float
     value_at_risk: float
+    lines_before: tuple[OpenLine, ...] = ()
+    """Every open line of the key without the signal (what ``stockout_before`` is projected from)."""
+    lines_after: tuple[OpenLine, ...] = ()
+    """The same lines with the signal's new due days."""
 
     @property
     def alerting(self) -> bool:
@@ -160,6 +164,8 @@ def impacts(
                 stockout_after=out_after,
                 quantity_at_risk=quantity,
                 value_at_risk=quantity * unit_cost,
+                lines_before=before,
+                lines_after=after,
             )
         )
     return found

@@ -38,10 +38,10 @@ from supplylake.lake.catalog import catalog_for
 from supplylake.lake.tables import ALERTS, DISRUPTION_IMPACTS, PROJECTED_INVENTORY
 from supplylake.lake.tables.demand import PROJECTION_AFTER, PROJECTION_BEFORE
 from supplylake.lake.writer import ExactlyOnceWriter
-from supplylake.pipelines.demand.disruption import Impact, LeadTimeChange, NetworkLine, StockView, impacts
-from supplylake.pipelines.demand.replenishment import OpenLine, project
+from supplylake.pipelines.demand.disruption import Impact, LeadTimeChange, StockView, impacts
+from supplylake.pipelines.demand.replenishment import project
 from supplylake.planning.inputs import load, network_at
-from supplylake.planning.outputs import PLANNING_CLUSTER, projection_rows, source, stock_alert_row
+from supplylake.planning.outputs import PLANNING_CLUSTER, day_ms, projection_rows, source, stock_alert_row
 from supplylake.query import LakeReader
 from supplylake.settings import Settings
 
@@ -102,7 +102,7 @@ def assess(settings: Settings, *, progress: Callable[[int, int], None] | None = 
         for count, record in enumerate(ready, start=1):
             network = network_at(con, record.at_ms)
             for impact in impacts(network.today, record.signal, network.lines, network.stock):
-                _add_rows(rows, record, impact, network.today, network.lines, network.stock, now)
+                _add_rows(rows, record, impact, network.today, network.stock[(impact.warehouse_id, impact.sku)], now)
             if progress is not None:
                 progress(count, len(ready))
     finally:
@@ -116,8 +116,8 @@ def assess(settings: Settings, *, progress: Callable[[int, int], None] | None = 
             writers[name].commit(rows[name], offsets, max_event_time_ms=latest)
     return AssessmentSummary(
         signals=len(ready),
-        impacts=len(rows[DISRUPTION_IMPACTS.name]) if ready else 0,
-        alerts=len(rows[ALERTS.name]) if ready else 0,
+        impacts=len(rows[DISRUPTION_IMPACTS.name]),
+        alerts=len(rows[ALERTS.name]),
     )
 
 
@@ -146,17 +146,11 @@ def _add_rows(
     record: SignalRecord,
     impact: Impact,
     today: int,
-    network: tuple[NetworkLine, ...],
-    stock: dict[tuple[str, str], StockView],
+    view: StockView,
     now_ms: int,
 ) -> None:
     src = source(record.topic, record.partition, record.offset)
-    key = (impact.warehouse_id, impact.sku)
-    view = stock[key]
-    before = tuple(e.line for e in network if (e.warehouse_id, e.sku) == key)
-    moved = {po_id: after for po_id, _, after in impact.lines}
-    after = tuple(OpenLine(b.po_id, b.quantity, moved.get(b.po_id, b.due_day)) for b in before)
-    for scenario, lines in ((PROJECTION_BEFORE, before), (PROJECTION_AFTER, after)):
+    for scenario, lines in ((PROJECTION_BEFORE, impact.lines_before), (PROJECTION_AFTER, impact.lines_after)):
         rows[PROJECTED_INVENTORY.name].extend(
             projection_rows(
                 record.signal_id,
@@ -169,13 +163,13 @@ def _add_rows(
                 src=src,
             )
         )
-    quantities = {b.po_id: b.quantity for b in before}
+    quantities = {line.po_id: line.quantity for line in impact.lines_before}
     lines_json = [
         {"po_id": po_id, "quantity": quantities[po_id], "due_before": was * DAY_MS, "due_after": now * DAY_MS}
         for po_id, was, now in impact.lines
     ]
-    stockout_before = _day_ms(impact.stockout_before)
-    stockout_after = _day_ms(impact.stockout_after)
+    stockout_before = day_ms(impact.stockout_before)
+    stockout_after = day_ms(impact.stockout_after)
     rows[DISRUPTION_IMPACTS.name].append(
         {
             "signal_id": record.signal_id,
@@ -218,7 +212,3 @@ def _add_rows(
                 src=src,
             )
         )
-
-
-def _day_ms(day: int | None) -> int | None:
-    return None if day is None else day * DAY_MS

@@ -18,6 +18,11 @@ PLANNING_ALERT_TYPES: tuple[str, ...] = (STOCKOUT_RISK, DISRUPTION_IMPACT)
 """Every alert type `supplylake plan` raises (the review and the disruption assessment)."""
 
 
+def day_ms(day: int | None) -> int | None:
+    """The start of epoch day ``day`` in epoch ms (None stays None)."""
+    return None if day is None else day * DAY_MS
+
+
 def source(topic: str, partition: int, offset: int) -> dict[str, Any]:
     """The source columns of a planning row: a pseudo topic of the job, and the partition and
     offset of what it was made from (the exactly-once writer's ledger key)."""

@@ -39,7 +39,7 @@ from supplylake.pipelines.demand.replenishment import (
     project,
 )
 from supplylake.planning.inputs import REQUIRED_TABLES, KeyInputs, day_inputs, forecast_days, load
-from supplylake.planning.outputs import PLANNING_CLUSTER, projection_rows, source, stock_alert_row
+from supplylake.planning.outputs import PLANNING_CLUSTER, day_ms, projection_rows, source, stock_alert_row
 from supplylake.query import LakeReader
 from supplylake.settings import Settings
 
@@ -177,10 +177,6 @@ def _source(day: int) -> dict[str, Any]:
     return source(REVIEW_TOPIC, REVIEW_PARTITION, day)
 
 
-def _day_ms(day: int | None) -> int | None:
-    return None if day is None else day * DAY_MS
-
-
 def suggestion_row(suggestion_id: str, p: Plan, model: str | None, now_ms: int) -> dict[str, Any]:
     """The ``replenishment_suggestions`` row of a suggestion (every input of its formula)."""
     return {
@@ -190,8 +186,8 @@ def suggestion_row(suggestion_id: str, p: Plan, model: str | None, now_ms: int) 
         "supplier_id": p.supplier_id,
         "as_of": (p.day + 1) * DAY_MS,
         "suggested_quantity": p.suggested_quantity,
-        "order_by_date": _day_ms(p.order_by_day),
-        "projected_stockout_date": _day_ms(p.stockout_day),
+        "order_by_date": day_ms(p.order_by_day),
+        "projected_stockout_date": day_ms(p.stockout_day),
         "on_hand": p.on_hand,
         "reserved": p.reserved,
         "open_po_quantity_in_lead_time": p.open_quantity_in_lead_time,
@@ -222,8 +218,8 @@ def stockout_risk_row(suggestion_id: str, p: Plan) -> dict[str, Any]:
         "reorder_point": round(p.reorder_point, 6),
         "order_up_to": round(p.order_up_to, 6),
         "suggested_quantity": p.suggested_quantity,
-        "projected_stockout_date_ms": _day_ms(p.stockout_day),
-        "order_by_date_ms": _day_ms(p.order_by_day),
+        "projected_stockout_date_ms": day_ms(p.stockout_day),
+        "order_by_date_ms": day_ms(p.order_by_day),
     }
     return stock_alert_row(
         STOCKOUT_RISK,
