@@ -65,9 +65,10 @@ PIPELINES: Mapping[str, PipelineSpec] = MappingProxyType(
                 internal_suffixes=(BY_PO_SUFFIX, BY_SUPPLIER_SUFFIX),
                 watermark_suffixes=(BY_PO_SUFFIX,),
             ),
-            # Reads the inventory.shipped of inventory-events too (outbound consumption); its
-            # windows close by control records in both topics as well. See pipelines/demand/app.py.
-            PipelineSpec("demand", ("sales", "inventory"), _demand, control_families=("sales", "inventory")),
+            # Reads the inventory.shipped of inventory-events too (outbound consumption), and the
+            # external signals (stored as received, no clock); its windows close by control records
+            # in the sales and inventory topics. See pipelines/demand/app.py.
+            PipelineSpec("demand", ("sales", "inventory", "signals"), _demand, control_families=("sales", "inventory")),
         )
     }
 )

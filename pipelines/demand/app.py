@@ -1,5 +1,6 @@
 """The demand pipeline: `sales-events` -> sales per SKU × region; the `inventory.shipped` of
-`inventory-events` -> outbound units per warehouse × SKU, a daily forecast and DEMAND_SPIKE.
+`inventory-events` -> outbound units per warehouse × SKU, a daily forecast and DEMAND_SPIKE;
+`external-signals` -> the disruption signals as received, for the disruption assessment.
 
 Thin Quix wiring around the pure functions of ``windows``, ``forecast`` and ``spikes``. No
 re-keying: each source topic's message key is already the key its state is kept by (a SKU's
@@ -17,13 +18,17 @@ Stages (each stateful on its source topic, rows attributed to that topic's offse
    When a day closes it is judged again and folded into the key's forecast
    (``forecast.observe_day``, days without demand as zeros), and the horizon's
    `demand_forecast` rows are written.
+3. `external-signals`: validate (bad records, wrong family, wrong key -> dead letters), dedupe
+   per region, an `external_signals` row. No windows, clock or timers: control records are
+   ignored and the topic gets no live ticks.
 
-Clock and timers. Each partition keeps a :class:`~supplylake.pipelines.timer_service.PartitionClock`
-(max event time minus ``SUPPLYLAKE_DEMAND__ALLOWED_LATENESS_S``; the end-of-replay watermark and,
-live, wall-clock ticks, which reach both source topics as control records) and one timer per
-key at its next window end (and, for a warehouse × SKU, the end of its next day, until it has
-had no demand for ``dormant_after_days``), so windows close and forecasts move on with no
-further input for that key.
+Clock and timers (stages 1 and 2). Each partition keeps a
+:class:`~supplylake.pipelines.timer_service.PartitionClock` (max event time minus
+``SUPPLYLAKE_DEMAND__ALLOWED_LATENESS_S``; the end-of-replay watermark and, live, wall-clock
+ticks, which reach the sales and inventory topics as control records) and one timer per key at
+its next window end (and, for a warehouse × SKU, the end of its next day, until it has had no
+demand for ``dormant_after_days``), so windows close and forecasts move on with no further input
+for that key.
 """
 
 from __future__ import annotations
@@ -40,9 +45,11 @@ from quixstreams.state import State
 
 from supplylake.broker.connection import BrokerConnection
 from supplylake.contracts import InvalidEvent, parse_event
+from supplylake.contracts.base import Event
 from supplylake.contracts.inventory import InventoryShipped
 from supplylake.contracts.parse import refuse_duplicate_keys
 from supplylake.contracts.sales import SaleRecorded
+from supplylake.contracts.signals import SignalEvent
 from supplylake.event_time import DAY_MS, SECOND_MS
 from supplylake.lake.epoch_history import EpochHistory
 from supplylake.lake.sink import LakeRows, LakeSink
@@ -53,6 +60,7 @@ from supplylake.lake.tables import (
     DEMAND_DAILY,
     DEMAND_FORECAST,
     DEMAND_HOURLY,
+    EXTERNAL_SIGNALS,
     SALES_EVENTS,
     payload_text,
 )
@@ -146,7 +154,23 @@ class ConsumptionBook(StoredState):
         return min(present) if present else None
 
 
-B = TypeVar("B", SalesBook, ConsumptionBook)
+@dataclass
+class SignalBook(StoredState):
+    """A region's recent signal ids (signals are stored as received: nothing else to keep)."""
+
+    region: str
+    seen: SeenIds = field(default_factory=SeenIds)
+    max_event_ms: int | None = None
+
+    state_version: ClassVar[int] = 1
+    state_error: ClassVar[type[DemandError]] = DemandStateError
+
+    def next_wake_ms(self, dormant_after_days: int) -> int | None:
+        return None  # no windows: never woken by a timer
+
+
+B = TypeVar("B", SalesBook, ConsumptionBook, SignalBook)
+E = TypeVar("E", bound=Event)
 
 
 @dataclass
@@ -184,7 +208,7 @@ class _Partition(Generic[B]):
 
 @dataclass
 class _Stage(Generic[B]):
-    """What both stages share: partitions, clock, timers, control records, dedupe."""
+    """What the stages share: partitions, clock, timers, control records, validation, dedupe."""
 
     cluster_id: str
     settings: Settings
@@ -235,7 +259,35 @@ class _Stage(Generic[B]):
             opened.clock.observe_control(record)
             self.fire_due(opened, rows, now)
 
-    def duplicate(self, book: SalesBook | ConsumptionBook, event_id: str, event_time_ms: int) -> bool:
+    def validated(
+        self, value: bytes | None, key: bytes | None, model: type[E], family: str, rule: str, now: int
+    ) -> E | LakeRows:
+        """The record as a ``model`` event keyed by its message key, or the LakeRows of its dead letter
+        (empty when an earlier epoch already recorded it)."""
+        ctx = message_context()
+        try:
+            event = parse_event(value if value is not None else b"null", topic=ctx.topic)
+            if not isinstance(event, model):
+                raise WrongTopic(event.event_type, ctx.topic, family)
+            if key != event.message_key().encode():
+                raise WrongKey(key, event.message_key(), rule=rule)
+        except (InvalidEvent, WrongTopic, WrongKey) as exc:
+            bad = rejected(
+                cluster_id=self.cluster_id,
+                raw=value or b"",
+                key=key,
+                error=exc,
+                topic=ctx.topic,
+                partition=ctx.partition,
+                offset=ctx.offset,
+                now_ms=now,
+            )
+            if bad.dead_letter is not None and self.history.recorded(bad.dead_letter):
+                return LakeRows()
+            return bad
+        return event
+
+    def duplicate(self, book: SalesBook | ConsumptionBook | SignalBook, event_id: str, event_time_ms: int) -> bool:
         """True for an event already applied; otherwise it is remembered."""
         if self.history.applied(event_id) or event_id in book.seen:
             return True
@@ -282,26 +334,9 @@ class SalesProcessor(_Stage[SalesBook]):
             self.control(opened, value, headers, rows, now)
             return rows
         raw = value or b""
-        try:
-            event = parse_event(value if value is not None else b"null", topic=ctx.topic)
-            if not isinstance(event, SaleRecorded):
-                raise WrongTopic(event.event_type, ctx.topic, "a sales")
-            if key != event.sku.encode():
-                raise WrongKey(key, event.sku, rule="producers must key sales events by sku")
-        except (InvalidEvent, WrongTopic, WrongKey) as exc:
-            bad = rejected(
-                cluster_id=self.cluster_id,
-                raw=raw,
-                key=key,
-                error=exc,
-                topic=ctx.topic,
-                partition=ctx.partition,
-                offset=ctx.offset,
-                now_ms=now,
-            )
-            if bad.dead_letter is not None and self.history.recorded(bad.dead_letter):
-                return rows
-            return bad
+        event = self.validated(value, key, SaleRecorded, "a sales", "producers must key sales events by sku", now)
+        if isinstance(event, LakeRows):
+            return event
         book = opened.get(event.sku) or SalesBook(event.sku)
         opened.put(event.sku, book)
         if self.duplicate(book, event.event_id, event.event_time_ms):
@@ -470,6 +505,43 @@ class ConsumptionProcessor(_Stage[ConsumptionBook]):
         _add_window_rows(rows, changes, SHIPPED_STREAM, key, book.sku, None, book.warehouse_id, now)
 
 
+@dataclass
+class SignalsProcessor(_Stage[SignalBook]):
+    """Stage 3: one `external-signals` record -> an `external_signals` row (or a dead letter)."""
+
+    decode: ClassVar[Callable[[Any], Any]] = SignalBook.from_dict
+
+    def __call__(self, value: bytes | None, key: bytes | None, timestamp: int, headers: Any, state: State) -> LakeRows:
+        if is_control(headers):
+            return LakeRows()  # nothing here waits on a clock (and the topic gets no ticks)
+        ctx = message_context()
+        now = int(time.time() * 1000)
+        event = self.validated(value, key, SignalEvent, "a signals", "producers must key signals by region", now)
+        if isinstance(event, LakeRows):
+            return event
+        return self.accept(self.partition(ctx.partition, state), event, value or b"", now)
+
+    def accept(self, opened: _Partition[SignalBook], event: SignalEvent, raw: bytes, now: int) -> LakeRows:
+        """The row of a valid signal, unless its region's book has seen its id (a duplicate)."""
+        rows = LakeRows()
+        book = opened.get(event.region) or SignalBook(event.region)
+        opened.put(event.region, book)
+        if self.duplicate(book, event.event_id, event.event_time_ms):
+            rows.counters["duplicates"] = 1
+            return rows
+        rows.max_event_time_ms = event.event_time_ms
+        rows.add(EXTERNAL_SIGNALS.name, signal_row(event, raw, now))
+        return rows
+
+    def close(self, book: SignalBook, clock_ms: int, rows: LakeRows, now: int) -> None:
+        """Never called: a signal book registers no timer."""
+
+
+def signal_row(event: SignalEvent, raw: bytes, now: int) -> dict[str, Any]:
+    """The `external_signals` row of a valid signal received as ``raw`` at ``now`` (epoch ms)."""
+    return EXTERNAL_SIGNALS.row(event, payload=payload_text(raw), ingested_at=now)
+
+
 def _add_window_rows(
     rows: LakeRows,
     changes: Iterable[Change],
@@ -523,13 +595,25 @@ def build(settings: Settings, connection: BrokerConnection, mode: RunMode, insta
     sink = LakeSink.for_tables(
         settings,
         cluster_id=connection.cluster_id,
-        tables=(DEAD_LETTERS, SALES_EVENTS, CONSUMPTION_EVENTS, DEMAND_HOURLY, DEMAND_DAILY, DEMAND_FORECAST, ALERTS),
+        tables=(
+            DEAD_LETTERS,
+            SALES_EVENTS,
+            CONSUMPTION_EVENTS,
+            EXTERNAL_SIGNALS,
+            DEMAND_HOURLY,
+            DEMAND_DAILY,
+            DEMAND_FORECAST,
+            ALERTS,
+        ),
     )
-    mirror = StateMirror.for_sink(app, PIPELINE, sink, settings, applied_in=(SALES_EVENTS, CONSUMPTION_EVENTS))
+    mirror = StateMirror.for_sink(
+        app, PIPELINE, sink, settings, applied_in=(SALES_EVENTS, CONSUMPTION_EVENTS, EXTERNAL_SIGNALS)
+    )
     sales = SalesProcessor(cluster_id=connection.cluster_id, settings=settings, history=mirror.history)
     shipped = ConsumptionProcessor(cluster_id=connection.cluster_id, settings=settings, history=mirror.history)
+    signals = SignalsProcessor(cluster_id=connection.cluster_id, settings=settings, history=mirror.history)
     # In this order: cached state back to Quix, then this checkpoint's state changes to the lake.
-    sink.before_flush += [sales.flush, shipped.flush, mirror.commit]
+    sink.before_flush += [sales.flush, shipped.flush, signals.flush, mirror.commit]
     alerts_topic = json_topic(app, settings.topics.alerts, settings)
     dlq_topic = raw_topic(app, settings.topics.dead_letters, settings)
 
@@ -543,11 +627,17 @@ def build(settings: Settings, connection: BrokerConnection, mode: RunMode, insta
     publish_alerts(shipped_rows, alerts_topic)
     shipped_rows.sink(sink)
 
+    signal_rows = app.dataframe(raw_topic(app, settings.topics.signals, settings))
+    signal_rows = signal_rows.apply(mirror.stateful(signals), stateful=True, metadata=True)
+    publish_dead_letters(signal_rows, dlq_topic)
+    signal_rows.sink(sink)
+
     if instance == 0:  # one ticker per pipeline is enough, however many instances share its partitions
         start_live_ticks(settings, connection, mode)
     return app
 
 
 def start_live_ticks(settings: Settings, connection: BrokerConnection, mode: RunMode) -> Ticker | None:
-    """Live only: wall-clock ticks into every partition of both source topics."""
+    """Live only: wall-clock ticks into every partition of the sales and inventory topics (the
+    signals stage has no clock)."""
     return start_live_ticker(settings, connection, mode, [settings.topics.sales, settings.topics.inventory])

@@ -1,14 +1,16 @@
 """Disruption impact: which open PO lines a signal delays, and what that does to each affected
 warehouse × SKU's projected stock over the horizon.
 
-Pure functions over plain data (issue 11, part 5; not wired yet). A signal is one of:
+Pure functions over plain data (``supplylake.planning.disruption`` applies them to the lake). A
+signal is one of:
 
 - :class:`LeadTimeChange` (``supplier.leadtime.changed``): the supplier's open lines without an
   ASN now arrive at ``created + new lead time``. A line with an ASN keeps the supplier's word on
   it;
-- :class:`Closure` of a port (``port.closure``) or of a region (``weather.alert``): an open line
-  routed through the port, or bound for a warehouse in the region, that is due while the closure
-  lasts arrives the day it ends (one that has no end yet: after the horizon).
+- :class:`Closure` of a port (``port.closure``) or of a region (``weather.alert`` of a delaying
+  severity, :func:`weather_delays`): an open line routed through the port (``po.created``
+  ``port``), or bound for a warehouse in the region (``warehouseRegion``), that is due while the
+  closure lasts arrives the day it is over (one that has no end yet: after the horizon).
 
 For each warehouse × SKU with an affected line, the stock is projected before and after
 (``replenishment.project``: ``end = start + in - out`` day by day). The impact says when the
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from supplylake.event_time import DAY_MS
 from supplylake.pipelines.demand.replenishment import Demand, OpenLine, project, stockout_day
 
 
@@ -60,6 +63,24 @@ class Closure:
 
 Signal = LeadTimeChange | Closure
 
+NON_DELAYING_WEATHER = frozenset({"low", "minor", "advisory"})
+"""Weather severities (case-insensitive) that close nothing: feeds use their own scales, so any
+other label (medium, high, severe, extreme, a warning ...) closes the region while it lasts."""
+
+
+def closure_of(
+    *, starts_at_ms: int, ends_at_ms: int | None, port: str | None = None, region: str | None = None
+) -> Closure:
+    """The closure a signal announces, in days: from the day it starts to the day it is over (the
+    first day starting at or after its end); no end yet: open-ended."""
+    end_day = None if ends_at_ms is None else -(-ends_at_ms // DAY_MS)
+    return Closure(start_day=starts_at_ms // DAY_MS, end_day=end_day, port=port, region=region)
+
+
+def weather_delays(severity: str) -> bool:
+    """Whether a weather alert of ``severity`` closes its region (see :data:`NON_DELAYING_WEATHER`)."""
+    return severity.strip().lower() not in NON_DELAYING_WEATHER
+
 
 def delayed_due(line: NetworkLine, signal: Signal, never_day: int) -> int | None:
     """The line's new due day under ``signal``, or None when the signal does not move it.
@@ -92,8 +113,9 @@ class StockView:
 class Impact:
     warehouse_id: str
     sku: str
-    lines: tuple[tuple[str, int, int], ...]
-    """(po_id, due day before, due day after) of each delayed line."""
+    lines: tuple[tuple[str, int, int | None], ...]
+    """(po_id, due day before, due day after) of each delayed line; after is None when a closure
+    with no end yet holds it."""
     stockout_before: int | None
     stockout_after: int | None
     quantity_at_risk: float
@@ -159,7 +181,7 @@ def impacts(
             Impact(
                 warehouse_id=key[0],
                 sku=key[1],
-                lines=tuple((e.line.po_id, e.line.due_day, due) for e, due in delayed),
+                lines=tuple((e.line.po_id, e.line.due_day, None if due == never else due) for e, due in delayed),
                 stockout_before=out_before,
                 stockout_after=out_after,
                 quantity_at_risk=quantity,

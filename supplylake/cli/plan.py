@@ -18,8 +18,9 @@ def plan(data_dir: DataDirOption = None) -> None:
     """Review every day the demand pipeline closed since the last review: a replenishment
     suggestion and a STOCKOUT_RISK alert per warehouse x SKU whose inventory position fell below
     its reorder point (once per episode), in replenishment_suggestions and alerts. Rerun it any
-    time: days already reviewed are not reviewed again. Then every supplier lead-time change not
-    assessed yet gets its disruption impact per warehouse x SKU whose open PO lines it delays
+    time: days already reviewed are not reviewed again. Then every disruption signal (supplier
+    lead-time change, port closure, weather alert) not assessed yet gets its disruption impact per
+    warehouse x SKU whose open PO lines it delays
     (disruption_impacts, projected_inventory, DISRUPTION_IMPACT alerts). With SUPPLYLAKE_DEMAND__RESTOCK_WEBHOOK_URL
     set, every suggestion not sent yet is then POSTed to it, once."""
     from supplylake.planning.disruption import assess

@@ -104,6 +104,8 @@ _EXAMPLES: dict[str, dict[str, Any]] = {
         "warehouseId": "WH-Dallas-01",
         "promisedDate": "2025-01-20T00:00:00Z",
         "lines": [{"sku": "LAPTOP-XPS-15", "quantity": 500, "unitCost": 812.5}],
+        "port": "Houston",
+        "warehouseRegion": "us-south",
     },
     "asn.sent": {
         **_common("asn.sent", 18),

@@ -49,6 +49,16 @@ class PoCreated(SupplierEvent):
     warehouse_id: NonBlank = Field(description="Warehouse the goods are ordered for.")
     promised_date: UtcDatetime = Field(description="Delivery date the supplier promised, UTC.")
     lines: Annotated[list[PoLine], Field(min_length=1)] = Field(description="Purchase order lines.")
+    port: NonBlank | None = Field(
+        default=None,
+        description="Port of entry the goods come through (imports); absent for domestic supply. Port "
+        "closures (external-signals) delay the PO's open lines through it.",
+    )
+    warehouse_region: NonBlank | None = Field(
+        default=None,
+        description="Region of the warehouse, as external signals name regions (e.g. US-WEST). Weather "
+        "alerts for the region delay the PO's open lines.",
+    )
 
 
 class AsnSent(SupplierEvent):

@@ -25,6 +25,7 @@ from supplylake.ingest.simulated import write_side_files
 from supplylake.lake.catalog import catalog_for
 from supplylake.orchestration.bounded_replay import replay_into_lake
 from supplylake.orchestration.reporting import Reporter
+from supplylake.planning.disruption import assess
 from supplylake.planning.review import NothingToReview, review
 from supplylake.settings import Settings
 from supplylake.simulator import FaultConfig, Simulation, history_config, write_jsonl
@@ -126,8 +127,9 @@ def load_history(settings: Settings, plan: HistoryPlan, *, seed: int, reporter: 
 
 
 def review_history(settings: Settings, reporter: Reporter) -> None:
-    """The replenishment review of the history's days (what `supplylake plan` does), so the demo
-    opens with suggestions; skipped when the pipelines run lack its tables."""
+    """The replenishment review of the history's days and the disruption assessment of its
+    signals (what `supplylake plan` does), so the demo opens with suggestions and impacts; skipped
+    when the pipelines run lack their tables."""
     try:
         reviewed = review(settings)
     except NothingToReview:
@@ -136,3 +138,10 @@ def review_history(settings: Settings, reporter: Reporter) -> None:
         f"history: replenishment review of {len(reviewed.days)} day(s): {reviewed.suggestions} suggestion(s) "
         "(STOCKOUT_RISK); `supplylake sql --query suggestions_to_place --param day=latest` lists them"
     )
+    assessed = assess(settings)
+    if assessed.signals:
+        reporter.say(
+            f"history: {assessed.signals} disruption signal(s) assessed: {assessed.impacts} warehouse x SKU "
+            f"impact(s), {assessed.alerts} DISRUPTION_IMPACT alert(s); `supplylake sql --query disruption_impact "
+            "--param signal=latest` shows the latest"
+        )

@@ -122,10 +122,25 @@ class DayInputs:
     without_supplier: int
 
 
+_ROUTES = (
+    "SELECT po_id, arg_min(port, event_time) AS port, arg_min(warehouse_region, event_time) AS region "
+    "FROM supplier_events WHERE event_type = 'po.created' GROUP BY po_id"
+)
+"""How each PO's goods travel (its first po.created): what links its lines to closures."""
+_NO_ROUTES = "SELECT NULL::VARCHAR AS po_id, NULL::VARCHAR AS port, NULL::VARCHAR AS region WHERE false"
+
+
 def load(con: duckdb.DuckDBPyConnection) -> None:
     """Read the review's tables once into temp tables of ``con`` (a ``LakeReader`` connection)."""
     for name, query in _LOAD.items():
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+    # A lake written before POs named their route (or without supplier events) has no routes.
+    routed = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'supplier_events' "
+        "AND column_name IN ('port', 'warehouse_region')"
+    ).fetchone()
+    routes = _ROUTES if routed is not None and routed[0] == 2 else _NO_ROUTES
+    con.execute(f"CREATE OR REPLACE TEMP TABLE rv_routes AS {routes}")
 
 
 def forecast_days(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -182,8 +197,9 @@ _NETWORK_LINES = (  # constant SQL pieces only
     + _AS_OF
     + """
 SELECT po_id, sku, warehouse_id, supplier_id, greatest(ordered_qty - coalesce(accepted_qty, 0), 0) AS quantity,
-    coalesce(asn_expected, promised) AS due_ms, created, asn_expected IS NOT NULL AS has_asn, unit_cost
-FROM line_now
+    coalesce(asn_expected, promised) AS due_ms, created, asn_expected IS NOT NULL AS has_asn, unit_cost,
+    r.port, r.region
+FROM line_now LEFT JOIN rv_routes r USING (po_id)
 WHERE status IN ('OPEN', 'PARTIAL') AND coalesce(asn_expected, promised) IS NOT NULL
     AND greatest(ordered_qty - coalesce(accepted_qty, 0), 0) > 0
 ORDER BY warehouse_id, sku, po_id
@@ -230,8 +246,10 @@ def network_at(con: duckdb.DuckDBPyConnection, at_ms: int) -> NetworkInputs:
             created_day=int(created if created is not None else due_ms) // DAY_MS,
             unit_cost=float(unit_cost or 0.0),
             has_asn=bool(has_asn),
+            port=port,
+            region=region,
         )
-        for po_id, sku, warehouse, supplier, quantity, due_ms, created, has_asn, unit_cost in con.execute(
+        for po_id, sku, warehouse, supplier, quantity, due_ms, created, has_asn, unit_cost, port, region in con.execute(
             _NETWORK_LINES, params
         ).fetchall()
     )

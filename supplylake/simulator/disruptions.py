@@ -1,8 +1,8 @@
 """External signals (port closures, weather alerts) and the trouble they cause.
 
-Weather in a region makes shipments into it more often late; a port closure holds back
-purchase orders from suppliers whose goods enter through that region, and a severe one makes
-a supplier announce a lead-time jump.
+Weather in a region makes shipments into it more often late and holds back purchase orders
+bound for its warehouses; a port closure holds back purchase orders from suppliers whose goods
+enter through that port, and a severe one makes such a supplier announce a lead-time jump.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ _WEATHER = {
 
 
 class LeadTimes(Protocol):
-    def jump_lead_time(self, region: str) -> None: ...
+    def jump_lead_time(self, port: str) -> None: ...
 
 
 class Disruptions:
@@ -43,11 +43,16 @@ class Disruptions:
     def weather_active(self, region: str, t_ms: int) -> bool:
         return any(r == region and start <= t_ms < end for r, start, end in self._weather)
 
-    def port_closed_until(self, region: str | None, t_ms: int) -> int | None:
-        """End of a closure in ``region`` covering ``t_ms``, if any."""
-        if region is None:
+    def port_closed_until(self, port: str | None, t_ms: int) -> int | None:
+        """End of a closure of ``port`` covering ``t_ms``, if any."""
+        if port is None:
             return None
-        ends = [end for r, start, end in self._closures if r == region and start <= t_ms < end]
+        ends = [end for p, start, end in self._closures if p == port and start <= t_ms < end]
+        return max(ends) if ends else None
+
+    def weather_until(self, region: str, t_ms: int) -> int | None:
+        """End of a delaying weather alert in ``region`` covering ``t_ms``, if any."""
+        ends = [end for r, start, end in self._weather if r == region and start <= t_ms < end]
         return max(ends) if ends else None
 
     def _schedule_next(self) -> None:
@@ -76,9 +81,9 @@ class Disruptions:
             if rng.random() < 0.7:
                 fields["endsAt"] = ts.seconds(ends)
             engine.emit("port.closure", region, fields)
-            self._closures.append((region, starts, ends))
+            self._closures.append((fields["port"], starts, ends))
             if severity == "high" and self.lead_times is not None:
-                self.lead_times.jump_lead_time(region)
+                self.lead_times.jump_lead_time(fields["port"])
         else:
             starts = now + int(rng.uniform(0, 6) * MS_PER_H)
             ends = starts + int(rng.uniform(6, 48) * MS_PER_H)

@@ -62,6 +62,7 @@ class Replenisher:
         self._disruptions = disruptions
         self._tag = tag
         self._suppliers = {s.supplier_id: s for s in world.suppliers}
+        self._regions = {w.warehouse_id: w.region for w in world.warehouses}
         self._lead_days = {s.supplier_id: s.lead_time_days for s in world.suppliers}
         self._queue: dict[str, list[PairState]] = {}
         self._po_count = 0
@@ -113,30 +114,35 @@ class Replenisher:
         promised = now + lead_ms
         for pair, qty, _ in lines:
             pair.on_order += qty
-        engine.emit(
-            "po.created",
-            supplier.supplier_id,
-            {
-                "supplierId": supplier.supplier_id,
-                "poId": po.po_id,
-                "warehouseId": warehouse_id,
-                "promisedDate": engine.timestamps.seconds(promised),
-                "lines": [{"sku": p.sku, "quantity": q, "unitCost": c} for p, q, c in lines],
-            },
-        )
+        fields: dict[str, Any] = {
+            "supplierId": supplier.supplier_id,
+            "poId": po.po_id,
+            "warehouseId": warehouse_id,
+            "promisedDate": engine.timestamps.seconds(promised),
+            "lines": [{"sku": p.sku, "quantity": q, "unitCost": c} for p, q, c in lines],
+            "warehouseRegion": self._regions[warehouse_id],
+        }
+        if supplier.entry_port is not None:
+            fields["port"] = supplier.entry_port
+        engine.emit("po.created", supplier.supplier_id, fields)
         ship_ms = now + int(lead_ms * rng.uniform(*params.SHIP_FRACTION))
         if rng.random() < supplier.reliability:
             arrival = max(ship_ms + 12 * MS_PER_H, promised - int(rng.uniform(*params.EARLY_ARRIVAL) * MS_PER_H))
         else:
             arrival = promised + int(rng.uniform(*supplier.late_hours) * MS_PER_H)
-        reopens = self._disruptions.port_closed_until(supplier.entry_region, arrival)
-        if reopens is not None:
-            arrival = reopens + int(rng.uniform(12, 48) * MS_PER_H)
         engine.at(ship_ms, self._send_asn, (po, arrival))
 
     def _send_asn(self, job: tuple[_PurchaseOrder, int]) -> None:
         po, arrival = job
         engine, rng = self._engine, self._rng
+        # A closure of its port, or weather at its warehouse, known when the goods ship holds them.
+        for reopens in (
+            self._disruptions.port_closed_until(po.supplier.entry_port, arrival),
+            self._disruptions.weather_until(self._regions[po.warehouse_id], arrival),
+        ):
+            if reopens is not None:
+                # Drawn apart from the world's stream, which a hold then leaves as it was.
+                arrival = reopens + int(Random(po.po_id).uniform(12, 48) * MS_PER_H)
         for _, qty, _ in po.lines:
             po.shipped.append(self._shipped_quantity(po.supplier, qty))
         engine.emit(
@@ -239,9 +245,9 @@ class Replenisher:
 
     # --- lead times -----------------------------------------------------------------------------
 
-    def jump_lead_time(self, region: str) -> None:
-        """A severe port closure: one supplier shipping through ``region`` announces a jump."""
-        affected = [s for s in self._suppliers.values() if s.entry_region == region]
+    def jump_lead_time(self, port: str) -> None:
+        """A severe port closure: one supplier shipping through ``port`` announces a jump."""
+        affected = [s for s in self._suppliers.values() if s.entry_port == port]
         if affected:
             supplier = affected[self._rng.randrange(len(affected))]
             delay = self._rng.uniform(1, 6) * MS_PER_H

@@ -50,7 +50,8 @@ class Supplier:
     supplier_id: str
     name: str
     country: str
-    entry_region: str | None  # where its goods enter the country (port closures delay them)
+    entry_region: str | None  # where its goods enter the country
+    entry_port: str | None  # the port they enter through (its closures delay them); None: domestic
     lead_time_days: float
     reliability: float  # probability a PO arrives by its promised date
     short_ship_rate: float
@@ -346,6 +347,8 @@ def _suppliers(count: int, regions: tuple[str, ...], rng: random.Random) -> tupl
                 name=f"{rng.choice(_NAME_PREFIX)} {_NAME_SUFFIX[category]}",
                 country=country,
                 entry_region=entry if entry in regions else None,
+                # The region's main gateway (its first listed port): no draw, the world stays as it was.
+                entry_port=REGIONS[entry].ports[0] if entry is not None and entry in regions else None,
                 lead_time_days=float(round(rng.uniform(lo, hi))),
                 reliability=round(rng.uniform(0.75, 0.97), 3),
                 short_ship_rate=round(rng.uniform(0.02, 0.10), 3),

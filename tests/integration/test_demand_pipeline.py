@@ -10,7 +10,10 @@ pipeline end to end: file -> broker -> windows, forecasts and spikes -> lake.
   (timers, the partition clock, dormancy) feeds the model exactly the days it should;
 - the chosen models beat the seasonal-naive forecast on this history (pooled MASE < 1);
 - DEMAND_SPIKE alerts say why (observed, baseline, z over the threshold) and come once per
-  episode.
+  episode;
+- external signals (a port closure, a weather alert, a re-sent duplicate and a malformed one,
+  appended to the history) land once each in `external_signals`; the malformed one is a dead
+  letter with its reason and source offset.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import dataclasses
 import itertools
 import json
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +30,8 @@ import orjson
 import pytest
 
 from supplylake.contracts import InvalidEvent, parse_event
-from supplylake.event_time import DAY_MS
+from supplylake.contracts.examples import example
+from supplylake.event_time import DAY_MS, parse_iso_ms
 from supplylake.pipelines.demand.forecast import ForecastPolicy, ForecastState, forecast, observe_day
 from supplylake.settings import load_settings
 from supplylake.simulator import FaultConfig, Simulation, write_jsonl
@@ -40,11 +44,32 @@ pytestmark = pytest.mark.integration
 DAYS = 60
 DEMAND_TYPES = {"sale.recorded", "inventory.shipped"}
 WINDOWS = "SELECT *, epoch_ms(window_start) AS start FROM {table} WHERE stream = '{stream}'"
+SIGNALS_TOPIC = "external-signals"
+MALFORMED_SIGNAL_ID = "00000000-0000-4000-8000-0000000000ff"
+
+
+def signal_lines(at: datetime) -> list[bytes]:
+    """A port closure, a weather alert, the closure again (re-sent) and a malformed closure (it ends
+    before it starts), all at ``at``: inside the history, so the end-of-replay watermark (the
+    input's latest event time) and with it every window and forecast stay as they were."""
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    closure = orjson.dumps({**example("port.closure"), "timestamp": stamp})
+    alert = orjson.dumps({**example("weather.alert"), "timestamp": stamp})
+    malformed = orjson.dumps(
+        {
+            **example("port.closure"),
+            "eventId": MALFORMED_SIGNAL_ID,
+            "timestamp": stamp,
+            "endsAt": "2025-01-14T00:00:00Z",
+        }
+    )
+    return [closure, alert, closure, malformed]
 
 
 def demand_history(path: Path) -> Path:
     """60 days of the history simulator (20 SKUs x 2 warehouses), keeping the sales and the
-    outbound shipments (faults included): the rest of the stream is other pipelines' business."""
+    outbound shipments (faults included): the rest of the stream is other pipelines' business.
+    Then a few external signals (:func:`signal_lines`)."""
     config = dataclasses.replace(
         history_config(11, faults=FaultConfig(duplicate=0.03, late=0.01, malformed_json=0.005, missing_field=0.01)),
         skus=20,
@@ -53,6 +78,8 @@ def demand_history(path: Path) -> Path:
     )
     events = Simulation(config).events(until=config.start + timedelta(days=DAYS))
     write_jsonl((e for e in events if e.event_type in DEMAND_TYPES), path)
+    with path.open("ab") as fh:
+        fh.writelines(line + b"\n" for line in signal_lines(config.start + timedelta(days=DAYS // 2)))
     return path
 
 
@@ -217,3 +244,42 @@ def test_spikes_say_why_and_come_once_per_episode(history: tuple[Path, Path]) ->
     for key, spike_days in days.items():
         spike_days.sort()
         assert all(b - a >= 2 for a, b in itertools.pairwise(spike_days)), key
+
+
+def test_signals_land_once_each_and_a_malformed_one_is_a_dead_letter(history: tuple[Path, Path]) -> None:
+    path, lake = history
+    lines = path.read_bytes().splitlines()
+    sent = [line for line in lines if b'"port.closure"' in line or b'"weather.alert"' in line]
+    assert len(sent) == 4  # closure, alert, the closure again, the malformed closure
+    (malformed,) = (line for line in sent if MALFORMED_SIGNAL_ID.encode() in line)
+    closure, alert = (parse_event(example(t)) for t in ("port.closure", "weather.alert"))
+    rows = sql(
+        lake,
+        "SELECT event_id, event_type, region, port, severity, description, epoch_ms(starts_at) AS starts_ms, "
+        "epoch_ms(ends_at) AS ends_ms, payload, _src_topic AS topic FROM external_signals ORDER BY event_type",
+    )
+    assert [(r["event_id"], r["event_type"], r["region"]) for r in rows] == [
+        (closure.event_id, "port.closure", "us-gulf"),
+        (alert.event_id, "weather.alert", "us-south"),
+    ]
+    assert (rows[0]["port"], rows[0]["severity"], rows[0]["description"]) == ("Houston", "high", None)
+    window = (parse_iso_ms(example("port.closure")["startsAt"]), parse_iso_ms(example("port.closure")["endsAt"]))
+    assert (rows[0]["starts_ms"], rows[0]["ends_ms"]) == window
+    assert (rows[1]["port"], rows[1]["description"], rows[1]["ends_ms"]) == (None, "ice storm warning", None)
+    assert {r["topic"] for r in rows} == {SIGNALS_TOPIC}
+    assert {r["payload"].encode() for r in rows} <= set(sent)
+    dead = sql(
+        lake,
+        "SELECT reason, error_code, event_type, source_key, source_partition, source_offset, raw_value "
+        f"FROM dead_letters WHERE source_topic = '{SIGNALS_TOPIC}'",
+    )
+    assert len(dead) == 1, dead
+    (letter,) = dead
+    assert letter["reason"].startswith("field 'endsAt': Input should not be before startsAt"), letter
+    assert (letter["error_code"], letter["event_type"], letter["source_key"]) == (
+        "invalid_value",
+        "port.closure",
+        "us-gulf",
+    )
+    assert letter["source_partition"] is not None and letter["source_offset"] is not None
+    assert letter["raw_value"].encode() == malformed

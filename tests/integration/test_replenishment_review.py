@@ -294,16 +294,20 @@ def test_the_named_queries_list_what_is_still_to_order(lake: tuple[Path, str]) -
 
 PLANTED_PO = "PO-PLANTED-0001"
 LEAD_TIME_JUMP_DAYS = 40
+ROUTED_PO = "PO-PLANTED-0002"
+CLOSED_PORT = "Port of Planted Closure"
 
 
 @pytest.fixture(scope="module")
 def disrupted(lake: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    """A copy of the lake after a planted lead-time jump: at the history's end, a warehouse x SKU
-    with forecast demand gets its available stock set to just over a day of it and a new PO due in
-    two days (no stock-out before), then its supplier's lead time jumps to 40 days."""
+    """A copy of the lake after planted disruptions. At the history's end, the two warehouse x SKU
+    with the most forecast demand get their available stock set to just over a day of it and a new
+    PO due in two days (no stock-out before): the first key's PO from its supplier, whose lead
+    time then jumps to 40 days; the second key's PO through a port that then closes with no end
+    announced. A weather alert of a severity that closes nothing follows."""
     data_dir = tmp_path_factory.mktemp("disrupted") / "data"
     shutil.copytree(lake[0], data_dir)
-    (key,) = sql_rows(
+    key, other = sql_rows(
         data_dir,
         """
         WITH fc AS (SELECT warehouse_id, sku, list(units ORDER BY horizon_day) AS units FROM demand_forecast
@@ -314,36 +318,62 @@ def disrupted(lake: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) 
             QUALIFY row_number() OVER (PARTITION BY warehouse_id, sku ORDER BY po_created_at DESC) = 1)
         SELECT *, (SELECT epoch_ms(max(event_time)) FROM inventory_levels) AS end_ms
         FROM fc JOIN lvl USING (warehouse_id, sku) JOIN src USING (warehouse_id, sku)
-        ORDER BY list_sum(units) DESC LIMIT 1
+        ORDER BY list_sum(units) DESC LIMIT 2
         """,
     )
     t0 = key["end_ms"] + 60_000
     # The forecast's horizon_day 1 is the day it was made on; the projection starts the day after t0.
-    target = math.ceil(key["units"][1]) + 1
-    assert sum(key["units"][1:]) > target + 1, key  # the jump leaves a stock-out inside the horizon
+    targets = [math.ceil(k["units"][1]) + 1 for k in (key, other)]
+    for k, target in zip((key, other), targets, strict=True):
+        assert sum(k["units"][1:]) > target + 1, k  # a delay leaves a stock-out inside the horizon
 
     def at(ms: int) -> str:
         return (datetime.fromtimestamp(ms / 1000, UTC)).isoformat().replace("+00:00", "Z")
 
-    common = {"warehouseId": key["warehouse_id"], "sku": key["sku"]}
-    planted = [
-        {**example("inventory.adjusted"), **common, "quantity": target - key["available"], "timestamp": at(t0)},
-        {
+    def stock_and_po(k: dict[str, Any], target: int, po_id: str, port: str | None) -> list[dict[str, Any]]:
+        where = {"warehouseId": k["warehouse_id"], "sku": k["sku"]}
+        po = {
             **example("po.created"),
-            "supplierId": key["supplier_id"],
-            "poId": PLANTED_PO,
-            "warehouseId": key["warehouse_id"],
+            "supplierId": k["supplier_id"],
+            "poId": po_id,
+            "warehouseId": k["warehouse_id"],
             "promisedDate": at(t0 + 2 * DAY_MS),
-            "lines": [{"sku": key["sku"], "quantity": 10_000, "unitCost": 7.5}],
+            "lines": [{"sku": k["sku"], "quantity": 10_000, "unitCost": 7.5}],
+            "warehouseRegion": "PLANTED-REGION",
             "timestamp": at(t0 + 60_000),
-        },
+        }
+        if port is None:
+            del po["port"]
+        else:
+            po["port"] = port
+        adjusted = {**example("inventory.adjusted"), **where, "quantity": target - k["available"], "timestamp": at(t0)}
+        return [adjusted, po]
+
+    planted = [
+        *stock_and_po(key, targets[0], PLANTED_PO, None),
         {
             **example("supplier.leadtime.changed"),
             "supplierId": key["supplier_id"],
             "newLeadTimeDays": LEAD_TIME_JUMP_DAYS,
             "timestamp": at(t0 + 120_000),
         },
+        *stock_and_po(other, targets[1], ROUTED_PO, CLOSED_PORT),
+        {
+            **example("port.closure"),
+            "region": "PLANTED-REGION",
+            "port": CLOSED_PORT,
+            "startsAt": at(t0 + 180_000),
+            "timestamp": at(t0 + 180_000),
+        },
+        {
+            **example("weather.alert"),
+            "region": "PLANTED-REGION",
+            "severity": "Minor",
+            "startsAt": at(t0 + 240_000),
+            "timestamp": at(t0 + 240_000),
+        },
     ]
+    planted[-2].pop("endsAt", None)
     for n, event in enumerate(planted):
         event["eventId"] = str(uuid.UUID(int=0xD15 + n))
     path = data_dir.parent / "planted.jsonl"
@@ -352,7 +382,17 @@ def disrupted(lake: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) 
     assert run.returncode == 0, run.stderr
     planned = cli("plan", data_dir=data_dir)
     assert planned.returncode == 0, planned.stderr
-    return data_dir, {**key, "signal_id": planted[2]["eventId"], "signal_ms": t0 + 120_000, "out": planned.stdout}
+    ids = [e["eventId"] for e in planted]
+    return data_dir, {
+        **key,
+        "other": other,
+        "signal_id": ids[2],
+        "signal_ms": t0 + 120_000,
+        "closure_id": ids[5],
+        "closure_ms": t0 + 180_000,
+        "weather_id": ids[6],
+        "out": planned.stdout,
+    }
 
 
 def test_a_planted_lead_time_jump_raises_the_expected_disruption_impact(
@@ -389,6 +429,45 @@ def test_a_planted_lead_time_jump_raises_the_expected_disruption_impact(
     for r in impacts:  # the rule: alerting exactly when the stock-out moves inside the horizon
         after, before = r["after_ms"], r["before_ms"]
         assert r["alerting"] == (after is not None and (before is None or after < before)), r
+
+
+def test_a_planted_port_closure_holds_the_lines_through_the_port_and_alerts(
+    disrupted: tuple[Path, dict[str, Any]],
+) -> None:
+    data_dir, key = disrupted
+    other = key["other"]
+    signals = sql_rows(data_dir, "SELECT event_id, event_type, port, ends_at FROM external_signals")
+    assert {s["event_id"] for s in signals} >= {key["closure_id"], key["weather_id"]}
+    impacts = sql_rows(
+        data_dir,
+        "SELECT *, epoch_ms(stockout_before) AS before_ms, epoch_ms(signal_time) AS at FROM disruption_impacts "
+        f"WHERE signal_id IN ('{key['closure_id']}', '{key['weather_id']}')",
+    )
+    # Only the PO through the closed port is held: none of the history's POs names it, and a
+    # Minor weather alert closes nothing.
+    (row,) = impacts
+    assert (row["signal_id"], row["signal_type"]) == (key["closure_id"], "port.closure")
+    assert (row["warehouse_id"], row["sku"], row["port"], row["region"]) == (
+        other["warehouse_id"],
+        other["sku"],
+        CLOSED_PORT,
+        "PLANTED-REGION",
+    )
+    assert row["supplier_id"] is None and row["at"] == key["closure_ms"]
+    (line,) = json.loads(row["lines"])
+    assert (line["po_id"], line["due_after"]) == (ROUTED_PO, None)  # no end announced: held past the horizon
+    assert row["before_ms"] is None and row["stockout_after"] is not None and row["alerting"]
+    assert row["quantity_at_risk"] > 0
+    expected = alert_id(f"{key['closure_id']}:{other['warehouse_id']}:{other['sku']}", DISRUPTION_IMPACT)
+    (alert,) = sql_rows(data_dir, f"SELECT entity_id, details FROM alerts WHERE alert_id = '{expected}'")
+    assert json.loads(alert["details"])["port"] == CLOSED_PORT
+
+    (named,) = _named(data_dir, "disruption_impact", "signal=latest")  # the closure is the latest signal
+    assert (named["signal_id"], named["disrupted"], named["sku"]) == (key["closure_id"], CLOSED_PORT, other["sku"])
+    assert named["delayed_lines"] == 1 and named["alerting"] and named["days_earlier"] is None
+    lead_time = _named(data_dir, "disruption_impact", f"signal={key['signal_id']}")
+    assert lead_time[0]["alerting"] and {r["disrupted"] for r in lead_time} == {key["supplier_id"]}
+    assert _named(data_dir, "disruption_impact", f"signal={key['weather_id']}") == []
 
 
 def test_projections_hold_the_identity_and_give_the_stockout_dates(disrupted: tuple[Path, dict[str, Any]]) -> None:

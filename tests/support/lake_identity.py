@@ -35,6 +35,7 @@ IDENTITY = {
     "unmatched_receipts": "event_id || '|' || sku || '|' || reason",
     "sales_events": "event_id || '|' || is_late",
     "consumption_events": "event_id || '|' || is_late",
+    "external_signals": "event_id",
     # Which days a forecast is made as of follows the partition clock, the same in every run.
     "demand_forecast": "key || '|' || as_of || '|' || target_date || '|' || round(units, 6)",
     # demand_hourly / demand_daily: how many intermediate rows a window gets depends on where

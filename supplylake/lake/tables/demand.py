@@ -1,4 +1,5 @@
-"""Tables of the demand pipeline: sales and outbound consumption as counted, demand windows, forecasts.
+"""Tables of the demand pipeline: sales and outbound consumption as counted, external disruption signals,
+demand windows, forecasts.
 
 The window tables share one layout (:func:`_window_table`); the demand definitions behind them
 (streams, windows, lateness, the forecast models and their error measures) are documented in
@@ -7,7 +8,7 @@ The window tables share one layout (:func:`_window_table`); the demand definitio
 
 from __future__ import annotations
 
-from supplylake.contracts import sales
+from supplylake.contracts import sales, signals
 from supplylake.contracts.inventory import InventoryShipped
 from supplylake.lake.tables.columns import BOOLEAN, DOUBLE, INT, LONG, STRING, TIMESTAMP, Column
 from supplylake.lake.tables.from_contracts import EVENT_ID, EVENT_TIME, EVENT_TYPE, INGESTED_AT, PAYLOAD, event_table
@@ -47,6 +48,28 @@ CONSUMPTION_EVENTS = event_table(
     contracts=(InventoryShipped,),
     sort_by=("warehouse_id", "sku", "event_time"),
     columns=(EVENT_ID, EVENT_TYPE, EVENT_TIME, "warehouse_id", "sku", "quantity", "order_id", IS_LATE, INGESTED_AT),
+)
+
+
+EXTERNAL_SIGNALS = event_table(
+    "external_signals",
+    "Every valid external disruption signal as received (port.closure, weather.alert; topic external-signals), "
+    "once per eventId; the disruption assessment (supplylake plan) reads it.",
+    contracts=signals.MODELS,
+    sort_by=("region", "event_time"),
+    columns=(
+        EVENT_ID,
+        EVENT_TYPE,
+        EVENT_TIME,
+        "region",
+        "port",
+        "severity",
+        "description",
+        "starts_at",
+        "ends_at",
+        PAYLOAD,
+        INGESTED_AT,
+    ),
 )
 
 
@@ -231,7 +254,8 @@ PROJECTED_INVENTORY = define_table(
 
 DISRUPTION_IMPACTS = define_table(
     "disruption_impacts",
-    "One row per disruption signal (supplier.leadtime.changed) and warehouse x SKU with open PO lines it delays: "
+    "One row per disruption signal (supplier.leadtime.changed, port.closure, weather.alert) and warehouse x SKU "
+    "with open PO lines it delays: "
     "the lines and their new expected arrival, the projected stock-out before and after, and the quantity and "
     "value at risk (docs/demand.md, Disruption impact). An alerting row raises one DISRUPTION_IMPACT.",
     time_column="signal_time",
@@ -241,13 +265,16 @@ DISRUPTION_IMPACTS = define_table(
         Column("signal_id", STRING, "The signal's eventId.", True),
         Column("signal_type", STRING, "The signal's eventType.", True),
         Column("signal_time", TIMESTAMP, "The signal's event time: stock and open lines are as of it, UTC.", True),
-        Column("supplier_id", STRING, "The supplier whose lead time changed."),
+        Column("supplier_id", STRING, "The supplier whose lead time changed (lead-time changes only)."),
+        Column("port", STRING, "The closed port (port closures only)."),
+        Column("region", STRING, "The region the signal names (port closures and weather alerts)."),
         Column("warehouse_id", STRING, "Warehouse.", True),
         Column("sku", STRING, "Stock keeping unit.", True),
         Column(
             "lines",
             STRING,
-            "JSON list of the delayed open lines: po_id, quantity, due_before and due_after (epoch ms of the day).",
+            "JSON list of the delayed open lines: po_id, quantity, due_before and due_after (epoch ms of the day; "
+            "due_after null: held by a closure with no end yet).",
         ),
         Column("delayed_quantity", LONG, "Open units of the delayed lines."),
         Column("available", LONG, "Available stock (on hand - reserved) at signal_time."),

@@ -37,6 +37,9 @@ SUPPLIER_EVENTS = event_table(
         "lines",
         PAYLOAD,
         INGESTED_AT,
+        # Added later: an existing table gets them as optional columns at its end.
+        "port",
+        "warehouse_region",
     ),
 )
 

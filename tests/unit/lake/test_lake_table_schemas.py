@@ -82,6 +82,7 @@ def test_event_tables_are_the_derived_ones() -> None:
         "supplier_events",
         "sales_events",
         "consumption_events",
+        "external_signals",
     }
 
 

@@ -69,6 +69,7 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
         "supplier_metrics",
         "sales_events",
         "consumption_events",
+        "external_signals",
         "demand_hourly",
         "demand_daily",
         "demand_forecast",
@@ -91,6 +92,7 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
     time_columns.update(
         sales_events="event_time",
         consumption_events="event_time",
+        external_signals="event_time",
         demand_hourly="window_start",
         demand_daily="window_start",
         demand_forecast="as_of",

@@ -52,6 +52,7 @@ def test_topology_of_the_catalog() -> None:
         "order-events": ("supplylake-orders",),
         "supplier-events": ("supplylake-suppliers",),
         "sales-events": ("supplylake-demand",),
+        "external-signals": ("supplylake-demand",),
     }
     assert group_of_internal_topic(settings) == {
         "supplylake-orders-by-order": "supplylake-orders",

@@ -10,9 +10,11 @@ from supplylake.pipelines.demand.disruption import (
     LeadTimeChange,
     NetworkLine,
     StockView,
+    closure_of,
     delayed_due,
     impacts,
     units_short,
+    weather_delays,
 )
 from supplylake.pipelines.demand.replenishment import Demand, OpenLine
 
@@ -47,7 +49,8 @@ def test_a_longer_lead_time_moves_the_stockout_inside_the_horizon() -> None:
 
 def test_a_port_closed_with_no_end_holds_its_lines_past_the_horizon() -> None:
     (wh1,) = impacts(TODAY, Closure(start_day=101, end_day=None, port="P1"), NETWORK, STOCK)
-    assert wh1.lines[0][:2] == ("PO-1", 102) and wh1.lines[0][2] > TODAY + 14
+    assert wh1.lines == (("PO-1", 102, None),)  # no new day: held with no end in sight
+    assert [line.due_day > TODAY + 14 for line in wh1.lines_after] == [True, False]  # PO-1 held, PO-2 not
     assert wh1.stockout_after == 104
     # Without PO-1: short 10 on day 104, then PO-2's 40 last to day 108, short 10 a day 109-114.
     assert units_short(TODAY, 30, (PO_2.line,), FLAT) == 70.0
@@ -76,3 +79,18 @@ def test_an_earlier_arrival_is_an_impact_that_does_not_alert() -> None:
     (wh1, _) = impacts(TODAY, LeadTimeChange("SUP-1", 5), NETWORK, STOCK)  # PO-1 on 100 -> the first day
     assert wh1.lines == (("PO-1", 102, 100),)
     assert not wh1.alerting and wh1.quantity_at_risk == 0.0
+
+
+def test_a_signal_closes_from_the_day_it_starts_to_the_day_it_is_over() -> None:
+    day = 86_400_000
+    noon = 100 * day + day // 2
+    assert closure_of(starts_at_ms=noon, ends_at_ms=noon + day, port="P1") == Closure(100, 102, port="P1")
+    assert closure_of(starts_at_ms=noon, ends_at_ms=102 * day, region="R1") == Closure(100, 102, region="R1")
+    assert closure_of(starts_at_ms=noon, ends_at_ms=None, port="P1").end_day is None
+
+
+@pytest.mark.parametrize(
+    ("severity", "delays"), [("low", False), ("Minor", False), ("medium", True), ("Extreme", True)]
+)
+def test_weather_closes_its_region_unless_its_severity_says_it_does_not(severity: str, delays: bool) -> None:
+    assert weather_delays(severity) is delays
