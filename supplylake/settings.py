@@ -184,6 +184,8 @@ class DemandSettings(BaseModel):
     restock_webhook_token: SecretStr | None = None
     restock_webhook_attempts: int = Field(default=5, ge=1, le=20)
     restock_webhook_timeout_s: float = Field(default=10.0, gt=0)
+    # `supplylake plan --watch` (what the live demo runs): how often it looks for changed inputs.
+    plan_watch_interval_s: float = Field(default=2.0, gt=0)
 
     @field_validator("restock_webhook_url")
     @classmethod

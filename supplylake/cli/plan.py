@@ -3,7 +3,9 @@ and the disruption impact assessment of new signals (DISRUPTION_IMPACT)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import signal
+import threading
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,10 +13,22 @@ from supplylake.cli.options import DataDirOption, settings_for
 
 if TYPE_CHECKING:
     from supplylake.planning.disruption import AssessmentSummary
+    from supplylake.planning.restock import DeliverySummary
     from supplylake.planning.review import ReviewSummary
+    from supplylake.settings import Settings
 
 
-def plan(data_dir: DataDirOption = None) -> None:
+def plan(
+    data_dir: DataDirOption = None,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="keep planning: look for changed inputs every SUPPLYLAKE_DEMAND__PLAN_WATCH_INTERVAL_S (default 2 s) "
+            "and run what they call for, until Ctrl-C or SIGTERM (what the live demo runs)",
+        ),
+    ] = False,
+) -> None:
     """Review every day the demand pipeline closed since the last review: a replenishment
     suggestion and a STOCKOUT_RISK alert per warehouse x SKU whose inventory position fell below
     its reorder point (once per episode), in replenishment_suggestions and alerts. Rerun it any
@@ -28,10 +42,35 @@ def plan(data_dir: DataDirOption = None) -> None:
     from supplylake.planning.review import review
 
     settings = settings_for(data_dir)
+    if watch:
+        _watch(settings)
+        return
     summary = review(settings)
     _say_review(summary)
     _say_assessment(assess(settings))
-    sent = deliver(settings)
+    _say_delivery(deliver(settings))
+
+
+def _watch(settings: Settings) -> None:
+    from supplylake.planning.watch import watch
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    typer.echo("plan: watching the lake for new days and disruption signals; Ctrl-C stops")
+    try:
+        for done in watch(settings, stop):
+            if done.review is not None and done.review.days:
+                _say_review(done.review)
+            if done.assessment is not None:
+                _say_assessment(done.assessment)
+            if done.delivery is not None and done.delivery.delivered:
+                _say_delivery(done.delivery)
+    except KeyboardInterrupt:
+        pass
+    typer.echo("plan: stopped watching")
+
+
+def _say_delivery(sent: DeliverySummary | None) -> None:
     if sent is not None:
         typer.echo(f"restock webhook {sent.endpoint}: {sent.delivered} suggestion(s) delivered ({sent.attempts} POSTs)")
 

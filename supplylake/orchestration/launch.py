@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,6 +12,9 @@ from supplylake.orchestration.supervisor import Supervisor
 from supplylake.pipelines.catalog import enabled_pipelines
 from supplylake.pipelines.run_mode import RunMode
 from supplylake.settings import Settings
+
+PLANNER: dict[str, tuple[str, ...]] = {"planner": ("-m", "supplylake", "plan", "--watch")}
+"""The live planner (`supplylake plan --watch`), supervised next to the pipelines by the demo."""
 
 
 def pipeline_env(connection: BrokerConnection, reorder_points: Path | None) -> dict[str, str]:
@@ -32,9 +35,11 @@ def running_pipelines(
     reorder_points: Path | None = None,
     instances: int = 1,
     extra_env: dict[str, str] | None = None,
+    commands: Mapping[str, Sequence[str]] | None = None,
 ) -> Iterator[Supervisor]:
     """Every pipeline the settings select (``SUPPLYLAKE_PIPELINES``; default all) running,
-    ``instances`` of each (topics created first), until the context ends."""
+    ``instances`` of each (topics created first), and the ``commands`` (e.g. :data:`PLANNER`),
+    until the context ends."""
     ensure_topics(connection, all_topics(settings.topics), settings.topics)
     supervisor = Supervisor(
         enabled_pipelines(settings),
@@ -44,6 +49,7 @@ def running_pipelines(
         mode=mode,
         instances=instances,
         broker=connection,
+        commands=commands,
     )
     with supervisor:
         yield supervisor

@@ -2,7 +2,8 @@
 
 First a history of ``history_days`` (see :mod:`~supplylake.orchestration.demo_history`; skipped
 when the lake already holds data), replayed into the lake. Then the broker (embedded unless
-configured), every pipeline in :attr:`RunMode.LIVE`, the simulator producing at a steady rate
+configured), every pipeline in :attr:`RunMode.LIVE`, the live planner (``supplylake plan
+--watch``: the daily review and the disruption impact of each new signal), the simulator producing at a steady rate
 with event time tracking the wall clock (from the history's end on), and the dashboard. With a
 bounded number of events it waits until the lake holds them all and prints a summary; without
 the dashboard (headless) it then exits, otherwise everything keeps running until Ctrl-C.
@@ -24,7 +25,7 @@ from supplylake.orchestration.demo_history import (
     load_history,
     plan_history,
 )
-from supplylake.orchestration.launch import running_pipelines
+from supplylake.orchestration.launch import PLANNER, running_pipelines
 from supplylake.orchestration.progress import wait_until_pipelines_committed
 from supplylake.orchestration.reporting import QuietReporter, Reporter
 from supplylake.pipelines.run_mode import RunMode
@@ -72,7 +73,7 @@ def run_demo(
     stop = threading.Event()
     with (
         connect(settings) as connection,
-        running_pipelines(settings, connection, RunMode.LIVE, skus, instances) as supervisor,
+        running_pipelines(settings, connection, RunMode.LIVE, skus, instances, commands=PLANNER) as supervisor,
         ExitStack() as dashboard,
     ):
         try:

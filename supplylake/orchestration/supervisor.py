@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,14 +51,17 @@ class PipelineProcess:
     # The broker the child was started against: a child killed by a signal cannot say why it
     # stopped, so explain_exit() checks whether this broker was replaced under it.
     broker: BrokerConnection | None = None
+    # Another supervised child (the planner): its arguments after the interpreter; empty: the pipeline ``name``.
+    argv: tuple[str, ...] = ()
 
     def start(self) -> None:
         self.started_at = time.monotonic()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log_file:
             instance = ["--instance", str(self.instance)] if self.instance else []
+            pipeline = ["-m", "supplylake.pipelines", self.name, "--mode", str(self.mode), *instance]
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "supplylake.pipelines", self.name, "--mode", str(self.mode), *instance],
+                [sys.executable, *(self.argv or pipeline)],
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -159,7 +162,10 @@ class Supervisor:
         broker: BrokerConnection | None = None,
         max_quick_exits: int = 4,
         min_uptime_s: float = 20.0,
+        commands: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
+        """``commands``: other children to keep alive next to the pipelines, by name: the
+        arguments after the interpreter (``("-m", "supplylake", "plan", "--watch")``)."""
         env = {
             **os.environ,
             "SUPPLYLAKE_KAFKA_BROKERS": bootstrap,
@@ -179,6 +185,10 @@ class Supervisor:
             for name in names
             for i in range(instances)
         }
+        for name, argv in (commands or {}).items():
+            self.processes[name] = PipelineProcess(
+                name, env, data_dir / "logs" / f"{name}.log", mode, broker=broker, argv=tuple(argv)
+            )
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
         self.failure: PipelineCrashLoop | None = None

@@ -107,8 +107,16 @@ class AssessmentSummary:
     alerts: int
 
 
-def assess(settings: Settings, *, progress: Callable[[int, int], None] | None = None) -> AssessmentSummary:
-    """Assess every signal not assessed yet whose inputs are in the lake (module docstring)."""
+def assess(
+    settings: Settings,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> AssessmentSummary:
+    """Assess every signal not assessed yet whose inputs are in the lake (module docstring).
+
+    ``con``: a ``LakeReader`` connection of the caller's, pinned to the snapshots to assess on
+    (left open; a long-running caller refreshes it); by default one is opened for the run."""
     catalog = catalog_for(settings)
     namespace = settings.catalog.namespace
     if not all(catalog.table_exists((namespace, t)) for t in REQUIRED_TABLES):
@@ -119,7 +127,9 @@ def assess(settings: Settings, *, progress: Callable[[int, int], None] | None = 
     }
     done = writers[DISRUPTION_IMPACTS.name].committed_offsets()
 
-    con = LakeReader(catalog, namespace=namespace).connect()
+    own = con is None
+    if con is None:
+        con = LakeReader(catalog, namespace=namespace).connect()
     try:
         external = catalog.table_exists((namespace, EXTERNAL_SIGNALS_TABLE))
         ready = [s for s in signals(con, external=external) if s.offset > done.get((s.topic, s.partition), -1)]
@@ -132,7 +142,8 @@ def assess(settings: Settings, *, progress: Callable[[int, int], None] | None = 
             if progress is not None:
                 progress(count, len(ready))
     finally:
-        con.close()
+        if own:
+            con.close()
     if ready:
         offsets: dict[tuple[str, int], int] = {}
         for record in ready:

@@ -38,6 +38,9 @@ def test_a_day_of_history_then_live_then_a_restart_without_history(tmp_path: Pat
     assert "history: replenishment review of " in first.stdout  # the day the history closed
     assert not (data_dir / "history" / "history-1d.jsonl").exists()  # the replay's input is gone
     assert (data_dir / "history" / "reference" / "skus.csv").exists()
+    # The live planner ran next to the pipelines and was stopped with them.
+    planner = (data_dir / "logs" / "planner.log").read_text()
+    assert "plan: watching the lake" in planner and planner.rstrip().endswith("plan: stopped watching"), planner
 
     history, live = _order_spans(data_dir)
     assert history["n"] > 1000 and live["n"] > 0

@@ -515,3 +515,44 @@ def test_a_rerun_assesses_nothing_again(disrupted: tuple[Path, dict[str, Any]]) 
     assert again.returncode == 0, again.stderr
     assert "disruption signal" not in again.stdout
     assert sql_rows(data_dir, count) == before
+
+
+def test_plan_watch_assesses_a_signal_once_its_pipeline_lands_it(
+    disrupted: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """`plan --watch` (what the live demo supervises) sees a new lead-time change when the supplier
+    pipeline commits it and assesses it without being asked; SIGTERM ends it cleanly."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(disrupted[0], data_dir)
+    key = disrupted[1]
+    signal = {
+        **example("supplier.leadtime.changed"),
+        "eventId": str(uuid.UUID(int=0xD15 + 100)),
+        "supplierId": key["supplier_id"],
+        "newLeadTimeDays": LEAD_TIME_JUMP_DAYS + 10,
+        "timestamp": datetime.fromtimestamp((key["signal_ms"] + 600_000) / 1000, UTC).isoformat(),
+    }
+    path = tmp_path / "signal.jsonl"
+    path.write_text(json.dumps(signal) + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYLAKE_")}
+    env |= {"SUPPLYLAKE_DATA_DIR": str(data_dir), "SUPPLYLAKE_DEMAND__PLAN_WATCH_INTERVAL_S": "0.5"}
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "supplylake", "plan", "--watch"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        run = cli("run", "--input", str(path), data_dir=data_dir, env={"SUPPLYLAKE_PIPELINES": '["suppliers"]'})
+        assert run.returncode == 0, run.stderr
+        query = f"SELECT warehouse_id, sku, alerting FROM disruption_impacts WHERE signal_id = '{signal['eventId']}'"
+        rows = wait_for(lambda: sql_rows(data_dir, query), timeout_s=120, interval_s=0.5, what="the watch's assessment")
+    finally:
+        watcher.terminate()
+        out, err = watcher.communicate(timeout=60)
+    assert watcher.returncode == 0, err
+    # The key of the planted PO is short again: the jump holds the same line (even longer).
+    assert {(r["warehouse_id"], r["sku"]) for r in rows if r["alerting"]} >= {(key["warehouse_id"], key["sku"])}
+    assert "plan: assessed 1 disruption signal(s)" in out, out
+    assert out.rstrip().endswith("plan: stopped watching"), out
