@@ -9,7 +9,7 @@ import typer
 # Typer 0.29 vendors its own copy of click; its exceptions live here (not in `click`).
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
-from supplylake.cli import broker, config, contracts, demo, lake, pipeline, plan, simulate, sql
+from supplylake.cli import broker, config, contracts, demo, lake, pipeline, plan, simulate, sql, train
 from supplylake.errors import SupplylakeError
 from supplylake.redaction import redact_environment
 
@@ -30,6 +30,7 @@ app.command("run")(pipeline.run)
 app.command("demo")(demo.demo)
 app.command("sql")(sql.sql)
 app.command("plan")(plan.plan)
+app.command("train")(train.train)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,7 +37,12 @@ from supplylake.lake.tables.evolution import SINK_TABLE_PROPERTIES, ensure_table
 from supplylake.lake.tables.from_contracts import EventTableSpec, TableDefinitionError, event_table, payload_text
 from supplylake.lake.tables.inventory import INVENTORY_EVENTS, INVENTORY_LEVELS
 from supplylake.lake.tables.orders import ORDER_EVENTS, ORDER_STATUS
-from supplylake.lake.tables.shipments import SHIPMENT_EVENTS, SHIPMENT_STATUS, SHIPMENT_TELEMETRY
+from supplylake.lake.tables.shipments import (
+    SHIPMENT_EVENTS,
+    SHIPMENT_RISK_MODELS,
+    SHIPMENT_STATUS,
+    SHIPMENT_TELEMETRY,
+)
 from supplylake.lake.tables.spec import TableSpec, define_table
 from supplylake.lake.tables.suppliers import PO_LINES, SUPPLIER_EVENTS, SUPPLIER_METRICS, UNMATCHED_RECEIPTS
 
@@ -65,6 +70,7 @@ TABLES: tuple[TableSpec, ...] = (
     REPLENISHMENT_DELIVERIES,
     PROJECTED_INVENTORY,
     DISRUPTION_IMPACTS,
+    SHIPMENT_RISK_MODELS,
 )
 
 __all__ = [
@@ -86,6 +92,7 @@ __all__ = [
     "REPLENISHMENT_SUGGESTIONS",
     "SALES_EVENTS",
     "SHIPMENT_EVENTS",
+    "SHIPMENT_RISK_MODELS",
     "SHIPMENT_STATUS",
     "SHIPMENT_TELEMETRY",
     "SINK_TABLE_PROPERTIES",

@@ -7,7 +7,7 @@ from typing import Any
 from supplylake.contracts import shipments
 from supplylake.contracts.fields import GeoPoint
 from supplylake.contracts.shipments import ShipmentCreated, ShipmentTelemetry
-from supplylake.lake.tables.columns import BOOLEAN, DOUBLE, LONG, STRING, TIMESTAMP, Column
+from supplylake.lake.tables.columns import BOOLEAN, DOUBLE, INT, LONG, STRING, TIMESTAMP, Column
 from supplylake.lake.tables.from_contracts import (
     EVENT_ID,
     EVENT_TIME,
@@ -195,5 +195,38 @@ SHIPMENT_STATUS = define_table(
             True,
         ),
         Column("ingested_at", TIMESTAMP, "When the pipeline wrote this row, UTC; orders rows across broker epochs."),
+    ),
+)
+
+SHIPMENT_RISK_MODELS = define_table(
+    "shipment_risk_models",
+    "One row per late-delivery risk model `supplylake train` fitted on the lake's shipment history: its "
+    "parameters (applied as plain numbers, pipelines/shipments/risk.py) and how it did on held-out history next "
+    "to the rule-based AT_RISK SLA state (docs/shipments.md, Late-delivery risk). The latest row is the model in use.",
+    time_column="trained_at",
+    key=("model_version",),
+    sort_by=("trained_at",),
+    columns=(
+        Column("model_version", STRING, "late-delivery-<trained at, UTC, to the millisecond>.", True),
+        Column("trained_at", TIMESTAMP, "When the training ran, UTC.", True),
+        Column("model", STRING, "The estimator (logistic_regression)."),
+        Column("feature_version", INT, "Version of the features it was trained on (risk.FEATURE_VERSION)."),
+        Column(
+            "parameters",
+            STRING,
+            "JSON: intercept, threshold and one weight per feature name (standardisation folded in).",
+        ),
+        Column("threshold", DOUBLE, "Score at or above which a shipment is at risk (best F1 on the training part)."),
+        Column("data_until", TIMESTAMP, "Latest event time of the history it saw, UTC."),
+        Column("holdout_from", TIMESTAMP, "Shipments created from then on were held out of the fit, UTC."),
+        Column("train_moments", LONG, "In-transit moments (shipment_status rows before the due time) fitted on."),
+        Column("holdout_moments", LONG, "Held-out moments it was evaluated on."),
+        Column("holdout_late_share", DOUBLE, "Share of held-out moments whose shipment was delivered late."),
+        Column("model_precision", DOUBLE, "Held out: late among the moments the model flagged."),
+        Column("model_recall", DOUBLE, "Held out: moments of late shipments the model flagged."),
+        Column("model_f1", DOUBLE, "Held out: harmonic mean of the two."),
+        Column("rule_precision", DOUBLE, "Held out: late among the moments whose SLA state was AT_RISK."),
+        Column("rule_recall", DOUBLE, "Held out: moments of late shipments whose SLA state was AT_RISK."),
+        Column("rule_f1", DOUBLE, "Held out: harmonic mean of the two."),
     ),
 )

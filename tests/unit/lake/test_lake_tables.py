@@ -77,6 +77,7 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
         "replenishment_deliveries",
         "projected_inventory",
         "disruption_impacts",
+        "shipment_risk_models",
     ]
     time_columns = {"inventory_events": "event_time", "inventory_levels": "event_time", "alerts": "raised_at"}
     time_columns["dead_letters"] = "failed_at"
@@ -100,6 +101,7 @@ def test_tables_are_typed_documented_and_day_partitioned() -> None:
         replenishment_deliveries="delivered_at",
         projected_inventory="as_of",
         disruption_impacts="signal_time",
+        shipment_risk_models="trained_at",
     )
     for spec in TABLES:
         fields = {f.name: f for f in spec.schema.fields}

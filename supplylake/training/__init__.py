@@ -1,0 +1,1 @@
+"""Batch jobs that fit models on the lake's history (`supplylake train`)."""
