@@ -17,8 +17,9 @@ instead of misbehaving later: every field must be present and no other key, ``in
 ``bool`` and floats, ``str`` rejects anything else, enums take only their values. A dataclass
 with a ``__post_init__`` (or slots) is built through its ``__init__``, so its checks still run.
 Each codec writes a format version (``"v"``) into the top-level object and refuses any other
-version; checks that span several fields (a window in order, levels that add up) go in
-``check``.
+version, except one its ``upgrades`` name: a function that turns a stored object of that
+version into one of the next (a new field with its default), applied before the strict decode;
+checks that span several fields (a window in order, levels that add up) go in ``check``.
 
 The encoder and decoder of each dataclass are generated as Python source once (the way
 ``dataclasses`` generates ``__init__``), so a plain field costs one attribute read and one type
@@ -92,6 +93,7 @@ class StateCodec(Generic[T]):
         error: Callable[..., Exception] = StateCodecError,
         check: Callable[[T], None] | None = None,
         computed: tuple[str, ...] = (),
+        upgrades: Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]] | None = None,
     ) -> None:
         if not dataclasses.is_dataclass(cls):
             raise StateCodecError(f"{cls!r} is not a dataclass", hint="state codecs derive from dataclass fields")
@@ -100,6 +102,7 @@ class StateCodec(Generic[T]):
         self._error = error
         self._check = check
         self._computed = computed
+        self._upgrades = dict(upgrades or {})
         self._encode_fields, self._decode_fields = _dataclass_codec(cls, extra_keys=(VERSION_KEY, *computed))
 
     def encode(self, value: T) -> dict[str, Any]:
@@ -118,6 +121,9 @@ class StateCodec(Generic[T]):
                 f"stored {name} is not a JSON object: {_shown(data)}", hint="the state is corrupt; re-seed it"
             )
         version = data.get(VERSION_KEY)
+        while version != self.version and not isinstance(version, bool) and version in self._upgrades:
+            data = {**self._upgrades[version](dict(data)), VERSION_KEY: version + 1}
+            version = version + 1
         if version != self.version or isinstance(version, bool):
             raise self._error(
                 f"stored {name} format version {version!r} is not {self.version}",
@@ -157,6 +163,8 @@ class StoredState:
     state_version: ClassVar[int] = 1
     state_error: ClassVar[Callable[..., Exception]] = StateCodecError
     stored_properties: ClassVar[tuple[str, ...]] = ()
+    #: version -> the function that turns a stored object of it into one of the next version.
+    state_upgrades: ClassVar[Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
 
     def check_stored(self) -> None:
         """Cross-field checks of a decoded state; raise ``state_error`` when they fail."""
@@ -182,6 +190,7 @@ def _codec_of(cls: type[StoredState]) -> StateCodec[Any]:
             error=cls.state_error,
             check=cls.check_stored,
             computed=cls.stored_properties,
+            upgrades=cls.state_upgrades,
         )
     return codec
 

@@ -126,6 +126,8 @@ class ShipmentSettings(BaseModel):
     tick_holdback_s: float = Field(default=5.0, ge=0)
     # Recent eventIds remembered per shipment / order: a repeat among them is a duplicate.
     dedupe_window: int = Field(default=64, ge=1)
+    # How often a running shipments pipeline looks for a newer late-delivery model (`supplylake train`).
+    risk_model_refresh_s: float = Field(default=300.0, gt=0)
 
 
 class SupplierSettings(BaseModel):

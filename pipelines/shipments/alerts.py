@@ -21,6 +21,7 @@ from supplylake.contracts.alerts import (
     NO_TRACKING_UPDATE,
     ROUTE_DEVIATION,
     SEQUENCE_ANOMALY,
+    SHIPMENT_AT_RISK,
     TEMPERATURE_BREACH,
     TEMPERATURE_RECOVERED,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "NO_TRACKING_UPDATE",
     "ROUTE_DEVIATION",
     "SEQUENCE_ANOMALY",
+    "SHIPMENT_AT_RISK",
     "TEMPERATURE_BREACH",
     "TEMPERATURE_RECOVERED",
     "Alert",

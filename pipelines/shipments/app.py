@@ -33,7 +33,7 @@ deterministic ids.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,18 +45,22 @@ from supplylake.broker.connection import BrokerConnection
 from supplylake.contracts import InvalidEvent, parse_event
 from supplylake.contracts.shipments import ShipmentEvent as ShipmentContract
 from supplylake.contracts.shipments import ShipmentTelemetry
+from supplylake.lake.catalog import catalog_for
 from supplylake.lake.epoch_history import EpochHistory
 from supplylake.lake.sink import LakeRows, LakeSink
 from supplylake.lake.tables import ALERTS, DEAD_LETTERS, SHIPMENT_EVENTS, SHIPMENT_STATUS, SHIPMENT_TELEMETRY
 from supplylake.logs import get_logger
 from supplylake.pipelines.control import InvalidControlRecord, Ticker, decode_control, start_live_ticker
 from supplylake.pipelines.entity_state import RECORD_KEY, EntityRecord
+from supplylake.pipelines.frozen import evolve
 from supplylake.pipelines.keyed_state import scoped_state
 from supplylake.pipelines.outputs import WrongTopic, alert_row, rejected, route
 from supplylake.pipelines.run_mode import RunMode
 from supplylake.pipelines.runtime import build_application, drop_stale_state, json_topic, raw_topic
 from supplylake.pipelines.shipments.alerts import Alert
+from supplylake.pipelines.shipments.model_source import RiskModelSource
 from supplylake.pipelines.shipments.policy import ShipmentPolicy
+from supplylake.pipelines.shipments.risk import RiskModel, at_risk_alert, features, moment_of
 from supplylake.pipelines.shipments.rows import event_row, status_digest, status_row, telemetry_row
 from supplylake.pipelines.shipments.tracking import (
     TELEMETRY,
@@ -123,6 +127,8 @@ class ShipmentProcessor:
     settings: Settings
     # What earlier broker epochs already stored (the state itself is seeded by the state mirror).
     history: EpochHistory = field(default_factory=EpochHistory)
+    # The late-delivery risk model to score in-transit shipments with (None: none trained yet).
+    risk_models: Callable[[], RiskModel | None] = lambda: None
 
     def __post_init__(self) -> None:
         # Per partition, the state objects opened since the last checkpoint (see flush()).
@@ -276,6 +282,14 @@ class ShipmentProcessor:
         rows: LakeRows,
         now_wall: int,
     ) -> None:
+        late_risk = model_version = None
+        model = self.risk_models()
+        moment = None if model is None else moment_of(state, cause_ms)
+        if model is not None and moment is not None:
+            late_risk, model_version = model.score(features(moment)), model.version
+            if late_risk >= model.threshold and state.risk_alerted_ms is None:
+                self._emit_alerts([at_risk_alert(state, model, late_risk, cause_ms)], rows)
+                state = shipment.state = evolve(state, risk_alerted_ms=cause_ms)
         rows.add(
             SHIPMENT_STATUS.name,
             status_row(
@@ -285,6 +299,8 @@ class ShipmentProcessor:
                 cause_time_ms=cause_ms,
                 revision=shipment.record.next_revision(),
                 now_ms=now_wall,
+                late_risk=late_risk,
+                risk_model=model_version,
             ),
         )
 
@@ -310,7 +326,12 @@ def build(settings: Settings, connection: BrokerConnection, mode: RunMode, insta
         tables=(DEAD_LETTERS, SHIPMENT_EVENTS, SHIPMENT_TELEMETRY, SHIPMENT_STATUS, ALERTS),
     )
     mirror = StateMirror.for_sink(app, "shipments", sink, settings, applied_in=(SHIPMENT_EVENTS, SHIPMENT_TELEMETRY))
-    processor = ShipmentProcessor(cluster_id=connection.cluster_id, settings=settings, history=mirror.history)
+    models = RiskModelSource(
+        lambda: catalog_for(settings), settings.catalog.namespace, settings.shipments.risk_model_refresh_s
+    )
+    processor = ShipmentProcessor(
+        cluster_id=connection.cluster_id, settings=settings, history=mirror.history, risk_models=models.current
+    )
     # In this order: cached state back to Quix, then this checkpoint's state changes to the lake.
     sink.before_flush += [processor.flush, mirror.commit]
     source = raw_topic(app, settings.topics.shipments, settings)

@@ -10,9 +10,9 @@ one-hot feature that is absent (0).
 
 Features of a shipment at event time *t* (what is known then, nothing from its future):
 
-- ``carrier=<code>``, ``lane=<origin warehouse>><destination cell>``, ``category=<cargo>``,
-  ``status=<status>``: one-hot. The destination cell is the ``shipment.created`` destination on
-  a :data:`LANE_GRID_DEG` grid (what a shipment says about itself, no order needed);
+- ``carrier=<code>``, ``lane=<origin cell>><destination cell>``, ``category=<cargo>``,
+  ``status=<status>``: one-hot. The cells are the ``shipment.created`` origin and destination on
+  a :data:`LANE_GRID_DEG` grid (what a shipment says about itself);
 - ``hours_to_expected``: expected delivery - *t*;
 - ``eta_delay_hours``: the ETA from progress along the planned route - expected delivery
   (0 without an ETA);
@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from supplylake.event_time import DAY_MS, HOUR_MS
+from supplylake.pipelines.shipments.alerts import ENTITY_SHIPMENT, SHIPMENT_AT_RISK, Alert
+from supplylake.pipelines.shipments.tracking import ShipmentState, SlaState
 
 FEATURE_VERSION = 1
 """Bumped whenever :func:`features` changes: a model trained on other features is not applied."""
@@ -64,12 +66,16 @@ LANE_GRID_DEG = 5.0
 """Destinations within the same cell of this many degrees of latitude and longitude share a lane."""
 
 
-def lane(warehouse_id: str | None, dest_lat: float | None, dest_lon: float | None) -> str:
-    """``<warehouse>><lat>,<lon>`` of the destination's grid cell (``?`` for what is unknown)."""
-    if dest_lat is None or dest_lon is None:
-        return f"{warehouse_id or '?'}>?"
-    cell = LANE_GRID_DEG
-    return f"{warehouse_id or '?'}>{round(dest_lat / cell) * cell:g},{round(dest_lon / cell) * cell:g}"
+def lane(origin: tuple[float, float] | None, destination: tuple[float, float] | None) -> str:
+    """``<lat>,<lon>><lat>,<lon>``: the grid cells of origin and destination (``?``: unknown)."""
+    return f"{_cell(origin)}>{_cell(destination)}"
+
+
+def _cell(point: tuple[float, float] | None) -> str:
+    if point is None:
+        return "?"
+    size = LANE_GRID_DEG
+    return f"{round(point[0] / size) * size:g},{round(point[1] / size) * size:g}"
 
 
 def features(moment: JourneyMoment) -> dict[str, float]:
@@ -190,3 +196,60 @@ class Confusion:
         if p is None or r is None or p + r == 0:
             return None if p is None or r is None else 0.0
         return 2 * p * r / (p + r)
+
+
+def moment_of(state: ShipmentState, at_ms: int) -> JourneyMoment | None:
+    """The moment of ``state`` at event time ``at_ms``, or None when it is not one to score at:
+    delivered, past (or without) its expected delivery, LATE already, or with no status yet —
+    the same moments ``supplylake train`` learns from."""
+    status, expected = state.status, state.expected_delivery_ms
+    if status is None or status.value not in IN_TRANSIT_STATUSES or state.delivered_at_ms is not None:
+        return None
+    if expected is None or at_ms >= expected or state.sla is SlaState.LATE:
+        return None
+    cold, route = state.cold_chain, state.route
+    return JourneyMoment(
+        at_ms=at_ms,
+        carrier=state.carrier or "?",
+        lane=lane(state.origin, state.destination),
+        category=state.category or "?",
+        status=status.value,
+        status_time_ms=state.status_time_ms if state.status_time_ms is not None else at_ms,
+        expected_delivery_ms=expected,
+        picked_up_ms=state.picked_up_ms,
+        eta_ms=state.eta_ms,
+        off_route=route is not None and route.deviating,
+        temperature_breach=cold is not None and cold.in_breach,
+        sla_at_risk=state.sla is SlaState.AT_RISK,
+    )
+
+
+def contributions(model: RiskModel, values: Mapping[str, float], top: int = 3) -> list[tuple[str, float]]:
+    """The features that push the score up most (weight × value), largest first."""
+    pushes = [(name, model.weights[name] * value) for name, value in values.items() if name in model.weights]
+    return sorted((p for p in pushes if p[1] > 0), key=lambda p: (-p[1], p[0]))[:top]
+
+
+def at_risk_alert(state: ShipmentState, model: RiskModel, score: float, at_ms: int) -> Alert:
+    """SHIPMENT_AT_RISK for ``state`` scored ``score`` at event time ``at_ms`` (one per shipment:
+    its id comes from the shipment id)."""
+    moment = moment_of(state, at_ms)
+    top = [] if moment is None else contributions(model, features(moment))
+    return Alert.create(
+        source_id=state.shipment_id,
+        alert_type=SHIPMENT_AT_RISK,
+        entity_type=ENTITY_SHIPMENT,
+        entity_id=state.shipment_id,
+        raised_at_ms=at_ms,
+        details={
+            "score": round(score, 4),
+            "threshold": round(model.threshold, 4),
+            "model_version": model.version,
+            "carrier": state.carrier,
+            "status": None if state.status is None else state.status.value,
+            "sla_state": state.sla.value,
+            "expected_delivery_ms": state.expected_delivery_ms,
+            "eta_ms": state.eta_ms,
+            "drivers": [name for name, _ in top],
+        },
+    )

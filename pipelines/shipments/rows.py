@@ -35,9 +35,18 @@ def telemetry_row(event: ShipmentTelemetry, raw: bytes, state: ShipmentState, no
 
 
 def status_row(
-    state: ShipmentState, *, cause: str, cause_id: str, cause_time_ms: int, revision: int, now_ms: int
+    state: ShipmentState,
+    *,
+    cause: str,
+    cause_id: str,
+    cause_time_ms: int,
+    revision: int,
+    now_ms: int,
+    late_risk: float | None = None,
+    risk_model: str | None = None,
 ) -> dict[str, Any]:
-    """A ``shipment_status`` row: the shipment as it stands after ``cause``."""
+    """A ``shipment_status`` row: the shipment as it stands after ``cause`` (and its late-delivery
+    risk score, when a model scored it)."""
     cold, route = state.cold_chain, state.route
     return {
         "shipment_id": state.shipment_id,
@@ -63,6 +72,8 @@ def status_row(
         "event_time": cause_time_ms,
         "revision": revision,
         "ingested_at": now_ms,
+        "late_risk": late_risk,
+        "risk_model": risk_model,
     }
 
 

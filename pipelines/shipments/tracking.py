@@ -23,7 +23,7 @@ duplicated firing raises nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
@@ -134,6 +134,10 @@ class ShipmentEvent:
     lon: float | None = None
     temperature: float | None = None
     planned_route: tuple[Point, ...] | None = None
+    origin: Point | None = None
+    """shipment.created."""
+    destination: Point | None = None
+    """shipment.created."""
 
     @classmethod
     def from_contract(cls, event: Any) -> ShipmentEvent:
@@ -147,6 +151,7 @@ class ShipmentEvent:
         expected = getattr(event, "expected_delivery", None)
         rng = getattr(event, "temperature_range", None)
         route = getattr(event, "planned_route", None)
+        origin, destination = getattr(event, "origin", None), getattr(event, "destination", None)
         return cls(
             event_id=event.event_id,
             event_type=event.event_type,
@@ -161,6 +166,8 @@ class ShipmentEvent:
             lon=lon,
             temperature=getattr(event, "temperature", None),
             planned_route=None if route is None else tuple((p.lat, p.lon) for p in route),
+            origin=None if origin is None else (origin.lat, origin.lon),
+            destination=None if destination is None else (destination.lat, destination.lon),
         )
 
 
@@ -186,6 +193,8 @@ class ShipmentState(StoredState):
     temperature_range: TemperatureRange | None = None
     """Explicit range, else the category default (PHARMA 2–8 °C); None = no cold chain."""
     planned_route: tuple[Point, ...] | None = None
+    origin: Point | None = None
+    destination: Point | None = None
     details_ms: int | None = None
     """Event time of the shipment.created whose details are in effect (the newest one wins)."""
 
@@ -229,9 +238,15 @@ class ShipmentState(StoredState):
 
     cold_chain: ColdChainState | None = None
     route: RouteDeviationState | None = None
+    risk_alerted_ms: int | None = None
+    """When SHIPMENT_AT_RISK was raised (once per shipment), event time."""
 
-    state_version: ClassVar[int] = 2
+    state_version: ClassVar[int] = 3
     state_error: ClassVar[type[ShipmentError]] = ShipmentStateError
+    # v2 had no origin, destination (the late-delivery model's lane) or risk_alerted_ms.
+    state_upgrades: ClassVar[Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {
+        2: lambda stored: {**stored, "origin": None, "destination": None, "risk_alerted_ms": None}
+    }
 
     @classmethod
     def new(cls, shipment_id: str) -> ShipmentState:
@@ -301,6 +316,8 @@ def apply_shipment_event(
             category=category,
             temperature_range=effective_range(category, event.temperature_range),
             planned_route=event.planned_route if event.planned_route is not None else s.planned_route,
+            origin=event.origin if event.origin is not None else s.origin,
+            destination=event.destination if event.destination is not None else s.destination,
             expected_delivery_ms=(
                 event.expected_delivery_ms if event.expected_delivery_ms is not None else s.expected_delivery_ms
             ),

@@ -39,6 +39,7 @@ LEAD_TIME_CHANGED: Final = "LEAD_TIME_CHANGED"
 DEMAND_SPIKE: Final = "DEMAND_SPIKE"
 STOCKOUT_RISK: Final = "STOCKOUT_RISK"
 DISRUPTION_IMPACT: Final = "DISRUPTION_IMPACT"
+SHIPMENT_AT_RISK: Final = "SHIPMENT_AT_RISK"
 
 ALERT_TYPES: Mapping[str, str] = {
     LOW_STOCK: "available stock fell below the SKU's reorder point (opens a stock episode)",
@@ -62,8 +63,11 @@ ALERT_TYPES: Mapping[str, str] = {
     "against its forecast (once per episode of consecutive spike days)",
     STOCKOUT_RISK: "a warehouse x SKU's inventory position fell below its reorder point at a daily review: "
     "a replenishment suggestion (once per episode below the reorder point)",
-    DISRUPTION_IMPACT: "a disruption signal (a supplier's lead-time change) delays open PO lines of a warehouse x "
-    "SKU so that its projected stock-out moves inside the forecast horizon (one per signal and warehouse x SKU)",
+    DISRUPTION_IMPACT: "a disruption signal (a supplier's lead-time change, a port closure, a weather alert) delays "
+    "open PO lines of a warehouse x SKU so that its projected stock-out moves inside the forecast horizon (one per "
+    "signal and warehouse x SKU)",
+    SHIPMENT_AT_RISK: "the late-delivery risk model (supplylake train) scores an in-transit shipment at or above its "
+    "threshold (once per shipment)",
 }
 """Alert type -> one-line meaning, for the ``alerts.alert_type`` column doc and the README."""
 

@@ -3,8 +3,8 @@ on held-out history next to the rule, and store it in ``shipment_risk_models``.
 
 Moments. Every ``shipment_status`` row of a shipment not yet delivered, before its expected
 delivery and not already LATE, is a moment to predict at: its features are what was known then
-(``pipelines.shipments.risk.features``; the lane is the origin warehouse and the destination's
-grid cell, from the ``shipment.created`` payload). Its label is the shipment's outcome: delivered after the expected
+(``pipelines.shipments.risk.features``; the lane joins the grid cells of the ``shipment.created``
+origin and destination, as the stream sees them). Its label is the shipment's outcome: delivered after the expected
 delivery, or still not delivered a day after it by the end of the history, is late; delivered
 by then is on time; otherwise (still on the road) the moment is left out.
 
@@ -58,7 +58,7 @@ WITH status AS (
     QUALIFY row_number() OVER (PARTITION BY shipment_id, cause_id ORDER BY ingested_at DESC) = 1
 ),
 created AS (
-    SELECT shipment_id, arg_min(warehouse_id, event_time) AS warehouse_id,
+    SELECT shipment_id, arg_min(lat, event_time) AS origin_lat, arg_min(lon, event_time) AS origin_lon,
         arg_min(TRY_CAST(json_extract(payload, '$.destination.lat') AS DOUBLE), event_time) AS dest_lat,
         arg_min(TRY_CAST(json_extract(payload, '$.destination.lon') AS DOUBLE), event_time) AS dest_lon,
         epoch_ms(min(event_time)) AS created_ms
@@ -77,7 +77,7 @@ moments AS (
         ) AS picked_up_ms
     FROM status s
 )
-SELECT m.*, c.warehouse_id, c.dest_lat, c.dest_lon, c.created_ms, o.delivered_ms,
+SELECT m.*, c.origin_lat, c.origin_lon, c.dest_lat, c.dest_lon, c.created_ms, o.delivered_ms,
     (SELECT epoch_ms(max(event_time)) FROM status) AS data_until_ms
 FROM moments m
 JOIN created c USING (shipment_id)
@@ -138,7 +138,7 @@ def moments(rows: list[dict[str, Any]]) -> list[Moment]:
         journey = JourneyMoment(
             at_ms=int(row["at_ms"]),
             carrier=str(row["carrier"] or "?"),
-            lane=lane(row["warehouse_id"], row["dest_lat"], row["dest_lon"]),
+            lane=lane(_point(row["origin_lat"], row["origin_lon"]), _point(row["dest_lat"], row["dest_lon"])),
             category=str(row["category"] or "?"),
             status=str(row["status"]),
             status_time_ms=int(row["status_time_ms"] or row["at_ms"]),
@@ -159,6 +159,10 @@ def moments(rows: list[dict[str, Any]]) -> list[Moment]:
             )
         )
     return found
+
+
+def _point(lat: float | None, lon: float | None) -> tuple[float, float] | None:
+    return None if lat is None or lon is None else (float(lat), float(lon))
 
 
 def split(found: list[Moment], holdout_share: float = HOLDOUT_SHARE) -> tuple[list[Moment], list[Moment], int]:

@@ -96,3 +96,47 @@ def test_train_without_history_says_what_to_do_in_one_line(tmp_path: Path) -> No
     assert result.returncode == 1
     (line,) = result.stderr.strip().splitlines()
     assert "nothing to train on" in line and "supplylake run --input" in line
+
+
+def test_the_shipments_pipeline_applies_the_latest_model_and_raises_shipment_at_risk(shipments_lake: Path) -> None:
+    """Three more days (another run of the world: new ids) replayed after the training: every
+    in-transit row before its due time carries the latest model's score, and SHIPMENT_AT_RISK is
+    raised once for exactly the shipments scored at or above its threshold."""
+    (latest,) = sql_rows(
+        shipments_lake, "SELECT model_version, threshold FROM shipment_risk_models ORDER BY trained_at DESC LIMIT 1"
+    )
+    config = dataclasses.replace(history_config(7, faults=FaultConfig()), skus=6, warehouses=2, events_per_hour=400)
+    later = dataclasses.replace(config, run=1, start=config.start + timedelta(days=DAYS))
+    path = shipments_lake.parent / "later.jsonl"
+    events = Simulation(later).events(until=later.start + timedelta(days=3))
+    write_jsonl((e for e in events if e.family == "shipments"), path)
+    run = cli("run", "--input", str(path), data_dir=shipments_lake, env={"SUPPLYLAKE_PIPELINES": '["shipments"]'})
+    assert run.returncode == 0, run.stderr
+
+    rows = sql_rows(
+        shipments_lake,
+        f"""
+        SELECT shipment_id, status, late_risk, risk_model, event_time < expected_delivery AS before_due,
+            sla_state, delivered_at IS NOT NULL AS delivered
+        FROM shipment_status WHERE event_time >= TIMESTAMPTZ '{later.start.isoformat()}'
+        """,
+    )
+    scored = [r for r in rows if r["late_risk"] is not None]
+    assert scored and {r["risk_model"] for r in scored} == {latest["model_version"]}
+    for r in rows:  # scored exactly where training learns from
+        in_transit = r["status"] != "delivered" and not r["delivered"] and r["before_due"] and r["sla_state"] != "LATE"
+        assert (r["late_risk"] is not None) == bool(in_transit), r
+    everything = sql_rows(shipments_lake, "SELECT shipment_id, late_risk FROM shipment_status WHERE late_risk >= 0")
+    flagged = {r["shipment_id"] for r in everything if r["late_risk"] >= latest["threshold"]}
+    alerts = sql_rows(shipments_lake, "SELECT entity_id FROM alerts WHERE alert_type = 'SHIPMENT_AT_RISK'")
+    assert flagged and sorted(a["entity_id"] for a in alerts) == sorted(flagged)
+
+    named = cli(
+        "sql", "--query", "shipments_most_at_risk", "--param", "top=5", "--format", "json", data_dir=shipments_lake
+    )
+    assert named.returncode == 0, named.stderr
+    top = json.loads(named.stdout)
+    current = sql_rows(shipments_lake, "SELECT shipment_id, late_risk FROM shipment_current WHERE late_risk >= 0")
+    ranked = sorted(current, key=lambda r: (-r["late_risk"], r["shipment_id"]))[:5]
+    assert [r["shipment_id"] for r in top] == [r["shipment_id"] for r in ranked]
+    assert all(r["alerted"] == (r["shipment_id"] in flagged) for r in top)

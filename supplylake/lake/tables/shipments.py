@@ -195,6 +195,14 @@ SHIPMENT_STATUS = define_table(
             True,
         ),
         Column("ingested_at", TIMESTAMP, "When the pipeline wrote this row, UTC; orders rows across broker epochs."),
+        # Added later: an existing table gets them as optional columns at its end.
+        Column(
+            "late_risk",
+            DOUBLE,
+            "The late-delivery risk model's score (0-1) of the shipment at this row; null: no model yet, or not in "
+            "transit before its expected delivery (docs/shipments.md, Late-delivery risk).",
+        ),
+        Column("risk_model", STRING, "model_version (shipment_risk_models) of the model that gave late_risk."),
     ),
 )
 

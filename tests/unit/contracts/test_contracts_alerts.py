@@ -40,6 +40,7 @@ def test_every_alert_type_the_pipelines_write_is_documented() -> None:
         shipment_alerts.TEMPERATURE_BREACH,
         shipment_alerts.TEMPERATURE_RECOVERED,
         shipment_alerts.ROUTE_DEVIATION,
+        shipment_alerts.SHIPMENT_AT_RISK,
         shipment_alerts.SEQUENCE_ANOMALY,
         *SUPPLIER_ALERT_TYPES,
         *DEMAND_ALERT_TYPES,

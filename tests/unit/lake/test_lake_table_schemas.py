@@ -95,6 +95,7 @@ def test_alert_type_doc_lists_the_types_the_pipelines_write_and_nothing_else() -
         shipment_alerts.TEMPERATURE_BREACH,
         shipment_alerts.TEMPERATURE_RECOVERED,
         shipment_alerts.ROUTE_DEVIATION,
+        shipment_alerts.SHIPMENT_AT_RISK,
         shipment_alerts.SEQUENCE_ANOMALY,
         *SUPPLIER_ALERT_TYPES,
         *DEMAND_ALERT_TYPES,

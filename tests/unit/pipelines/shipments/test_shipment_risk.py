@@ -18,7 +18,7 @@ def moment(**changes: object) -> JourneyMoment:
     base: dict[str, object] = {
         "at_ms": MONDAY_NOON,
         "carrier": "UPS",
-        "lane": lane("WH-1", 33.9, -118.2),
+        "lane": lane((32.8, -96.8), (33.9, -118.2)),
         "category": "GENERAL",
         "status": "in_transit",
         "status_time_ms": MONDAY_NOON - 3 * HOUR_MS,
@@ -31,7 +31,7 @@ def moment(**changes: object) -> JourneyMoment:
 
 def test_features_of_a_moment_are_what_was_known_then() -> None:
     f = features(moment())
-    assert f["carrier=UPS"] == f["lane=WH-1>35,-120"] == f["category=GENERAL"] == f["status=in_transit"] == 1.0
+    assert f["carrier=UPS"] == f["lane=35,-95>35,-120"] == f["category=GENERAL"] == f["status=in_transit"] == 1.0
     assert f["hours_to_expected"] == 10.0
     assert f["eta_delay_hours"] == 2.0  # the route progress says two hours late
     assert f["elapsed_share"] == pytest.approx(0.5)  # 10 of the 20 hours from pickup to the promise
@@ -46,9 +46,8 @@ def test_features_of_a_moment_are_what_was_known_then() -> None:
 
 
 def test_a_lane_is_the_origin_and_the_destination_cell() -> None:
-    assert lane("WH-1", 33.9, -118.2) == lane("WH-1", 36.1, -121.4) == "WH-1>35,-120"
-    assert lane("WH-1", 40.7, -74.0) == "WH-1>40,-75"
-    assert lane(None, None, None) == "?>?"
+    assert lane((32.8, -96.8), (33.9, -118.2)) == lane((33.1, -97.4), (36.1, -121.4)) == "35,-95>35,-120"
+    assert lane((40.7, -74.0), None) == "40,-75>?"
 
 
 def test_the_score_is_a_logistic_of_the_weighted_features_and_unknown_names_count_nothing() -> None:

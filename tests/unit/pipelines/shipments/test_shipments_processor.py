@@ -9,6 +9,7 @@ reference model, which sees each shipment alone (tests/support/shipments_model.p
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from supplylake.contracts.alerts import SHIPMENT_AT_RISK
 from supplylake.lake.sink import LakeRows
 from supplylake.pipelines.control import KIND_WATERMARK, ControlRecord
 from supplylake.pipelines.shipments.app import ShipmentProcessor
+from supplylake.pipelines.shipments.risk import RiskModel
 from supplylake.settings import Settings
 from tests.support.fake_state import FakeTransaction, at_offset
 from tests.support.shipment_stream import Stream, ms
@@ -185,3 +188,37 @@ def test_an_own_event_after_the_deadline_fires_it_before_being_applied(lateness_
     for line in stream.lines:
         partition.send(json.dumps(line).encode())
     assert [a["alert_type"] for rows in partition.rows for a in rows.alerts] == ["DELIVERY_DELAYED", "DELIVERED_LATE"]
+
+
+def test_a_risk_model_scores_in_transit_rows_and_raises_shipment_at_risk_once() -> None:
+    # Scores above the threshold once the shipment is in transit with a carrier scan.
+    model = RiskModel("late-delivery-test", intercept=-2.0, weights={"status=in_transit": 3.0}, threshold=0.6)
+    stream = Stream()
+    stream.created("SHP-1", "ORD-1", 0, expected_minutes=600)
+    stream.scan("carrier.picked_up", "SHP-1", "ORD-1", 10)
+    stream.scan("in.transit", "SHP-1", "ORD-1", 60)
+    stream.scan("in.transit", "SHP-1", "ORD-1", 120)
+    stream.scan("delivered", "SHP-1", "ORD-1", 300)
+    scored, unscored = Partition(), Partition()
+    scored.processor.risk_models = lambda: model
+    for partition in (scored, unscored):
+        partition.send_all(stream.lines, ms(300))
+
+    def statuses(p: Partition) -> list[dict[str, Any]]:
+        return [r for rows in p.rows for r in rows.tables.get("shipment_status", [])]
+
+    risks = [(r["status"], r["late_risk"], r["risk_model"]) for r in statuses(scored)]
+    low, high = 1 / (1 + math.exp(2.0)), 1 / (1 + math.exp(-1.0))
+    assert risks == [
+        ("created", pytest.approx(low), model.version),
+        ("picked_up", pytest.approx(low), model.version),
+        ("in_transit", pytest.approx(high), model.version),
+        ("in_transit", pytest.approx(high), model.version),
+        ("delivered", None, None),  # not scored once delivered
+    ]
+    (alert,) = [a for rows in scored.rows for a in rows.alerts if a["alert_type"] == SHIPMENT_AT_RISK]
+    assert alert["entity_id"] == "SHP-1" and alert["raised_at"] == ms(60)
+    details = json.loads(alert["details"])
+    assert details["drivers"] == ["status=in_transit"] and details["model_version"] == model.version
+    assert all(r["late_risk"] is None for r in statuses(unscored))
+    assert SHIPMENT_AT_RISK not in {a["alert_type"] for rows in unscored.rows for a in rows.alerts}

@@ -17,6 +17,7 @@ from supplylake.pipelines.shipments.alerts import (
     TEMPERATURE_BREACH,
     Alert,
 )
+from supplylake.pipelines.shipments.errors import ShipmentStateError
 from supplylake.pipelines.shipments.policy import DEFAULT_SHIPMENT_POLICY
 from supplylake.pipelines.shipments.tracking import (
     STATUS_RANK,
@@ -412,3 +413,13 @@ def test_reapplying_the_same_event_changes_nothing_but_the_counter():
     assert outcome.alerts == () and outcome.register == () and outcome.cancel == ()
     assert twice.events_after_delivery == 1
     assert twice.transitions == once.transitions and twice.dwell_ms == once.dwell_ms
+
+
+def test_a_stored_v2_shipment_is_upgraded_to_v3_and_anything_older_is_refused() -> None:
+    state = replace(ShipmentState.new("SHP-9"), carrier="UPS", origin=(32.8, -96.8), destination=(33.9, -118.2))
+    stored = state.to_dict()
+    assert stored["v"] == 3
+    v2 = {k: v for k, v in stored.items() if k not in ("origin", "destination", "risk_alerted_ms")} | {"v": 2}
+    assert ShipmentState.from_dict(v2) == replace(state, origin=None, destination=None)
+    with pytest.raises(ShipmentStateError, match="format version 1 is not 3"):
+        ShipmentState.from_dict(v2 | {"v": 1})
