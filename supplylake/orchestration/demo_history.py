@@ -132,7 +132,9 @@ def train_on_history(settings: Settings, reporter: Reporter) -> None:
     """The late-delivery risk model of the history's shipments (what `supplylake train` does), so
     the live shipments are scored from the start; skipped when the history is too short."""
     try:
-        report = train(settings)
+        with reporter.progress() as update:
+            update("training the late-delivery model", 0, None)
+            report = train(settings)
     except NotEnoughHistory:
         return
     reporter.say(

@@ -29,6 +29,7 @@ from typing import Any
 import orjson
 
 from supplylake.errors import SupplylakeError
+from supplylake.event_time import DAY_MS
 from supplylake.lake.catalog import catalog_for
 from supplylake.lake.tables import SHIPMENT_RISK_MODELS
 from supplylake.lake.writer import ExactlyOnceWriter
@@ -86,7 +87,6 @@ WHERE m.status IN ({_STATUSES}) AND m.expected_ms IS NOT NULL AND m.at_ms < m.ex
     AND m.sla_state IS DISTINCT FROM 'LATE' AND (o.delivered_ms IS NULL OR m.at_ms < o.delivered_ms)
 ORDER BY c.created_ms, m.shipment_id, m.at_ms
 """  # noqa: S608 (constant pieces)
-_DAY_MS = 86_400_000
 REGULARISATION_C = 0.1
 """Inverse L2 strength: stronger than scikit-learn's default, as one-hot lanes overfit a few weeks of history."""
 
@@ -131,7 +131,7 @@ def moments(rows: list[dict[str, Any]]) -> list[Moment]:
         delivered = row["delivered_ms"]
         if delivered is not None:
             late = int(delivered) > expected
-        elif int(row["data_until_ms"]) > expected + _DAY_MS:
+        elif int(row["data_until_ms"]) > expected + DAY_MS:
             late = True  # never delivered, a day past due
         else:
             continue  # still on the road: no outcome yet
