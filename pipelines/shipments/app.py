@@ -286,9 +286,10 @@ class ShipmentProcessor:
         model = self.risk_models()
         moment = None if model is None else moment_of(state, cause_ms)
         if model is not None and moment is not None:
-            late_risk, model_version = model.score(features(moment)), model.version
+            values = features(moment)
+            late_risk, model_version = model.score(values), model.version
             if late_risk >= model.threshold and state.risk_alerted_ms is None:
-                self._emit_alerts([at_risk_alert(state, model, late_risk, cause_ms)], rows)
+                self._emit_alerts([at_risk_alert(state, model, values, late_risk, cause_ms)], rows)
                 state = shipment.state = evolve(state, risk_alerted_ms=cause_ms)
         rows.add(
             SHIPMENT_STATUS.name,

@@ -230,11 +230,12 @@ def contributions(model: RiskModel, values: Mapping[str, float], top: int = 3) -
     return sorted((p for p in pushes if p[1] > 0), key=lambda p: (-p[1], p[0]))[:top]
 
 
-def at_risk_alert(state: ShipmentState, model: RiskModel, score: float, at_ms: int) -> Alert:
-    """SHIPMENT_AT_RISK for ``state`` scored ``score`` at event time ``at_ms`` (one per shipment:
-    its id comes from the shipment id)."""
-    moment = moment_of(state, at_ms)
-    top = [] if moment is None else contributions(model, features(moment))
+def at_risk_alert(
+    state: ShipmentState, model: RiskModel, values: Mapping[str, float], score: float, at_ms: int
+) -> Alert:
+    """SHIPMENT_AT_RISK for ``state`` whose features ``values`` scored ``score`` at event time
+    ``at_ms`` (one per shipment: its id comes from the shipment id)."""
+    top = contributions(model, values)
     return Alert.create(
         source_id=state.shipment_id,
         alert_type=SHIPMENT_AT_RISK,

@@ -39,7 +39,7 @@ from supplylake.contracts.signals import PortClosure, WeatherAlert
 from supplylake.contracts.suppliers import SupplierLeadTimeChanged
 from supplylake.event_time import DAY_MS
 from supplylake.lake.catalog import catalog_for
-from supplylake.lake.tables import ALERTS, DISRUPTION_IMPACTS, PROJECTED_INVENTORY
+from supplylake.lake.tables import ALERTS, DISRUPTION_IMPACTS, EXTERNAL_SIGNALS, PROJECTED_INVENTORY
 from supplylake.lake.tables.demand import PROJECTION_AFTER, PROJECTION_BEFORE
 from supplylake.lake.writer import ExactlyOnceWriter
 from supplylake.pipelines.demand.disruption import (
@@ -64,7 +64,6 @@ ASSESS_TOPIC_PREFIX = "assess:"
 REQUIRED_TABLES = ("supplier_events", "inventory_levels", "po_lines", "demand_forecast")
 """The lake tables an assessment reads (the inventory, suppliers and demand pipelines write them);
 ``external_signals`` too once the demand pipeline has landed a signal."""
-EXTERNAL_SIGNALS_TABLE = "external_signals"
 
 _LEAD_TIME_SIGNALS = f"""
 SELECT event_id, event_type, epoch_ms(event_time) AS t, supplier_id, new_lead_time_days,
@@ -77,7 +76,7 @@ _EXTERNAL_SIGNALS = f"""
 SELECT event_id, event_type, epoch_ms(event_time) AS t, NULL::VARCHAR AS supplier_id, NULL::DOUBLE,
     port, region, severity, epoch_ms(starts_at) AS starts_ms, epoch_ms(ends_at) AS ends_ms,
     _src_topic, _src_partition, _src_offset, _src_cluster
-FROM {EXTERNAL_SIGNALS_TABLE} WHERE event_type IN ('{PORT_CLOSURE}', '{WEATHER_ALERT}')
+FROM {EXTERNAL_SIGNALS.name} WHERE event_type IN ('{PORT_CLOSURE}', '{WEATHER_ALERT}')
 """  # noqa: S608 (a constant)
 _ORDER = " ORDER BY _src_cluster, _src_topic, _src_partition, _src_offset"
 
@@ -131,7 +130,7 @@ def assess(
     if con is None:
         con = LakeReader(catalog, namespace=namespace).connect()
     try:
-        external = catalog.table_exists((namespace, EXTERNAL_SIGNALS_TABLE))
+        external = catalog.table_exists((namespace, EXTERNAL_SIGNALS.name))
         ready = [s for s in signals(con, external=external) if s.offset > done.get((s.topic, s.partition), -1)]
         rows: dict[str, list[dict[str, Any]]] = {name: [] for name in writers}
         if ready:

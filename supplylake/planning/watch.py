@@ -26,8 +26,9 @@ import duckdb
 
 from supplylake.errors import RetryableError
 from supplylake.lake.catalog import catalog_for
+from supplylake.lake.tables import DEMAND_FORECAST, EXTERNAL_SIGNALS, SUPPLIER_EVENTS
 from supplylake.logs import get_logger
-from supplylake.planning.disruption import EXTERNAL_SIGNALS_TABLE, AssessmentSummary, assess
+from supplylake.planning.disruption import AssessmentSummary, assess
 from supplylake.planning.restock import DeliverySummary, deliver
 from supplylake.planning.review import NothingToReview, ReviewSummary, review
 from supplylake.query import LakeReader
@@ -35,8 +36,8 @@ from supplylake.settings import Settings
 
 log = get_logger(__name__)
 
-REVIEW_INPUTS = ("demand_forecast",)
-ASSESSMENT_INPUTS = ("supplier_events", EXTERNAL_SIGNALS_TABLE)
+REVIEW_INPUTS = (DEMAND_FORECAST.name,)
+ASSESSMENT_INPUTS = (SUPPLIER_EVENTS.name, EXTERNAL_SIGNALS.name)
 
 
 @dataclass(frozen=True)

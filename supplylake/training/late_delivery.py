@@ -107,7 +107,11 @@ class Moment:
     created_ms: int
     journey: JourneyMoment
     late: bool
-    rule_at_risk: bool
+
+    @property
+    def rule_at_risk(self) -> bool:
+        """The rule's prediction at this moment: the SLA state was AT_RISK."""
+        return self.journey.sla_at_risk
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,6 @@ def moments(rows: list[dict[str, Any]]) -> list[Moment]:
                 created_ms=int(row["created_ms"]),
                 journey=journey,
                 late=late,
-                rule_at_risk=row["sla_state"] == "AT_RISK",
             )
         )
     return found
@@ -172,7 +175,7 @@ def split(found: list[Moment], holdout_share: float = HOLDOUT_SHARE) -> tuple[li
     if not shipments:
         raise NotEnoughHistory(
             "no finished shipment in the lake to train on",
-            hint="run the shipments and orders pipelines over a history first (`supplylake simulate --days 30`, "
+            hint="run the shipments pipeline over a history first (`supplylake simulate --days 30`, "
             "then `supplylake run --input FILE`)",
         )
     first_held = shipments[min(len(shipments) - 1, int(len(shipments) * (1 - holdout_share)))]
@@ -242,7 +245,7 @@ def train(settings: Settings, *, now_ms: int | None = None) -> TrainingReport:
     report = TrainingReport(
         model=model,
         trained_at_ms=trained_at,
-        data_until_ms=max(int(r["data_until_ms"]) for r in rows),
+        data_until_ms=int(rows[0]["data_until_ms"]),  # the same on every row (the history's end)
         holdout_from_ms=holdout_from,
         train_moments=len(fit_part),
         holdout_moments=len(held),

@@ -69,7 +69,7 @@ def _history(n: int) -> list[Moment]:
         delay = (i % 7) - 2.0 if not slow else 4.0
         late = slow or delay > 3 or i % 11 == 0
         journey = moment(carrier="SLOW" if slow else "FAST", eta_ms=MONDAY_NOON + int((10 + delay) * HOUR_MS))
-        found.append(Moment(f"S{i:04d}", i * HOUR_MS, journey, late, rule_at_risk=delay > 0))
+        found.append(Moment(f"S{i:04d}", i * HOUR_MS, journey, late))
     return found
 
 
@@ -95,7 +95,7 @@ def test_fit_folds_the_standardisation_into_plain_weights_that_score_like_scikit
 
 def test_the_latest_shipments_are_held_out_with_all_their_moments() -> None:
     found = _history(100)
-    twice = found + [Moment(m.shipment_id, m.created_ms, m.journey, m.late, m.rule_at_risk) for m in found[-10:]]
+    twice = found + [Moment(m.shipment_id, m.created_ms, m.journey, m.late) for m in found[-10:]]
     fit_part, held, since = split(twice, holdout_share=0.25)
     assert {m.shipment_id for m in held} == {f"S{i:04d}" for i in range(75, 100)}
     assert all(m.created_ms < since for m in fit_part) and all(m.created_ms >= since for m in held)
